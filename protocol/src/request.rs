@@ -1,0 +1,116 @@
+//! Pairs every request with its response type, so a handler cannot answer a request with the
+//! wrong message: it returns `R::Response`, and only the paired type fits.
+
+use crate::agent::{AgentMsg, Hello, RelayToAgent, Welcome};
+use crate::widget::*;
+
+/// A request message and the one response type that answers it.
+pub trait Request: Sized {
+    /// The enum the request travels in.
+    type Msg;
+    /// The enum the response travels in.
+    type Reply;
+    /// The only response that answers this request.
+    type Response: Into<Self::Reply>;
+}
+
+macro_rules! request_messages {
+    ($msg:ty => $reply:ty: $(($req:ident, $resp:ident)),* $(,)?) => {
+        $(
+            impl Request for $req {
+                type Msg = $msg;
+                type Reply = $reply;
+                type Response = $resp;
+            }
+            impl From<$resp> for $reply {
+                fn from(value: $resp) -> Self {
+                    <$reply>::$resp(value)
+                }
+            }
+        )*
+    };
+}
+
+request_messages!(WidgetMsg => RelayToWidget:
+    (SignIn, SignedIn),
+    (SignOut, SignedOut),
+    (Dial, DialAccepted),
+    (ConfirmPairing, Paired),
+    (Ping, Pong),
+);
+
+request_messages!(AgentMsg => RelayToAgent:
+    (Hello, Welcome),
+);
+
+// `Resume` shares `SignedIn` with `SignIn`, so it is paired by hand.
+impl Request for Resume {
+    type Msg = WidgetMsg;
+    type Reply = RelayToWidget;
+    type Response = SignedIn;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::envelope::{decode, encode, Envelope};
+    use crate::error::ErrorCode;
+
+    fn reply<R: Request>(re: u64, resp: R::Response) -> Envelope<R::Reply> {
+        Envelope::reply(Some(re), resp.into())
+    }
+
+    #[test]
+    fn replies_carry_the_request_id() {
+        let env = reply::<Ping>(7, Pong {});
+        assert_eq!(encode(&env), r#"{"re":7,"msg":{"type":"pong","data":{}}}"#);
+    }
+
+    #[test]
+    fn frames_round_trip() {
+        let text = r#"{"id":3,"msg":{"type":"dial","data":{"number":"138 0013 8000"}}}"#;
+        let env = decode::<WidgetMsg>(text).unwrap();
+        assert_eq!(env.id, Some(3));
+        assert!(
+            matches!(env.msg, WidgetMsg::Dial(Dial { ref number, device: None }) if number == "138 0013 8000")
+        );
+    }
+
+    #[test]
+    fn malformed_frames_say_what_is_wrong() {
+        let (id, e) =
+            decode::<WidgetMsg>(r#"{"id":4,"msg":{"type":"launch_missiles"}}"#).unwrap_err();
+        assert_eq!(id, Some(4));
+        assert_eq!(e.code, ErrorCode::BadFrame);
+        assert!(e.message.contains("launch_missiles"), "{}", e.message);
+
+        let (_, e) = decode::<WidgetMsg>("not json").unwrap_err();
+        assert_eq!(e.code, ErrorCode::BadFrame);
+
+        let (id, e) = decode::<WidgetMsg>(
+            r#"{"id":5,"msg":{"type":"dial","data":{"number":"1","extra":true}}}"#,
+        )
+        .unwrap_err();
+        assert_eq!(id, Some(5));
+        assert!(e.message.contains("extra"), "{}", e.message);
+    }
+
+    #[test]
+    fn oversized_frames_and_fields_are_refused() {
+        let big = format!(
+            r#"{{"msg":{{"type":"dial","data":{{"number":"{}"}}}}}}"#,
+            "1".repeat(20_000)
+        );
+        assert_eq!(
+            decode::<WidgetMsg>(&big).unwrap_err().1.code,
+            ErrorCode::FrameTooLarge
+        );
+        let long = format!(
+            r#"{{"id":9,"msg":{{"type":"dial","data":{{"number":"{}"}}}}}}"#,
+            "1".repeat(40)
+        );
+        let (id, e) = decode::<WidgetMsg>(&long).unwrap_err();
+        assert_eq!((id, e.code), (Some(9), ErrorCode::BadField));
+        assert!(e.message.contains("number"), "{}", e.message);
+    }
+}

@@ -1,0 +1,182 @@
+//! Widget <-> relay messages, on `GET /v1/widget/ws?site=SITE_KEY` (subprotocol `ringlink.v1`).
+//! The relay checks the page's Origin against the site's allow-list before the upgrade.
+
+use serde::{Deserialize, Serialize};
+
+use crate::call::CallEvent;
+use crate::envelope::Validate;
+use crate::error::{check_len, ErrorBody};
+use crate::limits::*;
+use crate::number::E164;
+use crate::secret::Secret;
+
+/// Sign in with number and password (DIAL-2, CALL-2). Answered by [`SignedIn`].
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(deny_unknown_fields)]
+pub struct SignIn {
+    /// As typed; read in the relay's default region when it has no `+`.
+    pub number: String,
+    pub password: Secret,
+}
+
+/// Resume a session with a token from an earlier [`SignedIn`]. Answered by [`SignedIn`].
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(deny_unknown_fields)]
+pub struct Resume {
+    pub token: Secret,
+}
+
+/// End the session; its token stops working. Answered by [`SignedOut`].
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, Default)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(deny_unknown_fields)]
+pub struct SignOut {}
+
+/// Ask the member's own handset to dial (DIAL-4, DIAL-5). Answered by [`DialAccepted`].
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(deny_unknown_fields)]
+pub struct Dial {
+    /// As typed or as marked on the page.
+    pub number: String,
+    /// Which of the member's devices should dial; the most recently connected when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub device: Option<String>,
+}
+
+/// Confirm the code a phone agent printed with `ringlink-agent pair`. Answered by [`Paired`].
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(deny_unknown_fields)]
+pub struct ConfirmPairing {
+    pub code: String,
+}
+
+/// Keep-alive. Answered by [`Pong`].
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, Default)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(deny_unknown_fields)]
+pub struct Ping {}
+
+/// Everything the widget sends.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(tag = "type", content = "data", rename_all = "snake_case")]
+pub enum WidgetMsg {
+    SignIn(SignIn),
+    Resume(Resume),
+    SignOut(SignOut),
+    Dial(Dial),
+    ConfirmPairing(ConfirmPairing),
+    Ping(Ping),
+}
+
+impl Validate for WidgetMsg {
+    fn validate(&self) -> Result<(), ErrorBody> {
+        match self {
+            WidgetMsg::SignIn(m) => {
+                check_len("number", &m.number, 1, MAX_NUMBER_INPUT)?;
+                check_len("password", m.password.expose(), 1, MAX_PASSWORD)
+            }
+            WidgetMsg::Resume(m) => check_len("token", m.token.expose(), 1, MAX_TOKEN),
+            WidgetMsg::Dial(m) => {
+                check_len("number", &m.number, 1, MAX_NUMBER_INPUT)?;
+                match &m.device {
+                    Some(d) => check_len("device", d, 1, MAX_ID),
+                    None => Ok(()),
+                }
+            }
+            WidgetMsg::ConfirmPairing(m) => check_len("code", &m.code, 1, 2 * PAIRING_CODE_LEN),
+            WidgetMsg::SignOut(_) | WidgetMsg::Ping(_) => Ok(()),
+        }
+    }
+}
+
+/// The member's session.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(deny_unknown_fields)]
+pub struct SignedIn {
+    /// Send it with [`Resume`] after a reconnect or page load. Keep it out of logs.
+    pub token: Secret,
+    pub member: E164,
+    /// Unix seconds.
+    pub expires_at: i64,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, Default)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(deny_unknown_fields)]
+pub struct SignedOut {}
+
+/// The relay forwarded the dial instruction to a phone agent; call states follow.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(deny_unknown_fields)]
+pub struct DialAccepted {
+    pub call_id: String,
+    /// The number as the handset will dial it.
+    pub number: E164,
+    pub device: String,
+}
+
+/// A phone agent the member paired.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(deny_unknown_fields)]
+pub struct Paired {
+    pub device: String,
+    pub name: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, Default)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(deny_unknown_fields)]
+pub struct Pong {}
+
+/// One connected phone agent of the signed-in member.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(deny_unknown_fields)]
+pub struct AgentInfo {
+    pub device: String,
+    pub name: String,
+    /// Dialer backend: `at`, `modemmanager`, `command`, `dry-run`.
+    pub backend: String,
+    /// The agent asks its owner before dialling (DIAL-6).
+    pub confirm: bool,
+}
+
+/// The member's connected phone agents, sent after sign-in and on every change (DIAL-3).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(deny_unknown_fields)]
+pub struct Presence {
+    pub agents: Vec<AgentInfo>,
+}
+
+/// Everything the relay sends to the widget.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(tag = "type", content = "data", rename_all = "snake_case")]
+pub enum RelayToWidget {
+    SignedIn(SignedIn),
+    SignedOut(SignedOut),
+    DialAccepted(DialAccepted),
+    Paired(Paired),
+    Pong(Pong),
+    /// Push: the member's connected agents.
+    Presence(Presence),
+    /// Push: a call changed state.
+    CallState(CallEvent),
+    /// The reply to a request that failed, or a push explaining a closed connection.
+    Error(ErrorBody),
+}
+
+impl Validate for RelayToWidget {
+    fn validate(&self) -> Result<(), ErrorBody> {
+        Ok(())
+    }
+}
