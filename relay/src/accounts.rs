@@ -1,0 +1,263 @@
+//! Accounts and credentials: argon2id passwords, sign-in with throttling, and opaque session and
+//! device tokens (random, stored hashed, expiring, revocable).
+
+use std::sync::OnceLock;
+use std::time::Duration;
+
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use argon2::Argon2;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine;
+use rand::{Rng, RngCore};
+use ringlink_protocol::limits::{MAX_PASSWORD, MIN_PASSWORD};
+use ringlink_protocol::number::{parse_number, NumberError};
+use ringlink_protocol::secret::Secret;
+use ringlink_protocol::{ErrorBody, ErrorCode, E164};
+use sha2::{Digest, Sha256};
+
+use crate::store::tokens::TokenKind;
+use crate::store::{now, Store, StoreError};
+use crate::throttle::Throttle;
+
+/// Failed sign-ins allowed per number in a window: enough for typos, too few to guess.
+const FAILURES_PER_NUMBER: u32 = 5;
+/// Failed sign-ins allowed per client address in a window (several members may share a NAT).
+const FAILURES_PER_ADDRESS: u32 = 20;
+/// The throttle window for failed sign-ins.
+const FAILURE_WINDOW: Duration = Duration::from_secs(15 * 60);
+
+#[derive(Debug, thiserror::Error)]
+pub enum AuthError {
+    #[error("wrong number or password")]
+    BadCredentials,
+    #[error("too many failed sign-ins; try again in {0} s")]
+    RateLimited(u64),
+    #[error(transparent)]
+    Number(#[from] NumberError),
+    #[error("password must be {MIN_PASSWORD} to {MAX_PASSWORD} characters")]
+    WeakPassword,
+    #[error("this session has expired: sign in again")]
+    Expired,
+    #[error("this session was signed out or revoked: sign in again")]
+    Revoked,
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+impl From<&AuthError> for ErrorBody {
+    fn from(e: &AuthError) -> Self {
+        let code = match e {
+            AuthError::BadCredentials => ErrorCode::BadCredentials,
+            AuthError::RateLimited(_) => ErrorCode::RateLimited,
+            AuthError::Number(_) => ErrorCode::InvalidNumber,
+            AuthError::WeakPassword => ErrorCode::BadField,
+            AuthError::Expired => ErrorCode::TokenExpired,
+            AuthError::Revoked => ErrorCode::TokenRevoked,
+            AuthError::Store(_) => ErrorCode::Internal,
+        };
+        let message = match e {
+            AuthError::Store(_) => "the relay could not reach its database; try again".into(),
+            other => other.to_string(),
+        };
+        let mut body = ErrorBody::new(code, message);
+        if let AuthError::RateLimited(secs) = e {
+            body.retry_after = Some(*secs);
+        }
+        body
+    }
+}
+
+/// Who a token belongs to.
+#[derive(Clone, Debug)]
+pub struct Identity {
+    pub token_id: i64,
+    /// The device or session id shown to people (`dev_…`, `ses_…`).
+    pub public_id: String,
+    pub member_id: i64,
+    pub number: E164,
+    pub label: String,
+    pub expires_at: i64,
+}
+
+pub struct Accounts {
+    store: Store,
+    region: String,
+    session_ttl_secs: i64,
+    device_ttl_secs: i64,
+    by_number: Throttle,
+    by_address: Throttle,
+}
+
+impl Accounts {
+    pub fn new(store: Store, region: &str, session_ttl_secs: i64, device_ttl_secs: i64) -> Self {
+        Self {
+            store,
+            region: region.into(),
+            session_ttl_secs,
+            device_ttl_secs,
+            by_number: Throttle::new(FAILURES_PER_NUMBER, FAILURE_WINDOW),
+            by_address: Throttle::new(FAILURES_PER_ADDRESS, FAILURE_WINDOW),
+        }
+    }
+
+    /// Reads a typed number in the relay's default region.
+    pub fn parse_number(&self, input: &str) -> Result<E164, NumberError> {
+        parse_number(input, &self.region)
+    }
+
+    pub async fn create_member(&self, number: &str, password: &Secret) -> Result<(i64, E164), AuthError> {
+        let number = self.parse_number(number)?;
+        let hash = hash_password(password).await?;
+        let id = self.store.create_member(&number, &hash).await?;
+        Ok((id, number))
+    }
+
+    pub async fn set_password(&self, number: &str, password: &Secret) -> Result<E164, AuthError> {
+        let number = self.parse_number(number)?;
+        let hash = hash_password(password).await?;
+        self.store.set_member_password(&number, &hash).await?;
+        Ok(number)
+    }
+
+    /// Checks number and password (throttled per number and per client address) and mints a
+    /// token of `kind`. Unknown numbers cost the same time as wrong passwords.
+    pub async fn sign_in(
+        &self,
+        number: &str,
+        password: &Secret,
+        address: &str,
+        kind: TokenKind,
+        label: &str,
+    ) -> Result<(Identity, Secret), AuthError> {
+        let number = self.parse_number(number)?;
+        let number_key = format!("n:{number}");
+        let address_key = format!("a:{address}");
+        self.by_number.check(&number_key).map_err(AuthError::RateLimited)?;
+        self.by_address.check(&address_key).map_err(AuthError::RateLimited)?;
+        let member = self.store.member_by_number(&number).await?;
+        let hash = member.as_ref().map(|m| m.password_hash.clone());
+        let ok = verify_password(hash, password.clone()).await;
+        let Some(member) = member.filter(|_| ok) else {
+            metrics::counter!("ringlink_signin_failures_total").increment(1);
+            let a = self.by_number.hit(&number_key);
+            let b = self.by_address.hit(&address_key);
+            return Err(match a.and(b) {
+                Ok(()) => AuthError::BadCredentials,
+                Err(secs) => AuthError::RateLimited(secs),
+            });
+        };
+        self.by_number.clear(&number_key);
+        Ok(self.mint(member.id, &member.number, kind, label, None).await?)
+    }
+
+    /// Issues a new token for a member (sign-in, pairing), with a fresh public id unless one was
+    /// promised already (a pairing shows the device id before the token exists).
+    pub async fn mint(
+        &self,
+        member_id: i64,
+        number: &E164,
+        kind: TokenKind,
+        label: &str,
+        public_id: Option<String>,
+    ) -> Result<(Identity, Secret), StoreError> {
+        let token = random_token();
+        let (prefix, ttl) = match kind {
+            TokenKind::Web => ("ses_", self.session_ttl_secs),
+            TokenKind::Device => ("dev_", self.device_ttl_secs),
+        };
+        let public_id = public_id.unwrap_or_else(|| format!("{prefix}{}", random_id(12)));
+        let expires_at = now() + ttl;
+        let hash = hash_token(token.expose());
+        let token_id = self.store.insert_token(member_id, kind, &public_id, label, &hash, expires_at).await?;
+        let identity = Identity {
+            token_id,
+            public_id,
+            member_id,
+            number: number.clone(),
+            label: label.into(),
+            expires_at,
+        };
+        Ok((identity, token))
+    }
+
+    /// Who holds this token, if it is live and of the expected kind.
+    pub async fn authenticate(&self, token: &str, kind: TokenKind) -> Result<Identity, AuthError> {
+        let row = self.store.token_by_hash(&hash_token(token)).await?;
+        let row = row.filter(|r| r.kind == kind).ok_or(AuthError::Revoked)?;
+        if row.revoked_at.is_some() {
+            return Err(AuthError::Revoked);
+        }
+        if row.expires_at <= now() {
+            return Err(AuthError::Expired);
+        }
+        Ok(Identity {
+            token_id: row.id,
+            public_id: row.public_id,
+            member_id: row.member_id,
+            number: row.number,
+            label: row.label,
+            expires_at: row.expires_at,
+        })
+    }
+
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+}
+
+/// 32 random bytes, base64url: 256 bits, so a plain SHA-256 is enough to store it.
+pub fn random_token() -> Secret {
+    let mut bytes = [0u8; 32];
+    rand::rngs::OsRng.fill_bytes(&mut bytes);
+    Secret::new(format!("rl_{}", URL_SAFE_NO_PAD.encode(bytes)))
+}
+
+pub fn hash_token(token: &str) -> String {
+    hex::encode(Sha256::digest(token.as_bytes()))
+}
+
+/// Readable random ids (no 0/O, 1/I/L).
+pub fn random_id(len: usize) -> String {
+    const ALPHABET: &[u8] = b"ABCDEFGHJKMNPQRSTUVWXYZ23456789";
+    let mut rng = rand::rngs::OsRng;
+    (0..len).map(|_| ALPHABET[rng.gen_range(0..ALPHABET.len())] as char).collect()
+}
+
+pub async fn hash_password(password: &Secret) -> Result<String, AuthError> {
+    let n = password.len();
+    if !(MIN_PASSWORD..=MAX_PASSWORD).contains(&n) {
+        return Err(AuthError::WeakPassword);
+    }
+    let password = password.clone();
+    let hash = tokio::task::spawn_blocking(move || {
+        let salt = SaltString::generate(&mut rand::rngs::OsRng);
+        Argon2::default()
+            .hash_password(password.expose().as_bytes(), &salt)
+            .map(|h| h.to_string())
+    })
+    .await
+    .expect("hashing task");
+    hash.map_err(|_| AuthError::WeakPassword)
+}
+
+/// Verifies off the async threads. With no stored hash, a dummy one is checked so an unknown
+/// number takes as long as a wrong password.
+async fn verify_password(stored: Option<String>, password: Secret) -> bool {
+    static DUMMY: OnceLock<String> = OnceLock::new();
+    tokio::task::spawn_blocking(move || {
+        let (hash, real) = match stored {
+            Some(h) => (h, true),
+            None => {
+                let dummy = DUMMY.get_or_init(|| {
+                    let salt = SaltString::generate(&mut rand::rngs::OsRng);
+                    Argon2::default().hash_password(b"not a password", &salt).unwrap().to_string()
+                });
+                (dummy.clone(), false)
+            }
+        };
+        let Ok(parsed) = PasswordHash::new(&hash) else { return false };
+        Argon2::default().verify_password(password.expose().as_bytes(), &parsed).is_ok() && real
+    })
+    .await
+    .unwrap_or(false)
+}

@@ -1,0 +1,80 @@
+//! Operator tasks behind `ringlink-relay admin`: merchant sites and their origins, members,
+//! and listing or revoking a member's phone devices.
+
+use ringlink_protocol::secret::Secret;
+use ringlink_protocol::E164;
+
+use crate::accounts::{random_id, Accounts, AuthError};
+use crate::store::sites::Site;
+use crate::store::tokens::DeviceRow;
+use crate::store::{Store, StoreError};
+
+#[derive(Debug, thiserror::Error)]
+pub enum AdminError {
+    #[error("origin '{0}' is not an origin: use scheme://host[:port] with no path, e.g. https://shop.example")]
+    BadOrigin(String),
+    #[error(transparent)]
+    Auth(#[from] AuthError),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// Checks `scheme://host[:port]` as browsers send it in the Origin header.
+pub fn check_origin(origin: &str) -> Result<(), AdminError> {
+    let bad = || AdminError::BadOrigin(origin.into());
+    let rest = origin
+        .strip_prefix("https://")
+        .or_else(|| origin.strip_prefix("http://"))
+        .ok_or_else(bad)?;
+    if rest.is_empty() || rest.contains('/') || rest.ends_with(':') || rest.chars().any(char::is_whitespace) {
+        return Err(bad());
+    }
+    Ok(())
+}
+
+/// Creates a site with a fresh public key (or the given one) and its allowed origins.
+pub async fn create_site(store: &Store, name: &str, key: Option<&str>, origins: &[String]) -> Result<Site, AdminError> {
+    for o in origins {
+        check_origin(o)?;
+    }
+    let key = key.map(str::to_owned).unwrap_or_else(|| format!("site_{}", random_id(16).to_lowercase()));
+    Ok(store.create_site(&key, name, origins).await?)
+}
+
+pub async fn add_origin(store: &Store, key: &str, origin: &str) -> Result<(), AdminError> {
+    check_origin(origin)?;
+    Ok(store.add_site_origin(key, origin).await?)
+}
+
+pub async fn create_member(accounts: &Accounts, number: &str, password: &Secret) -> Result<E164, AdminError> {
+    Ok(accounts.create_member(number, password).await?.1)
+}
+
+/// A member's devices, by number.
+pub async fn list_devices(accounts: &Accounts, number: &str) -> Result<Vec<DeviceRow>, AdminError> {
+    let number = accounts.parse_number(number).map_err(AuthError::from)?;
+    let member = accounts
+        .store()
+        .member_by_number(&number)
+        .await?
+        .ok_or_else(|| StoreError::NotFound(format!("no member with number {number}")))?;
+    Ok(accounts.store().list_devices(member.id).await?)
+}
+
+pub async fn revoke_device(store: &Store, device: &str) -> Result<(), AdminError> {
+    Ok(store.revoke_token(device, None).await?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn origins_are_checked() {
+        assert!(check_origin("https://shop.example").is_ok());
+        assert!(check_origin("http://127.0.0.1:8081").is_ok());
+        assert!(check_origin("shop.example").is_err());
+        assert!(check_origin("https://shop.example/").is_err());
+        assert!(check_origin("https://").is_err());
+    }
+}

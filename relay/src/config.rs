@@ -1,0 +1,192 @@
+//! Relay configuration: one struct, filled from defaults, then a TOML file, then `RINGLINK_*`
+//! environment variables. Unknown keys in the file are reported, never silently ignored.
+
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+/// Why configuration could not be loaded.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("cannot read config file {path}: {source}")]
+    Read { path: PathBuf, source: std::io::Error },
+    #[error("config file {path} is not valid TOML: {source}")]
+    Parse { path: PathBuf, source: toml::de::Error },
+    #[error("environment variable {var}={value:?} is not valid for '{key}': {why}")]
+    Env { var: String, value: String, key: String, why: String },
+    #[error("configuration is invalid: {0}")]
+    Invalid(String),
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Config {
+    /// Address the relay listens on.
+    pub listen: String,
+    /// Where the SQLite database lives when no `database_url` is given.
+    pub data_dir: PathBuf,
+    /// `sqlite://…` or `postgres://…`; empty means `sqlite://<data_dir>/ringlink.db`.
+    pub database_url: String,
+    /// ISO region for numbers typed without a country code.
+    pub default_region: String,
+    /// Web sessions last this long (hours): a month, so members are not asked every visit.
+    pub session_ttl_hours: i64,
+    /// Device tokens last this long (days): a phone agent stays signed in for a year unless revoked.
+    pub device_ttl_days: i64,
+    /// Agents and widgets ping this often; the relay drops a connection silent for three times as
+    /// long and rechecks the token on every ping (so a revoked device goes within one interval).
+    /// 25 s keeps NAT mappings alive without waking a phone too often.
+    pub heartbeat_secs: u64,
+    /// `text` or `json` log lines.
+    pub log_format: String,
+    /// Serve widget files from this folder instead of the ones embedded in the binary.
+    pub widget_dir: Option<PathBuf>,
+    /// Take the client address from the first `X-Forwarded-For` entry (only behind a trusted proxy).
+    pub trust_forwarded_for: bool,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Self {
+            listen: "127.0.0.1:8080".into(),
+            data_dir: PathBuf::from("data"),
+            database_url: String::new(),
+            default_region: "CN".into(),
+            session_ttl_hours: 24 * 30,
+            device_ttl_days: 365,
+            heartbeat_secs: 25,
+            log_format: "text".into(),
+            widget_dir: None,
+            trust_forwarded_for: false,
+        }
+    }
+}
+
+/// Prefix of the environment variables that override the file: `RINGLINK_LISTEN`, …
+pub const ENV_PREFIX: &str = "RINGLINK_";
+
+impl Config {
+    /// Defaults, then `file` (if given), then environment variables from `env`.
+    pub fn load(
+        file: Option<&Path>,
+        env: impl IntoIterator<Item = (String, String)>,
+    ) -> Result<Self, ConfigError> {
+        let mut table = match toml::Value::try_from(Config::default()) {
+            Ok(toml::Value::Table(t)) => t,
+            _ => unreachable!("Config serializes to a table"),
+        };
+        if let Some(path) = file {
+            let text = std::fs::read_to_string(path)
+                .map_err(|source| ConfigError::Read { path: path.into(), source })?;
+            let from_file: toml::Table = text
+                .parse()
+                .map_err(|source| ConfigError::Parse { path: path.into(), source })?;
+            for (k, v) in from_file {
+                table.insert(k, v);
+            }
+        }
+        for (var, value) in env {
+            let Some(key) = var.strip_prefix(ENV_PREFIX) else { continue };
+            let key = key.to_ascii_lowercase();
+            if !KEYS.contains(&key.as_str()) {
+                continue; // other programs' RINGLINK_* variables (the agent's) are not ours
+            }
+            let parsed = env_value(&key, &value).map_err(|why| ConfigError::Env {
+                var: var.clone(),
+                value: value.clone(),
+                key: key.clone(),
+                why,
+            })?;
+            table.insert(key, parsed);
+        }
+        let config: Config = toml::Value::Table(table)
+            .try_into()
+            .map_err(|e: toml::de::Error| ConfigError::Invalid(e.to_string()))?;
+        config.check()?;
+        Ok(config)
+    }
+
+    fn check(&self) -> Result<(), ConfigError> {
+        ringlink_protocol::number::check_region(&self.default_region)
+            .map_err(|e| ConfigError::Invalid(e.to_string()))?;
+        if self.heartbeat_secs == 0 || self.session_ttl_hours <= 0 || self.device_ttl_days <= 0 {
+            return Err(ConfigError::Invalid(
+                "heartbeat_secs, session_ttl_hours and device_ttl_days must be above zero".into(),
+            ));
+        }
+        if !matches!(self.log_format.as_str(), "text" | "json") {
+            return Err(ConfigError::Invalid("log_format must be 'text' or 'json'".into()));
+        }
+        Ok(())
+    }
+
+    /// The database URL, defaulting to a SQLite file in the data directory.
+    pub fn database_url(&self) -> String {
+        if self.database_url.is_empty() {
+            format!("sqlite://{}/ringlink.db", self.data_dir.display())
+        } else {
+            self.database_url.clone()
+        }
+    }
+}
+
+/// Every key the relay knows, for environment overrides.
+const KEYS: &[&str] = &[
+    "listen",
+    "data_dir",
+    "database_url",
+    "default_region",
+    "session_ttl_hours",
+    "device_ttl_days",
+    "heartbeat_secs",
+    "log_format",
+    "widget_dir",
+    "trust_forwarded_for",
+];
+
+fn env_value(key: &str, value: &str) -> Result<toml::Value, String> {
+    match key {
+        "session_ttl_hours" | "device_ttl_days" | "heartbeat_secs" => value
+            .parse::<i64>()
+            .map(toml::Value::Integer)
+            .map_err(|_| "expected a whole number".into()),
+        "trust_forwarded_for" => value
+            .parse::<bool>()
+            .map(toml::Value::Boolean)
+            .map_err(|_| "expected true or false".into()),
+        _ => Ok(toml::Value::String(value.into())),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn env(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
+        pairs.iter().map(|(a, b)| (a.to_string(), b.to_string())).collect()
+    }
+
+    #[test]
+    fn file_then_env_override_defaults() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("relay.toml");
+        std::fs::write(&path, "listen = \"0.0.0.0:9000\"\ndefault_region = \"US\"\n").unwrap();
+        let c = Config::load(Some(&path), env(&[("RINGLINK_DEFAULT_REGION", "GB")])).unwrap();
+        assert_eq!(c.listen, "0.0.0.0:9000");
+        assert_eq!(c.default_region, "GB");
+        assert_eq!(c.heartbeat_secs, 25);
+    }
+
+    #[test]
+    fn unknown_keys_and_bad_values_are_named() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("relay.toml");
+        std::fs::write(&path, "lisen = \"0.0.0.0:9000\"\n").unwrap();
+        let e = Config::load(Some(&path), env(&[])).unwrap_err().to_string();
+        assert!(e.contains("lisen"), "{e}");
+        let e = Config::load(None, env(&[("RINGLINK_HEARTBEAT_SECS", "soon")])).unwrap_err();
+        assert!(e.to_string().contains("RINGLINK_HEARTBEAT_SECS"), "{e}");
+        let e = Config::load(None, env(&[("RINGLINK_DEFAULT_REGION", "ZZ")])).unwrap_err();
+        assert!(e.to_string().contains("ZZ"), "{e}");
+    }
+}

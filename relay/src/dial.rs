@@ -1,0 +1,120 @@
+//! DIAL routing: a signed-in member's dial intent goes only to one of that member's own phone
+//! agents (DIAL-5), and the states the handset reports come back to the member's widgets.
+
+use std::time::Duration;
+
+use ringlink_protocol::agent::{CallUpdate, DialOrder, RelayToAgent};
+use ringlink_protocol::call::CallState;
+use ringlink_protocol::widget::{Dial, DialAccepted};
+use ringlink_protocol::{Envelope, ErrorBody, ErrorCode};
+
+use crate::accounts::{random_id, Identity};
+use crate::hub::{LiveCall, UpdateRefused};
+use crate::store::now;
+use crate::Relay;
+
+/// Dial intents per member per minute. A person dials a few numbers a minute at most; a stolen
+/// session must not turn the member's phone into an autodialler.
+pub const DIALS_PER_MINUTE: u32 = 20;
+pub const DIAL_WINDOW: Duration = Duration::from_secs(60);
+
+fn not_connected() -> ErrorBody {
+    ErrorBody::new(
+        ErrorCode::AgentNotConnected,
+        "your phone is not connected: start the Ringlink agent on it (ringlink-agent run) and try again",
+    )
+}
+
+/// Forwards a dial intent to the member's agent (the named device, or the most recent one).
+pub async fn place(relay: &Relay, member: &Identity, req: Dial) -> Result<DialAccepted, ErrorBody> {
+    let number = relay
+        .accounts
+        .parse_number(&req.number)
+        .map_err(|e| ErrorBody::new(ErrorCode::InvalidNumber, e.to_string()))?;
+    let Some((agent, conn, tx)) = relay.hub.pick_agent(member.member_id, req.device.as_deref()) else {
+        if let Some(device) = &req.device {
+            let owns = relay.store.member_owns_device(member.member_id, device).await.map_err(internal)?;
+            if !owns {
+                return Err(ErrorBody::new(
+                    ErrorCode::NotYourDevice,
+                    format!("device '{device}' is not one of your phones; choose one of your own"),
+                ));
+            }
+        }
+        return Err(not_connected());
+    };
+    relay.dial_throttle.hit(&member.member_id.to_string()).map_err(|secs| ErrorBody {
+        code: ErrorCode::RateLimited,
+        message: format!("too many dial requests; wait {secs} s before dialling again"),
+        retry_after: Some(secs),
+    })?;
+    let call_id = format!("call_{}", random_id(16));
+    relay
+        .store
+        .insert_dial_call(&call_id, member.member_id, &agent.device, number.as_str(), "sent")
+        .await
+        .map_err(internal)?;
+    let order = DialOrder { call_id: call_id.clone(), number: number.clone() };
+    if tx.try_send(Envelope::push(RelayToAgent::DialOrder(order))).is_err() {
+        let _ = relay.store.update_dial_call(&call_id, "failed", Some("agent unreachable")).await;
+        return Err(not_connected());
+    }
+    metrics::counter!("ringlink_dial_intents_total").increment(1);
+    let call = LiveCall {
+        member_id: member.member_id,
+        device: agent.device.clone(),
+        agent_conn: conn,
+        number: number.clone(),
+        state: CallState::Sent,
+    };
+    relay.hub.start_call(&call_id, call, now());
+    tracing::info!(call = %call_id, device = %agent.device, "dial intent forwarded");
+    Ok(DialAccepted { call_id, number, device: agent.device })
+}
+
+/// Applies a state the agent reported for one of its own calls.
+pub async fn report(relay: &Relay, conn: u64, update: CallUpdate) -> Result<(), ErrorBody> {
+    let event = relay
+        .hub
+        .update_call(conn, &update.call_id, update.state, update.detail.clone(), now())
+        .map_err(|UpdateRefused::UnknownCall| {
+            ErrorBody::new(
+                ErrorCode::UnknownCall,
+                format!("call '{}' is not a live call of this device", update.call_id),
+            )
+        })?;
+    relay
+        .store
+        .update_dial_call(&event.call_id, state_name(event.state), event.detail.as_deref())
+        .await
+        .map_err(internal)?;
+    Ok(())
+}
+
+/// An agent connection ended: its unfinished calls fail, and widgets are told.
+pub async fn agent_gone(relay: &Relay, member_id: i64, conn: u64) {
+    for event in relay.hub.remove_agent(member_id, conn, now()) {
+        let detail = event.detail.as_deref();
+        if let Err(e) = relay.store.update_dial_call(&event.call_id, "failed", detail).await {
+            tracing::warn!(call = %event.call_id, "could not record failed call: {e}");
+        }
+    }
+}
+
+pub fn state_name(state: CallState) -> &'static str {
+    match state {
+        CallState::Sent => "sent",
+        CallState::Confirming => "confirming",
+        CallState::Dialing => "dialing",
+        CallState::Ringing => "ringing",
+        CallState::Active => "active",
+        CallState::Ended => "ended",
+        CallState::Failed => "failed",
+        CallState::Declined => "declined",
+    }
+}
+
+pub(crate) fn internal(e: impl std::fmt::Display) -> ErrorBody {
+    tracing::error!("internal error: {e}");
+    ErrorBody::new(ErrorCode::Internal, "the relay hit an internal error; try again in a moment")
+}

@@ -1,0 +1,157 @@
+//! The phone agent's WebSocket: the device token is checked before the upgrade; then `hello`,
+//! dial orders out (DIAL-5), call states in, heartbeats, and revocation within one heartbeat.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use axum::extract::ws::{WebSocket, WebSocketUpgrade};
+use axum::extract::{ConnectInfo, State};
+use axum::http::{header, HeaderMap};
+use axum::response::{IntoResponse, Response};
+use ringlink_protocol::agent::*;
+use ringlink_protocol::widget::{AgentInfo, Pong};
+use ringlink_protocol::{Envelope, ErrorBody, ErrorCode, SUBPROTOCOL};
+use tokio::sync::mpsc;
+
+use super::api::ApiError;
+use super::ws::{self, Incoming};
+use crate::accounts::Identity;
+use crate::hub::OUTBOX_FRAMES;
+use crate::store::tokens::TokenKind;
+use crate::{dial, Relay};
+
+/// An agent has this long after connecting to say hello.
+const HELLO_TIMEOUT: Duration = Duration::from_secs(10);
+
+pub async fn upgrade(
+    State(relay): State<Arc<Relay>>,
+    ConnectInfo(_peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    upgrade: WebSocketUpgrade,
+) -> Response {
+    if !ws::offers_subprotocol(&headers) {
+        return ApiError(ws::no_subprotocol()).into_response();
+    }
+    let token = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "));
+    let Some(token) = token else {
+        let msg = "send 'Authorization: Bearer <device token>'; get a token with `ringlink-agent login`";
+        return ApiError(ErrorBody::new(ErrorCode::NotSignedIn, msg)).into_response();
+    };
+    let identity = match relay.accounts.authenticate(token.trim(), TokenKind::Device).await {
+        Ok(id) => id,
+        Err(e) => {
+            let mut body = ErrorBody::from(&e);
+            if matches!(body.code, ErrorCode::TokenRevoked | ErrorCode::TokenExpired) {
+                body.message = format!("{}: run `ringlink-agent login` on the phone", e);
+            }
+            return ApiError(body).into_response();
+        }
+    };
+    let tasks = relay.tasks.clone();
+    upgrade
+        .protocols([SUBPROTOCOL])
+        .max_message_size(ws::MAX_WS_MESSAGE)
+        .on_upgrade(move |socket| tasks.track_future(run(relay, socket, identity)))
+}
+
+/// Waits for the agent's `hello`, answering anything else with an error.
+async fn await_hello(socket: &mut WebSocket) -> Option<(Option<u64>, Hello)> {
+    let deadline = tokio::time::sleep(HELLO_TIMEOUT);
+    tokio::pin!(deadline);
+    loop {
+        tokio::select! {
+            _ = &mut deadline => {
+                ws::close(socket, ws::CLOSE_POLICY, "no hello within 10 s").await;
+                return None;
+            }
+            incoming = socket.recv() => match ws::classify::<AgentMsg>(incoming) {
+                Incoming::Frame(Envelope { id, msg: AgentMsg::Hello(h), .. }) => return Some((id, h)),
+                Incoming::Frame(env) => {
+                    let e = ErrorBody::new(ErrorCode::BadFrame, "send 'hello' first");
+                    if !ws::send(socket, &Envelope::reply(env.id, RelayToAgent::Error(e))).await { return None }
+                }
+                Incoming::Bad(id, e) => {
+                    if !ws::send(socket, &Envelope::reply(id, RelayToAgent::Error(e))).await { return None }
+                }
+                Incoming::Alive => {}
+                Incoming::Gone(_) => return None,
+            }
+        }
+    }
+}
+
+async fn run(relay: Arc<Relay>, mut socket: WebSocket, id: Identity) {
+    let Some((hello_id, hello)) = await_hello(&mut socket).await else { return };
+    let conn = relay.hub.next_conn();
+    let (tx, mut rx) = mpsc::channel(OUTBOX_FRAMES);
+    let info = AgentInfo {
+        device: id.public_id.clone(),
+        name: hello.name,
+        backend: hello.backend,
+        confirm: hello.confirm,
+    };
+    let heartbeat = Duration::from_secs(relay.config.heartbeat_secs);
+    let welcome = Welcome { device: id.public_id.clone(), member: id.number.clone(), heartbeat_secs: heartbeat.as_secs() };
+    if !ws::send(&mut socket, &Envelope::reply(hello_id, RelayToAgent::Welcome(welcome))).await {
+        return;
+    }
+    relay.hub.add_agent(id.member_id, conn, info, tx);
+    let _ = relay.store.touch_token(id.token_id).await;
+    tracing::info!(device = %id.public_id, "phone agent connected");
+    metrics::gauge!("ringlink_ws_connections", "kind" => "agent").increment(1.0);
+
+    let mut beat = tokio::time::interval(heartbeat);
+    beat.tick().await;
+    let mut last_heard = Instant::now();
+    loop {
+        tokio::select! {
+            _ = relay.shutdown.cancelled() => {
+                ws::close(&mut socket, ws::CLOSE_GOING_AWAY, "relay restarting; reconnect shortly").await;
+                break;
+            }
+            incoming = socket.recv() => match ws::classify::<AgentMsg>(incoming) {
+                Incoming::Frame(env) => {
+                    last_heard = Instant::now();
+                    let reply = match env.msg {
+                        AgentMsg::CallUpdate(u) => dial::report(&relay, conn, u).await.err().map(RelayToAgent::Error),
+                        AgentMsg::Ping(_) => Some(RelayToAgent::Pong(Pong {})),
+                        AgentMsg::Hello(_) => Some(RelayToAgent::Error(ErrorBody::new(ErrorCode::BadFrame, "hello was already received on this connection"))),
+                    };
+                    if let Some(r) = reply {
+                        if !ws::send(&mut socket, &Envelope::reply(env.id, r)).await { break }
+                    }
+                }
+                Incoming::Bad(re, e) => {
+                    last_heard = Instant::now();
+                    if !ws::send(&mut socket, &Envelope::reply(re, RelayToAgent::Error(e))).await { break }
+                }
+                Incoming::Alive => last_heard = Instant::now(),
+                Incoming::Gone(reason) => {
+                    if let Some(r) = reason { ws::close(&mut socket, ws::CLOSE_TOO_BIG, &r).await }
+                    break;
+                }
+            },
+            Some(out) = rx.recv() => if !ws::send(&mut socket, &out).await { break },
+            _ = beat.tick() => {
+                if last_heard.elapsed() > heartbeat * 3 {
+                    ws::close(&mut socket, ws::CLOSE_NORMAL, "no ping from the agent; reconnect").await;
+                    break;
+                }
+                if !relay.store.token_is_live(id.token_id).await.unwrap_or(true) {
+                    let reason = "this device was signed out; run `ringlink-agent login` to sign in again".to_owned();
+                    let _ = ws::send(&mut socket, &Envelope::push(RelayToAgent::Revoked(Revoked { reason }))).await;
+                    ws::close(&mut socket, ws::CLOSE_POLICY, "device revoked").await;
+                    break;
+                }
+                let _ = relay.store.touch_token(id.token_id).await;
+            }
+        }
+    }
+    dial::agent_gone(&relay, id.member_id, conn).await;
+    tracing::info!(device = %id.public_id, "phone agent disconnected");
+    metrics::gauge!("ringlink_ws_connections", "kind" => "agent").decrement(1.0);
+}

@@ -1,0 +1,73 @@
+//! HTTP routes of the relay. Handlers decode, authorize, call a domain module, encode; no
+//! business rule lives here.
+
+mod agent_api;
+mod agent_ws;
+mod api;
+mod assets;
+mod widget_ws;
+mod ws;
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use axum::extract::{DefaultBodyLimit, State};
+use axum::http::StatusCode;
+use axum::response::IntoResponse;
+use axum::routing::{get, post};
+use axum::Router;
+
+use crate::Relay;
+
+/// REST bodies are small JSON documents; anything bigger is refused before it is read.
+const MAX_BODY_BYTES: usize = 16 * 1024;
+
+pub fn router(relay: Arc<Relay>) -> Router {
+    Router::new()
+        .route("/", get(index))
+        .route("/healthz", get(health))
+        .route("/metrics", get(metrics))
+        .route("/v1/agent/login", post(agent_api::login))
+        .route("/v1/agent/pair", post(agent_api::pair_start))
+        .route("/v1/agent/pair/poll", post(agent_api::pair_poll))
+        .route("/v1/agent/ws", get(agent_ws::upgrade))
+        .route("/v1/widget/ws", get(widget_ws::upgrade))
+        .route("/widget/{*path}", get(assets::widget_file))
+        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .with_state(relay)
+}
+
+async fn index() -> impl IntoResponse {
+    "Ringlink relay. Paste <script src=\"/widget/widget.js\" data-site=\"SITE_KEY\" async></script> on your site.\n"
+}
+
+async fn health(State(relay): State<Arc<Relay>>) -> impl IntoResponse {
+    match relay.store.ping().await {
+        Ok(()) => (StatusCode::OK, "ok\n"),
+        Err(e) => {
+            tracing::error!("health check failed: {e}");
+            (StatusCode::SERVICE_UNAVAILABLE, "database unreachable\n")
+        }
+    }
+}
+
+async fn metrics(State(relay): State<Arc<Relay>>) -> impl IntoResponse {
+    let (agents, widgets) = relay.hub.counts();
+    metrics::gauge!("ringlink_agents_connected").set(agents as f64);
+    metrics::gauge!("ringlink_widgets_signed_in").set(widgets as f64);
+    crate::telemetry::render()
+}
+
+/// The client's address: the socket peer, or the first `X-Forwarded-For` hop when configured.
+fn client_address(relay: &Relay, peer: SocketAddr, headers: &axum::http::HeaderMap) -> String {
+    if relay.config.trust_forwarded_for {
+        if let Some(first) = headers
+            .get("x-forwarded-for")
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.split(',').next())
+        {
+            return first.trim().to_owned();
+        }
+    }
+    peer.ip().to_string()
+}

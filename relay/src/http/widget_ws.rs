@@ -1,0 +1,226 @@
+//! The widget's WebSocket: the Origin is checked against the site's allow-list before the
+//! upgrade; then sign-in, presence of the member's phone agents (DIAL-3), dial intents (DIAL-5),
+//! call states and pairing confirmation.
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use axum::extract::ws::{WebSocket, WebSocketUpgrade};
+use axum::extract::{ConnectInfo, Query, State};
+use axum::http::{header, HeaderMap};
+use axum::response::{IntoResponse, Response};
+use ringlink_protocol::request::Request;
+use ringlink_protocol::widget::*;
+use ringlink_protocol::{Envelope, ErrorBody, ErrorCode, SUBPROTOCOL};
+use tokio::sync::mpsc;
+
+use super::api::ApiError;
+use super::ws::{self, Incoming};
+use crate::accounts::Identity;
+use crate::hub::{WidgetTx, OUTBOX_FRAMES};
+use crate::store::tokens::TokenKind;
+use crate::{dial, pairing, Relay};
+
+pub async fn upgrade(
+    State(relay): State<Arc<Relay>>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    Query(query): Query<HashMap<String, String>>,
+    upgrade: WebSocketUpgrade,
+) -> Response {
+    let refuse = |code, message: String| ApiError(ErrorBody::new(code, message)).into_response();
+    if !ws::offers_subprotocol(&headers) {
+        return ApiError(ws::no_subprotocol()).into_response();
+    }
+    let Some(key) = query.get("site") else {
+        return refuse(ErrorCode::BadField, "add ?site=SITE_KEY to the WebSocket URL".into());
+    };
+    let site = match relay.store.site_by_key(key).await {
+        Ok(Some(site)) => site,
+        Ok(None) => {
+            return refuse(ErrorCode::UnknownSite, format!("no site has the key '{key}': check data-site in the tag"))
+        }
+        Err(e) => return ApiError(dial::internal(e)).into_response(),
+    };
+    let Some(origin) = headers.get(header::ORIGIN).and_then(|o| o.to_str().ok()) else {
+        return refuse(ErrorCode::OriginNotAllowed, "no Origin header: the widget connects from a web page".into());
+    };
+    if !site.origins.iter().any(|o| o == origin) {
+        tracing::warn!(site = %site.key, %origin, "widget refused: origin not allowed");
+        return refuse(
+            ErrorCode::OriginNotAllowed,
+            format!(
+                "origin {origin} is not allowed for site '{}'; the merchant can add it with: ringlink-relay admin site add-origin {} {origin}",
+                site.key, site.key
+            ),
+        );
+    }
+    let address = super::client_address(&relay, peer, &headers);
+    let tasks = relay.tasks.clone();
+    upgrade
+        .protocols([SUBPROTOCOL])
+        .max_message_size(ws::MAX_WS_MESSAGE)
+        .on_upgrade(move |socket| tasks.track_future(run(relay, socket, address)))
+}
+
+struct WidgetConn {
+    relay: Arc<Relay>,
+    conn: u64,
+    tx: WidgetTx,
+    address: String,
+    member: Option<Identity>,
+}
+
+async fn run(relay: Arc<Relay>, mut socket: WebSocket, address: String) {
+    let conn = relay.hub.next_conn();
+    let (tx, mut rx) = mpsc::channel(OUTBOX_FRAMES);
+    let heartbeat = Duration::from_secs(relay.config.heartbeat_secs);
+    let mut me = WidgetConn { relay: relay.clone(), conn, tx, address, member: None };
+    let mut beat = tokio::time::interval(heartbeat);
+    beat.tick().await;
+    let mut last_heard = Instant::now();
+    metrics::gauge!("ringlink_ws_connections", "kind" => "widget").increment(1.0);
+    loop {
+        tokio::select! {
+            _ = relay.shutdown.cancelled() => {
+                ws::close(&mut socket, ws::CLOSE_GOING_AWAY, "relay restarting; reconnect shortly").await;
+                break;
+            }
+            incoming = socket.recv() => match ws::classify::<WidgetMsg>(incoming) {
+                Incoming::Frame(env) => {
+                    last_heard = Instant::now();
+                    let (reply, push) = me.handle(env).await;
+                    if !ws::send(&mut socket, &reply).await { break }
+                    if let Some(p) = push {
+                        if !ws::send(&mut socket, &Envelope::push(p)).await { break }
+                    }
+                }
+                Incoming::Bad(id, e) => {
+                    last_heard = Instant::now();
+                    if !ws::send(&mut socket, &Envelope::reply(id, RelayToWidget::Error(e))).await { break }
+                }
+                Incoming::Alive => last_heard = Instant::now(),
+                Incoming::Gone(reason) => {
+                    if let Some(r) = reason { ws::close(&mut socket, ws::CLOSE_TOO_BIG, &r).await }
+                    break;
+                }
+            },
+            Some(out) = rx.recv() => if !ws::send(&mut socket, &out).await { break },
+            _ = beat.tick() => {
+                if last_heard.elapsed() > heartbeat * 3 {
+                    ws::close(&mut socket, ws::CLOSE_NORMAL, "no ping from the widget; reconnect").await;
+                    break;
+                }
+                if let Some(err) = me.recheck().await {
+                    if !ws::send(&mut socket, &Envelope::push(RelayToWidget::Error(err))).await { break }
+                }
+            }
+        }
+    }
+    me.leave();
+    metrics::gauge!("ringlink_ws_connections", "kind" => "widget").decrement(1.0);
+}
+
+fn answer<R: Request<Reply = RelayToWidget>>(
+    re: Option<u64>,
+    result: Result<R::Response, ErrorBody>,
+) -> Envelope<RelayToWidget> {
+    Envelope::reply(re, result.map(Into::into).unwrap_or_else(RelayToWidget::Error))
+}
+
+impl WidgetConn {
+    /// Answers one request; a second frame (presence) follows a successful sign-in.
+    async fn handle(&mut self, env: Envelope<WidgetMsg>) -> (Envelope<RelayToWidget>, Option<RelayToWidget>) {
+        let re = env.id;
+        match env.msg {
+            WidgetMsg::SignIn(req) => {
+                let result = self.sign_in(req).await;
+                let push = result.is_ok().then(|| self.subscribe());
+                (answer::<SignIn>(re, result), push)
+            }
+            WidgetMsg::Resume(req) => {
+                let result = self.resume(req).await;
+                let push = result.is_ok().then(|| self.subscribe());
+                (answer::<Resume>(re, result), push)
+            }
+            WidgetMsg::SignOut(_) => (answer::<SignOut>(re, self.sign_out().await), None),
+            WidgetMsg::Dial(req) => {
+                let result = match &self.member {
+                    Some(m) => dial::place(&self.relay, m, req).await,
+                    None => Err(not_signed_in()),
+                };
+                (answer::<Dial>(re, result), None)
+            }
+            WidgetMsg::ConfirmPairing(req) => {
+                let result = match &self.member {
+                    Some(m) => pairing::confirm(&self.relay, m, &req.code).await,
+                    None => Err(not_signed_in()),
+                };
+                (answer::<ConfirmPairing>(re, result), None)
+            }
+            WidgetMsg::Ping(_) => (answer::<Ping>(re, Ok(Pong {})), None),
+        }
+    }
+
+    async fn sign_in(&mut self, req: SignIn) -> Result<SignedIn, ErrorBody> {
+        let accounts = &self.relay.accounts;
+        let (id, token) = accounts
+            .sign_in(&req.number, &req.password, &self.address, TokenKind::Web, "web")
+            .await
+            .map_err(|e| ErrorBody::from(&e))?;
+        self.leave();
+        let reply = SignedIn { token, member: id.number.clone(), expires_at: id.expires_at };
+        self.member = Some(id);
+        Ok(reply)
+    }
+
+    async fn resume(&mut self, req: Resume) -> Result<SignedIn, ErrorBody> {
+        let id = self
+            .relay
+            .accounts
+            .authenticate(req.token.expose(), TokenKind::Web)
+            .await
+            .map_err(|e| ErrorBody::from(&e))?;
+        self.leave();
+        let reply = SignedIn { token: req.token, member: id.number.clone(), expires_at: id.expires_at };
+        self.member = Some(id);
+        Ok(reply)
+    }
+
+    async fn sign_out(&mut self) -> Result<SignedOut, ErrorBody> {
+        if let Some(m) = &self.member {
+            let _ = self.relay.store.revoke_token(&m.public_id, Some(m.member_id)).await;
+        }
+        self.leave();
+        Ok(SignedOut {})
+    }
+
+    /// Joins the member's presence and call stream; returns the presence to push now.
+    fn subscribe(&self) -> RelayToWidget {
+        let member = self.member.as_ref().expect("subscribe after sign-in");
+        RelayToWidget::Presence(self.relay.hub.add_widget(member.member_id, self.conn, self.tx.clone()))
+    }
+
+    fn leave(&mut self) {
+        if let Some(m) = self.member.take() {
+            self.relay.hub.remove_widget(m.member_id, self.conn);
+        }
+    }
+
+    /// On every heartbeat: a session revoked or expired elsewhere stops here too.
+    async fn recheck(&mut self) -> Option<ErrorBody> {
+        let m = self.member.as_ref()?;
+        // A database hiccup is not a revocation: keep the session and look again next beat.
+        if self.relay.store.token_is_live(m.token_id).await.unwrap_or(true) {
+            return None;
+        }
+        self.leave();
+        Some(ErrorBody::new(ErrorCode::TokenRevoked, "your session ended: sign in again"))
+    }
+}
+
+fn not_signed_in() -> ErrorBody {
+    ErrorBody::new(ErrorCode::NotSignedIn, "sign in with your number and password first")
+}

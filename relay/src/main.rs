@@ -1,0 +1,229 @@
+//! `ringlink-relay`: serve, migrate, healthcheck and admin subcommands over the relay library.
+
+use std::io::{BufRead, IsTerminal};
+use std::path::PathBuf;
+use std::time::Duration;
+
+use anyhow::{bail, Context, Result};
+use clap::{Parser, Subcommand};
+use ringlink_protocol::secret::Secret;
+use ringlink_relay::{admin, telemetry, Config, Relay};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+#[derive(Parser)]
+#[command(name = "ringlink-relay", version, about = "The Ringlink relay server")]
+struct Cli {
+    /// TOML configuration file; `RINGLINK_*` environment variables override it.
+    #[arg(long, global = true, env = "RINGLINK_CONFIG")]
+    config: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the relay (migrates the database first).
+    Serve,
+    /// Bring the database schema up to date and exit.
+    Migrate,
+    /// Exit 0 when the relay at `--url` (default: the configured listen address) is healthy.
+    Healthcheck {
+        #[arg(long)]
+        url: Option<String>,
+    },
+    /// Operator tasks: sites, members, devices.
+    #[command(subcommand)]
+    Admin(Admin),
+}
+
+#[derive(Subcommand)]
+enum Admin {
+    #[command(subcommand)]
+    Site(SiteCmd),
+    #[command(subcommand)]
+    Member(MemberCmd),
+    #[command(subcommand)]
+    Device(DeviceCmd),
+    /// A member's recent dial log.
+    Calls {
+        #[arg(long)]
+        number: String,
+        #[arg(long, default_value_t = 20)]
+        limit: i64,
+    },
+}
+
+#[derive(Subcommand)]
+enum SiteCmd {
+    /// Create a merchant site; prints its site key for the tag.
+    Create {
+        #[arg(long)]
+        name: String,
+        /// Use this key instead of a random one.
+        #[arg(long)]
+        key: Option<String>,
+        /// An origin allowed to load the widget (repeat for several), e.g. https://shop.example
+        #[arg(long = "origin", required = true)]
+        origins: Vec<String>,
+    },
+    /// Allow one more origin for a site.
+    AddOrigin { key: String, origin: String },
+    List,
+}
+
+#[derive(Subcommand)]
+enum MemberCmd {
+    /// Create a member; the password is read from stdin (one line) or asked on the terminal.
+    Create {
+        #[arg(long)]
+        number: String,
+    },
+    SetPassword {
+        #[arg(long)]
+        number: String,
+    },
+}
+
+#[derive(Subcommand)]
+enum DeviceCmd {
+    /// A member's phone agents and whether each is active.
+    List {
+        #[arg(long)]
+        number: String,
+    },
+    /// Sign a device out; a connected agent is dropped within one heartbeat.
+    Revoke { device: String },
+}
+
+#[tokio::main]
+async fn main() -> Result<()> {
+    let cli = Cli::parse();
+    let config = Config::load(cli.config.as_deref(), std::env::vars()).context("loading configuration")?;
+    telemetry::init_logs(&config.log_format);
+    match cli.command {
+        Command::Serve => serve(config).await,
+        Command::Migrate => {
+            Relay::open(config).await.context("migrating")?;
+            println!("database is up to date");
+            Ok(())
+        }
+        Command::Healthcheck { url } => healthcheck(&config, url).await,
+        Command::Admin(cmd) => run_admin(config, cmd).await,
+    }
+}
+
+async fn serve(config: Config) -> Result<()> {
+    let running = ringlink_relay::start(config).await?;
+    println!("ringlink-relay listening on http://{}", running.addr);
+    let stop = running.relay.shutdown.clone();
+    tokio::spawn(async move {
+        shutdown_signal().await;
+        tracing::info!("shutting down: closing sockets");
+        stop.cancel();
+    });
+    running.wait().await;
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    {
+        let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+            .expect("SIGTERM handler");
+        tokio::select! { _ = ctrl_c => {}, _ = term.recv() => {} }
+    }
+    #[cfg(not(unix))]
+    let _ = ctrl_c.await;
+}
+
+/// A plain HTTP/1.0 GET of `/healthz`, so the check needs nothing but a socket.
+async fn healthcheck(config: &Config, url: Option<String>) -> Result<()> {
+    let url = url.unwrap_or_else(|| format!("http://{}", config.listen.replace("0.0.0.0", "127.0.0.1")));
+    let host = url.strip_prefix("http://").context("healthcheck supports http:// URLs only")?;
+    let host = host.trim_end_matches('/');
+    let check = async {
+        let mut stream = tokio::net::TcpStream::connect(host).await?;
+        stream.write_all(format!("GET /healthz HTTP/1.0\r\nHost: {host}\r\n\r\n").as_bytes()).await?;
+        let mut reply = String::new();
+        stream.read_to_string(&mut reply).await?;
+        Ok::<_, std::io::Error>(reply)
+    };
+    let reply = tokio::time::timeout(Duration::from_secs(5), check)
+        .await
+        .context("relay did not answer within 5 s")?
+        .with_context(|| format!("cannot reach the relay at {url}"))?;
+    if reply.starts_with("HTTP/1.0 200") || reply.starts_with("HTTP/1.1 200") {
+        println!("healthy");
+        Ok(())
+    } else {
+        bail!("unhealthy: {}", reply.lines().next().unwrap_or("no reply"))
+    }
+}
+
+fn read_password() -> Result<Secret> {
+    let line = if std::io::stdin().is_terminal() {
+        rpassword::prompt_password("Password: ")?
+    } else {
+        let mut line = String::new();
+        std::io::stdin().lock().read_line(&mut line)?;
+        line
+    };
+    Ok(Secret::new(line.trim_end_matches(['\r', '\n'])))
+}
+
+async fn run_admin(config: Config, cmd: Admin) -> Result<()> {
+    let relay = Relay::open(config).await?;
+    match cmd {
+        Admin::Site(SiteCmd::Create { name, key, origins }) => {
+            let site = admin::create_site(&relay.store, &name, key.as_deref(), &origins).await?;
+            println!("site created: {}", site.name);
+            println!("site key: {}", site.key);
+            println!("allowed origins: {}", site.origins.join(", "));
+        }
+        Admin::Site(SiteCmd::AddOrigin { key, origin }) => {
+            admin::add_origin(&relay.store, &key, &origin).await?;
+            println!("origin {origin} allowed for site {key}");
+        }
+        Admin::Site(SiteCmd::List) => {
+            for s in relay.store.list_sites().await? {
+                println!("{}\t{}\t{}", s.key, s.name, s.origins.join(","));
+            }
+        }
+        Admin::Member(MemberCmd::Create { number }) => {
+            let number = admin::create_member(&relay.accounts, &number, &read_password()?).await?;
+            println!("member created: {number}");
+        }
+        Admin::Member(MemberCmd::SetPassword { number }) => {
+            let number = relay.accounts.set_password(&number, &read_password()?).await?;
+            println!("password changed for {number}");
+        }
+        Admin::Device(DeviceCmd::List { number }) => {
+            println!("device\tname\tstate\tlast_seen");
+            for d in admin::list_devices(&relay.accounts, &number).await? {
+                let state = if d.revoked_at.is_some() {
+                    "revoked"
+                } else if d.expires_at <= ringlink_relay::store::now() {
+                    "expired"
+                } else {
+                    "active"
+                };
+                let seen = d.last_seen_at.map(|t| t.to_string()).unwrap_or_else(|| "never".into());
+                println!("{}\t{}\t{state}\t{seen}", d.public_id, d.label);
+            }
+        }
+        Admin::Device(DeviceCmd::Revoke { device }) => {
+            admin::revoke_device(&relay.store, &device).await?;
+            println!("device {device} revoked");
+        }
+        Admin::Calls { number, limit } => {
+            let number = relay.accounts.parse_number(&number)?;
+            let member = relay.store.member_by_number(&number).await?.context("no such member")?;
+            for c in relay.store.list_dial_calls(member.id, limit).await? {
+                println!("{}\t{}\t{}\t{}\t{}", c.public_id, c.number, c.device, c.state, c.detail.unwrap_or_default());
+            }
+        }
+    }
+    relay.store.close().await;
+    Ok(())
+}

@@ -1,0 +1,25 @@
+//! Logs (text or JSON lines, never secrets) and Prometheus metrics rendered at `/metrics`.
+
+use std::sync::OnceLock;
+
+use metrics_exporter_prometheus::{PrometheusBuilder, PrometheusHandle};
+
+static HANDLE: OnceLock<Option<PrometheusHandle>> = OnceLock::new();
+
+/// Installs the process-wide metrics recorder once (later calls, as in tests, reuse it).
+pub fn install_metrics() {
+    HANDLE.get_or_init(|| PrometheusBuilder::new().install_recorder().ok());
+}
+
+/// The metrics in Prometheus text format.
+pub fn render() -> String {
+    HANDLE.get().and_then(|h| h.as_ref()).map(|h| h.render()).unwrap_or_default()
+}
+
+/// Structured logs to stderr; `RUST_LOG` filters (default `info`).
+pub fn init_logs(format: &str) {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    let _ = if format == "json" { builder.json().try_init() } else { builder.try_init() };
+}

@@ -1,0 +1,82 @@
+//! Fixed-window throttles kept in memory: failed sign-ins per number and per address, dial
+//! intents per member, pairing attempts per member. One relay process; a scaled-out deployment
+//! counts per node (see README, "Scaling out").
+
+use std::collections::HashMap;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+/// Above this many tracked keys, expired windows are swept on the next hit, so a flood of
+/// distinct keys cannot grow the map without bound.
+const SWEEP_ABOVE: usize = 10_000;
+
+pub struct Throttle {
+    max: u32,
+    window: Duration,
+    hits: Mutex<HashMap<String, (Instant, u32)>>,
+}
+
+impl Throttle {
+    /// At most `max` hits per `window` for each key.
+    pub fn new(max: u32, window: Duration) -> Self {
+        Self { max, window, hits: Mutex::new(HashMap::new()) }
+    }
+
+    /// `Err(seconds until the window resets)` when the key has used up its hits.
+    pub fn check(&self, key: &str) -> Result<(), u64> {
+        let hits = self.hits.lock().expect("throttle lock");
+        match hits.get(key) {
+            Some((start, n)) if *n >= self.max && start.elapsed() < self.window => {
+                Err(self.retry_after(*start))
+            }
+            _ => Ok(()),
+        }
+    }
+
+    /// Counts one hit; `Err(retry_after)` when this hit is over the limit.
+    pub fn hit(&self, key: &str) -> Result<(), u64> {
+        let mut hits = self.hits.lock().expect("throttle lock");
+        if hits.len() > SWEEP_ABOVE {
+            let window = self.window;
+            hits.retain(|_, (start, _)| start.elapsed() < window);
+        }
+        let entry = hits.entry(key.to_owned()).or_insert((Instant::now(), 0));
+        if entry.0.elapsed() >= self.window {
+            *entry = (Instant::now(), 0);
+        }
+        if entry.1 >= self.max {
+            return Err(self.retry_after(entry.0));
+        }
+        entry.1 += 1;
+        Ok(())
+    }
+
+    /// Forgets a key (a successful sign-in clears its failures).
+    pub fn clear(&self, key: &str) {
+        self.hits.lock().expect("throttle lock").remove(key);
+    }
+
+    fn retry_after(&self, start: Instant) -> u64 {
+        self.window.saturating_sub(start.elapsed()).as_secs().max(1)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn limits_per_key_and_resets() {
+        let t = Throttle::new(2, Duration::from_millis(200));
+        assert!(t.hit("a").is_ok());
+        assert!(t.hit("a").is_ok());
+        assert!(t.check("a").is_err());
+        assert!(t.hit("a").is_err());
+        assert!(t.hit("b").is_ok(), "other keys are not affected");
+        std::thread::sleep(Duration::from_millis(250));
+        assert!(t.check("a").is_ok());
+        assert!(t.hit("a").is_ok());
+        t.clear("a");
+        assert!(t.hit("a").is_ok());
+    }
+}
