@@ -105,7 +105,11 @@ impl Accounts {
         parse_number(input, &self.region)
     }
 
-    pub async fn create_member(&self, number: &str, password: &Secret) -> Result<(i64, E164), AuthError> {
+    pub async fn create_member(
+        &self,
+        number: &str,
+        password: &Secret,
+    ) -> Result<(i64, E164), AuthError> {
         let number = self.parse_number(number)?;
         let hash = hash_password(password).await?;
         let id = self.store.create_member(&number, &hash).await?;
@@ -132,8 +136,12 @@ impl Accounts {
         let number = self.parse_number(number)?;
         let number_key = format!("n:{number}");
         let address_key = format!("a:{address}");
-        self.by_number.check(&number_key).map_err(AuthError::RateLimited)?;
-        self.by_address.check(&address_key).map_err(AuthError::RateLimited)?;
+        self.by_number
+            .check(&number_key)
+            .map_err(AuthError::RateLimited)?;
+        self.by_address
+            .check(&address_key)
+            .map_err(AuthError::RateLimited)?;
         let member = self.store.member_by_number(&number).await?;
         let hash = member.as_ref().map(|m| m.password_hash.clone());
         let ok = verify_password(hash, password.clone()).await;
@@ -147,7 +155,9 @@ impl Accounts {
             });
         };
         self.by_number.clear(&number_key);
-        Ok(self.mint(member.id, &member.number, kind, label, None).await?)
+        Ok(self
+            .mint(member.id, &member.number, kind, label, None)
+            .await?)
     }
 
     /// Issues a new token for a member (sign-in, pairing), with a fresh public id unless one was
@@ -168,7 +178,10 @@ impl Accounts {
         let public_id = public_id.unwrap_or_else(|| format!("{prefix}{}", random_id(12)));
         let expires_at = now() + ttl;
         let hash = hash_token(token.expose());
-        let token_id = self.store.insert_token(member_id, kind, &public_id, label, &hash, expires_at).await?;
+        let token_id = self
+            .store
+            .insert_token(member_id, kind, &public_id, label, &hash, expires_at)
+            .await?;
         let identity = Identity {
             token_id,
             public_id,
@@ -220,7 +233,9 @@ pub fn hash_token(token: &str) -> String {
 pub fn random_id(len: usize) -> String {
     const ALPHABET: &[u8] = b"ABCDEFGHJKMNPQRSTUVWXYZ23456789";
     let mut rng = rand::rngs::OsRng;
-    (0..len).map(|_| ALPHABET[rng.gen_range(0..ALPHABET.len())] as char).collect()
+    (0..len)
+        .map(|_| ALPHABET[rng.gen_range(0..ALPHABET.len())] as char)
+        .collect()
 }
 
 pub async fn hash_password(password: &Secret) -> Result<String, AuthError> {
@@ -250,13 +265,21 @@ async fn verify_password(stored: Option<String>, password: Secret) -> bool {
             None => {
                 let dummy = DUMMY.get_or_init(|| {
                     let salt = SaltString::generate(&mut rand::rngs::OsRng);
-                    Argon2::default().hash_password(b"not a password", &salt).unwrap().to_string()
+                    Argon2::default()
+                        .hash_password(b"not a password", &salt)
+                        .unwrap()
+                        .to_string()
                 });
                 (dummy.clone(), false)
             }
         };
-        let Ok(parsed) = PasswordHash::new(&hash) else { return false };
-        Argon2::default().verify_password(password.expose().as_bytes(), &parsed).is_ok() && real
+        let Ok(parsed) = PasswordHash::new(&hash) else {
+            return false;
+        };
+        Argon2::default()
+            .verify_password(password.expose().as_bytes(), &parsed)
+            .is_ok()
+            && real
     })
     .await
     .unwrap_or(false)

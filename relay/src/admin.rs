@@ -26,18 +26,29 @@ pub fn check_origin(origin: &str) -> Result<(), AdminError> {
         .strip_prefix("https://")
         .or_else(|| origin.strip_prefix("http://"))
         .ok_or_else(bad)?;
-    if rest.is_empty() || rest.contains('/') || rest.ends_with(':') || rest.chars().any(char::is_whitespace) {
+    if rest.is_empty()
+        || rest.contains('/')
+        || rest.ends_with(':')
+        || rest.chars().any(char::is_whitespace)
+    {
         return Err(bad());
     }
     Ok(())
 }
 
 /// Creates a site with a fresh public key (or the given one) and its allowed origins.
-pub async fn create_site(store: &Store, name: &str, key: Option<&str>, origins: &[String]) -> Result<Site, AdminError> {
+pub async fn create_site(
+    store: &Store,
+    name: &str,
+    key: Option<&str>,
+    origins: &[String],
+) -> Result<Site, AdminError> {
     for o in origins {
         check_origin(o)?;
     }
-    let key = key.map(str::to_owned).unwrap_or_else(|| format!("site_{}", random_id(16).to_lowercase()));
+    let key = key
+        .map(str::to_owned)
+        .unwrap_or_else(|| format!("site_{}", random_id(16).to_lowercase()));
     Ok(store.create_site(&key, name, origins).await?)
 }
 
@@ -46,7 +57,11 @@ pub async fn add_origin(store: &Store, key: &str, origin: &str) -> Result<(), Ad
     Ok(store.add_site_origin(key, origin).await?)
 }
 
-pub async fn create_member(accounts: &Accounts, number: &str, password: &Secret) -> Result<E164, AdminError> {
+pub async fn create_member(
+    accounts: &Accounts,
+    number: &str,
+    password: &Secret,
+) -> Result<E164, AdminError> {
     Ok(accounts.create_member(number, password).await?.1)
 }
 

@@ -9,11 +9,22 @@ use serde::{Deserialize, Serialize};
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
     #[error("cannot read config file {path}: {source}")]
-    Read { path: PathBuf, source: std::io::Error },
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
     #[error("config file {path} is not valid TOML: {source}")]
-    Parse { path: PathBuf, source: toml::de::Error },
+    Parse {
+        path: PathBuf,
+        source: toml::de::Error,
+    },
     #[error("environment variable {var}={value:?} is not valid for '{key}': {why}")]
-    Env { var: String, value: String, key: String, why: String },
+    Env {
+        var: String,
+        value: String,
+        key: String,
+        why: String,
+    },
     #[error("configuration is invalid: {0}")]
     Invalid(String),
 }
@@ -76,17 +87,22 @@ impl Config {
             _ => unreachable!("Config serializes to a table"),
         };
         if let Some(path) = file {
-            let text = std::fs::read_to_string(path)
-                .map_err(|source| ConfigError::Read { path: path.into(), source })?;
-            let from_file: toml::Table = text
-                .parse()
-                .map_err(|source| ConfigError::Parse { path: path.into(), source })?;
+            let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+                path: path.into(),
+                source,
+            })?;
+            let from_file: toml::Table = text.parse().map_err(|source| ConfigError::Parse {
+                path: path.into(),
+                source,
+            })?;
             for (k, v) in from_file {
                 table.insert(k, v);
             }
         }
         for (var, value) in env {
-            let Some(key) = var.strip_prefix(ENV_PREFIX) else { continue };
+            let Some(key) = var.strip_prefix(ENV_PREFIX) else {
+                continue;
+            };
             let key = key.to_ascii_lowercase();
             if !KEYS.contains(&key.as_str()) {
                 continue; // other programs' RINGLINK_* variables (the agent's) are not ours
@@ -115,7 +131,9 @@ impl Config {
             ));
         }
         if !matches!(self.log_format.as_str(), "text" | "json") {
-            return Err(ConfigError::Invalid("log_format must be 'text' or 'json'".into()));
+            return Err(ConfigError::Invalid(
+                "log_format must be 'text' or 'json'".into(),
+            ));
         }
         Ok(())
     }
@@ -163,14 +181,21 @@ mod tests {
     use super::*;
 
     fn env(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
-        pairs.iter().map(|(a, b)| (a.to_string(), b.to_string())).collect()
+        pairs
+            .iter()
+            .map(|(a, b)| (a.to_string(), b.to_string()))
+            .collect()
     }
 
     #[test]
     fn file_then_env_override_defaults() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("relay.toml");
-        std::fs::write(&path, "listen = \"0.0.0.0:9000\"\ndefault_region = \"US\"\n").unwrap();
+        std::fs::write(
+            &path,
+            "listen = \"0.0.0.0:9000\"\ndefault_region = \"US\"\n",
+        )
+        .unwrap();
         let c = Config::load(Some(&path), env(&[("RINGLINK_DEFAULT_REGION", "GB")])).unwrap();
         assert_eq!(c.listen, "0.0.0.0:9000");
         assert_eq!(c.default_region, "GB");

@@ -31,9 +31,16 @@ pub async fn place(relay: &Relay, member: &Identity, req: Dial) -> Result<DialAc
         .accounts
         .parse_number(&req.number)
         .map_err(|e| ErrorBody::new(ErrorCode::InvalidNumber, e.to_string()))?;
-    let Some((agent, conn, tx)) = relay.hub.pick_agent(member.member_id, req.device.as_deref()) else {
+    let Some((agent, conn, tx)) = relay
+        .hub
+        .pick_agent(member.member_id, req.device.as_deref())
+    else {
         if let Some(device) = &req.device {
-            let owns = relay.store.member_owns_device(member.member_id, device).await.map_err(internal)?;
+            let owns = relay
+                .store
+                .member_owns_device(member.member_id, device)
+                .await
+                .map_err(internal)?;
             if !owns {
                 return Err(ErrorBody::new(
                     ErrorCode::NotYourDevice,
@@ -43,20 +50,38 @@ pub async fn place(relay: &Relay, member: &Identity, req: Dial) -> Result<DialAc
         }
         return Err(not_connected());
     };
-    relay.dial_throttle.hit(&member.member_id.to_string()).map_err(|secs| ErrorBody {
-        code: ErrorCode::RateLimited,
-        message: format!("too many dial requests; wait {secs} s before dialling again"),
-        retry_after: Some(secs),
-    })?;
+    relay
+        .dial_throttle
+        .hit(&member.member_id.to_string())
+        .map_err(|secs| ErrorBody {
+            code: ErrorCode::RateLimited,
+            message: format!("too many dial requests; wait {secs} s before dialling again"),
+            retry_after: Some(secs),
+        })?;
     let call_id = format!("call_{}", random_id(16));
     relay
         .store
-        .insert_dial_call(&call_id, member.member_id, &agent.device, number.as_str(), "sent")
+        .insert_dial_call(
+            &call_id,
+            member.member_id,
+            &agent.device,
+            number.as_str(),
+            "sent",
+        )
         .await
         .map_err(internal)?;
-    let order = DialOrder { call_id: call_id.clone(), number: number.clone() };
-    if tx.try_send(Envelope::push(RelayToAgent::DialOrder(order))).is_err() {
-        let _ = relay.store.update_dial_call(&call_id, "failed", Some("agent unreachable")).await;
+    let order = DialOrder {
+        call_id: call_id.clone(),
+        number: number.clone(),
+    };
+    if tx
+        .try_send(Envelope::push(RelayToAgent::DialOrder(order)))
+        .is_err()
+    {
+        let _ = relay
+            .store
+            .update_dial_call(&call_id, "failed", Some("agent unreachable"))
+            .await;
         return Err(not_connected());
     }
     metrics::counter!("ringlink_dial_intents_total").increment(1);
@@ -69,23 +94,40 @@ pub async fn place(relay: &Relay, member: &Identity, req: Dial) -> Result<DialAc
     };
     relay.hub.start_call(&call_id, call, now());
     tracing::info!(call = %call_id, device = %agent.device, "dial intent forwarded");
-    Ok(DialAccepted { call_id, number, device: agent.device })
+    Ok(DialAccepted {
+        call_id,
+        number,
+        device: agent.device,
+    })
 }
 
 /// Applies a state the agent reported for one of its own calls.
 pub async fn report(relay: &Relay, conn: u64, update: CallUpdate) -> Result<(), ErrorBody> {
     let event = relay
         .hub
-        .update_call(conn, &update.call_id, update.state, update.detail.clone(), now())
+        .update_call(
+            conn,
+            &update.call_id,
+            update.state,
+            update.detail.clone(),
+            now(),
+        )
         .map_err(|UpdateRefused::UnknownCall| {
             ErrorBody::new(
                 ErrorCode::UnknownCall,
-                format!("call '{}' is not a live call of this device", update.call_id),
+                format!(
+                    "call '{}' is not a live call of this device",
+                    update.call_id
+                ),
             )
         })?;
     relay
         .store
-        .update_dial_call(&event.call_id, state_name(event.state), event.detail.as_deref())
+        .update_dial_call(
+            &event.call_id,
+            state_name(event.state),
+            event.detail.as_deref(),
+        )
         .await
         .map_err(internal)?;
     Ok(())
@@ -95,7 +137,11 @@ pub async fn report(relay: &Relay, conn: u64, update: CallUpdate) -> Result<(), 
 pub async fn agent_gone(relay: &Relay, member_id: i64, conn: u64) {
     for event in relay.hub.remove_agent(member_id, conn, now()) {
         let detail = event.detail.as_deref();
-        if let Err(e) = relay.store.update_dial_call(&event.call_id, "failed", detail).await {
+        if let Err(e) = relay
+            .store
+            .update_dial_call(&event.call_id, "failed", detail)
+            .await
+        {
             tracing::warn!(call = %event.call_id, "could not record failed call: {e}");
         }
     }
@@ -116,5 +162,8 @@ pub fn state_name(state: CallState) -> &'static str {
 
 pub(crate) fn internal(e: impl std::fmt::Display) -> ErrorBody {
     tracing::error!("internal error: {e}");
-    ErrorBody::new(ErrorCode::Internal, "the relay hit an internal error; try again in a moment")
+    ErrorBody::new(
+        ErrorCode::Internal,
+        "the relay hit an internal error; try again in a moment",
+    )
 }

@@ -106,9 +106,13 @@ impl Hub {
                 .filter(|(_, c)| c.agent_conn == conn)
                 .map(|(id, _)| id.clone())
                 .collect();
-            let calls: Vec<(String, LiveCall)> =
-                orphaned.into_iter().filter_map(|id| s.calls.remove_entry(&id)).collect();
-            let Some(links) = s.members.get_mut(&member_id) else { return Vec::new() };
+            let calls: Vec<(String, LiveCall)> = orphaned
+                .into_iter()
+                .filter_map(|id| s.calls.remove_entry(&id))
+                .collect();
+            let Some(links) = s.members.get_mut(&member_id) else {
+                return Vec::new();
+            };
             let before = links.agents.len();
             links.agents.retain(|a| a.conn != conn);
             if before == links.agents.len() && calls.is_empty() {
@@ -155,11 +159,19 @@ impl Hub {
     }
 
     pub fn presence(&self, member_id: i64) -> Presence {
-        self.lock().members.get(&member_id).map(presence_of).unwrap_or_default()
+        self.lock()
+            .members
+            .get(&member_id)
+            .map(presence_of)
+            .unwrap_or_default()
     }
 
     /// The agent that should dial: the named device, or the most recently connected one.
-    pub fn pick_agent(&self, member_id: i64, device: Option<&str>) -> Option<(AgentInfo, u64, AgentTx)> {
+    pub fn pick_agent(
+        &self,
+        member_id: i64,
+        device: Option<&str>,
+    ) -> Option<(AgentInfo, u64, AgentTx)> {
         let s = self.lock();
         let links = s.members.get(&member_id)?;
         let agent = match device {
@@ -232,12 +244,16 @@ impl Hub {
     /// Connection counts, for metrics and the benchmark.
     pub fn counts(&self) -> (usize, usize) {
         let s = self.lock();
-        s.members.values().fold((0, 0), |(a, w), l| (a + l.agents.len(), w + l.widgets.len()))
+        s.members.values().fold((0, 0), |(a, w), l| {
+            (a + l.agents.len(), w + l.widgets.len())
+        })
     }
 }
 
 fn presence_of(links: &MemberLinks) -> Presence {
-    Presence { agents: links.agents.iter().map(|a| a.info.clone()).collect() }
+    Presence {
+        agents: links.agents.iter().map(|a| a.info.clone()).collect(),
+    }
 }
 
 fn widget_senders(links: &MemberLinks) -> Vec<WidgetTx> {
@@ -257,7 +273,12 @@ mod tests {
     use super::*;
 
     fn info(device: &str) -> AgentInfo {
-        AgentInfo { device: device.into(), name: "phone".into(), backend: "at".into(), confirm: false }
+        AgentInfo {
+            device: device.into(),
+            name: "phone".into(),
+            backend: "at".into(),
+            confirm: false,
+        }
     }
 
     #[tokio::test]
@@ -270,17 +291,33 @@ mod tests {
         hub.add_agent(1, 11, info("dev_A"), atx);
         let got = wrx.recv().await.unwrap().msg;
         assert!(matches!(got, RelayToWidget::Presence(p) if p.agents.len() == 1));
-        assert!(hub.pick_agent(2, None).is_none(), "another member sees no agent");
+        assert!(
+            hub.pick_agent(2, None).is_none(),
+            "another member sees no agent"
+        );
 
         let number = E164::new("+8613800138000").unwrap();
-        let call = LiveCall { member_id: 1, device: "dev_A".into(), agent_conn: 11, number, state: CallState::Sent };
+        let call = LiveCall {
+            member_id: 1,
+            device: "dev_A".into(),
+            agent_conn: 11,
+            number,
+            state: CallState::Sent,
+        };
         hub.start_call("c1", call, 0);
         let _sent = wrx.recv().await.unwrap();
-        assert_eq!(hub.update_call(99, "c1", CallState::Active, None, 0), Err(UpdateRefused::UnknownCall));
+        assert_eq!(
+            hub.update_call(99, "c1", CallState::Active, None, 0),
+            Err(UpdateRefused::UnknownCall)
+        );
         let events = hub.remove_agent(1, 11, 5);
         assert_eq!(events.len(), 1);
         assert_eq!(events[0].state, CallState::Failed);
-        assert!(matches!(wrx.recv().await.unwrap().msg, RelayToWidget::Presence(p) if p.agents.is_empty()));
-        assert!(matches!(wrx.recv().await.unwrap().msg, RelayToWidget::CallState(e) if e.state == CallState::Failed));
+        assert!(
+            matches!(wrx.recv().await.unwrap().msg, RelayToWidget::Presence(p) if p.agents.is_empty())
+        );
+        assert!(
+            matches!(wrx.recv().await.unwrap().msg, RelayToWidget::CallState(e) if e.state == CallState::Failed)
+        );
     }
 }

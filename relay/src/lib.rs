@@ -57,7 +57,10 @@ pub enum StartError {
     #[error(transparent)]
     Store(#[from] store::StoreError),
     #[error("cannot listen on {addr}: {source}")]
-    Bind { addr: String, source: std::io::Error },
+    Bind {
+        addr: String,
+        source: std::io::Error,
+    },
 }
 
 /// A relay running in this process.
@@ -97,7 +100,10 @@ impl Relay {
             hub: hub::Hub::new(),
             dial_throttle: throttle::Throttle::new(dial::DIALS_PER_MINUTE, dial::DIAL_WINDOW),
             pair_start_throttle: throttle::Throttle::new(pairing::STARTS_PER_HOUR, pairing::HOUR),
-            pair_confirm_throttle: throttle::Throttle::new(pairing::CONFIRMS_PER_HOUR, pairing::HOUR),
+            pair_confirm_throttle: throttle::Throttle::new(
+                pairing::CONFIRMS_PER_HOUR,
+                pairing::HOUR,
+            ),
             shutdown: CancellationToken::new(),
             tasks: TaskTracker::new(),
             config,
@@ -111,23 +117,38 @@ pub async fn start(config: Config) -> Result<Running, StartError> {
     telemetry::install_metrics();
     let listener = TcpListener::bind(&config.listen)
         .await
-        .map_err(|source| StartError::Bind { addr: config.listen.clone(), source })?;
-    let addr = listener.local_addr().map_err(|source| StartError::Bind { addr: config.listen.clone(), source })?;
+        .map_err(|source| StartError::Bind {
+            addr: config.listen.clone(),
+            source,
+        })?;
+    let addr = listener.local_addr().map_err(|source| StartError::Bind {
+        addr: config.listen.clone(),
+        source,
+    })?;
     let relay = Relay::open(config).await?;
     let app = http::router(relay.clone()).into_make_service_with_connect_info::<SocketAddr>();
     let stop = relay.shutdown.clone();
     let state = relay.clone();
     let server = tokio::spawn(async move {
-        let served = axum::serve(listener, app).with_graceful_shutdown(stop.cancelled_owned()).await;
+        let served = axum::serve(listener, app)
+            .with_graceful_shutdown(stop.cancelled_owned())
+            .await;
         if let Err(e) = served {
             tracing::error!("server stopped: {e}");
         }
         state.tasks.close();
-        if tokio::time::timeout(SHUTDOWN_GRACE, state.tasks.wait()).await.is_err() {
+        if tokio::time::timeout(SHUTDOWN_GRACE, state.tasks.wait())
+            .await
+            .is_err()
+        {
             tracing::warn!("some sockets did not close within {SHUTDOWN_GRACE:?}");
         }
         state.store.close().await;
     });
     tracing::info!(%addr, "relay listening");
-    Ok(Running { addr, relay, server })
+    Ok(Running {
+        addr,
+        relay,
+        server,
+    })
 }

@@ -67,7 +67,10 @@ enum SiteCmd {
         origins: Vec<String>,
     },
     /// Allow one more origin for a site.
-    AddOrigin { key: String, origin: String },
+    AddOrigin {
+        key: String,
+        origin: String,
+    },
     List,
 }
 
@@ -98,7 +101,8 @@ enum DeviceCmd {
 #[tokio::main]
 async fn main() -> Result<()> {
     let cli = Cli::parse();
-    let config = Config::load(cli.config.as_deref(), std::env::vars()).context("loading configuration")?;
+    let config =
+        Config::load(cli.config.as_deref(), std::env::vars()).context("loading configuration")?;
     telemetry::init_logs(&config.log_format);
     match cli.command {
         Command::Serve => serve(config).await,
@@ -139,12 +143,17 @@ async fn shutdown_signal() {
 
 /// A plain HTTP/1.0 GET of `/healthz`, so the check needs nothing but a socket.
 async fn healthcheck(config: &Config, url: Option<String>) -> Result<()> {
-    let url = url.unwrap_or_else(|| format!("http://{}", config.listen.replace("0.0.0.0", "127.0.0.1")));
-    let host = url.strip_prefix("http://").context("healthcheck supports http:// URLs only")?;
+    let url =
+        url.unwrap_or_else(|| format!("http://{}", config.listen.replace("0.0.0.0", "127.0.0.1")));
+    let host = url
+        .strip_prefix("http://")
+        .context("healthcheck supports http:// URLs only")?;
     let host = host.trim_end_matches('/');
     let check = async {
         let mut stream = tokio::net::TcpStream::connect(host).await?;
-        stream.write_all(format!("GET /healthz HTTP/1.0\r\nHost: {host}\r\n\r\n").as_bytes()).await?;
+        stream
+            .write_all(format!("GET /healthz HTTP/1.0\r\nHost: {host}\r\n\r\n").as_bytes())
+            .await?;
         let mut reply = String::new();
         stream.read_to_string(&mut reply).await?;
         Ok::<_, std::io::Error>(reply)
@@ -195,7 +204,10 @@ async fn run_admin(config: Config, cmd: Admin) -> Result<()> {
             println!("member created: {number}");
         }
         Admin::Member(MemberCmd::SetPassword { number }) => {
-            let number = relay.accounts.set_password(&number, &read_password()?).await?;
+            let number = relay
+                .accounts
+                .set_password(&number, &read_password()?)
+                .await?;
             println!("password changed for {number}");
         }
         Admin::Device(DeviceCmd::List { number }) => {
@@ -208,7 +220,10 @@ async fn run_admin(config: Config, cmd: Admin) -> Result<()> {
                 } else {
                     "active"
                 };
-                let seen = d.last_seen_at.map(|t| t.to_string()).unwrap_or_else(|| "never".into());
+                let seen = d
+                    .last_seen_at
+                    .map(|t| t.to_string())
+                    .unwrap_or_else(|| "never".into());
                 println!("{}\t{}\t{state}\t{seen}", d.public_id, d.label);
             }
         }
@@ -218,9 +233,20 @@ async fn run_admin(config: Config, cmd: Admin) -> Result<()> {
         }
         Admin::Calls { number, limit } => {
             let number = relay.accounts.parse_number(&number)?;
-            let member = relay.store.member_by_number(&number).await?.context("no such member")?;
+            let member = relay
+                .store
+                .member_by_number(&number)
+                .await?
+                .context("no such member")?;
             for c in relay.store.list_dial_calls(member.id, limit).await? {
-                println!("{}\t{}\t{}\t{}\t{}", c.public_id, c.number, c.device, c.state, c.detail.unwrap_or_default());
+                println!(
+                    "{}\t{}\t{}\t{}\t{}",
+                    c.public_id,
+                    c.number,
+                    c.device,
+                    c.state,
+                    c.detail.unwrap_or_default()
+                );
             }
         }
     }

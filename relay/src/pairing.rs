@@ -27,13 +27,26 @@ pub const STARTS_PER_HOUR: u32 = 30;
 pub const HOUR: Duration = Duration::from_secs(3600);
 
 pub async fn start(relay: &Relay, address: &str, req: PairStart) -> Result<PairStarted, ErrorBody> {
-    relay.pair_start_throttle.hit(address).map_err(|s| rate_limited(s, "pairing requests"))?;
+    relay
+        .pair_start_throttle
+        .hit(address)
+        .map_err(|s| rate_limited(s, "pairing requests"))?;
     let secret = random_token();
     let expires_at = now() + PAIRING_TTL_SECS;
     let device_id = format!("dev_{}", random_id(12));
     for _ in 0..3 {
         let code = random_id(PAIRING_CODE_LEN);
-        match relay.store.insert_pairing(&code, &hash_token(secret.expose()), &device_id, &req.device_name, expires_at).await {
+        match relay
+            .store
+            .insert_pairing(
+                &code,
+                &hash_token(secret.expose()),
+                &device_id,
+                &req.device_name,
+                expires_at,
+            )
+            .await
+        {
             Ok(()) => {
                 return Ok(PairStarted {
                     code: format!("{}-{}", &code[..4], &code[4..]),
@@ -52,13 +65,21 @@ pub async fn start(relay: &Relay, address: &str, req: PairStart) -> Result<PairS
 /// The member confirms a code shown by their agent (case and dashes do not matter).
 pub async fn confirm(relay: &Relay, member: &Identity, code: &str) -> Result<Paired, ErrorBody> {
     let key = member.member_id.to_string();
-    relay.pair_confirm_throttle.check(&key).map_err(|s| rate_limited(s, "wrong pairing codes"))?;
+    relay
+        .pair_confirm_throttle
+        .check(&key)
+        .map_err(|s| rate_limited(s, "wrong pairing codes"))?;
     let code: String = code
         .chars()
         .filter(|c| c.is_ascii_alphanumeric())
         .map(|c| c.to_ascii_uppercase())
         .collect();
-    match relay.store.confirm_pairing(&code, member.member_id).await.map_err(internal)? {
+    match relay
+        .store
+        .confirm_pairing(&code, member.member_id)
+        .await
+        .map_err(internal)?
+    {
         Some((device, name)) => Ok(Paired { device, name }),
         None => {
             let _ = relay.pair_confirm_throttle.hit(&key);
@@ -72,13 +93,22 @@ pub async fn confirm(relay: &Relay, member: &Identity, code: &str) -> Result<Pai
 
 /// The agent polls with its secret; once confirmed it receives its device token, once.
 pub async fn poll(relay: &Relay, req: PairPoll) -> Result<PairStatus, ErrorBody> {
-    match relay.store.take_pairing(&hash_token(req.poll_secret.expose())).await.map_err(internal)? {
+    match relay
+        .store
+        .take_pairing(&hash_token(req.poll_secret.expose()))
+        .await
+        .map_err(internal)?
+    {
         PairingState::Pending => Ok(PairStatus::Pending),
         PairingState::Gone => Err(ErrorBody::new(
             ErrorCode::PairingCodeInvalid,
             "this pairing expired or was already used: run `ringlink-agent pair` again",
         )),
-        PairingState::Confirmed { member_id, device_id, device_name } => {
+        PairingState::Confirmed {
+            member_id,
+            device_id,
+            device_name,
+        } => {
             let member = relay
                 .store
                 .member_by_id(member_id)
@@ -87,7 +117,13 @@ pub async fn poll(relay: &Relay, req: PairPoll) -> Result<PairStatus, ErrorBody>
                 .ok_or_else(|| internal("paired member vanished"))?;
             let (id, token) = relay
                 .accounts
-                .mint(member_id, &member.number, TokenKind::Device, &device_name, Some(device_id))
+                .mint(
+                    member_id,
+                    &member.number,
+                    TokenKind::Device,
+                    &device_name,
+                    Some(device_id),
+                )
                 .await
                 .map_err(internal)?;
             tracing::info!(device = %id.public_id, "phone agent paired");

@@ -13,13 +13,23 @@ pub fn install_metrics() {
 
 /// The metrics in Prometheus text format.
 pub fn render() -> String {
-    HANDLE.get().and_then(|h| h.as_ref()).map(|h| h.render()).unwrap_or_default()
+    HANDLE
+        .get()
+        .and_then(|h| h.as_ref())
+        .map(|h| h.render())
+        .unwrap_or_default()
 }
 
 /// Structured logs to stderr; `RUST_LOG` filters (default `info`).
 pub fn init_logs(format: &str) {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
-    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
-    let _ = if format == "json" { builder.json().try_init() } else { builder.try_init() };
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    let _ = if format == "json" {
+        builder.json().try_init()
+    } else {
+        builder.try_init()
+    };
 }

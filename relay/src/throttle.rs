@@ -19,7 +19,11 @@ pub struct Throttle {
 impl Throttle {
     /// At most `max` hits per `window` for each key.
     pub fn new(max: u32, window: Duration) -> Self {
-        Self { max, window, hits: Mutex::new(HashMap::new()) }
+        Self {
+            max,
+            window,
+            hits: Mutex::new(HashMap::new()),
+        }
     }
 
     /// `Err(seconds until the window resets)` when the key has used up its hits.

@@ -6,7 +6,9 @@ use std::sync::Arc;
 use axum::extract::{ConnectInfo, State};
 use axum::http::HeaderMap;
 use axum::Json;
-use ringlink_protocol::rest::{AgentLogin, DeviceGrant, PairPoll, PairStart, PairStarted, PairStatus};
+use ringlink_protocol::rest::{
+    AgentLogin, DeviceGrant, PairPoll, PairStart, PairStarted, PairStatus,
+};
 use ringlink_protocol::ErrorBody;
 
 use super::api::{ApiError, ApiJson};
@@ -23,7 +25,13 @@ pub async fn login(
     let address = super::client_address(&relay, peer, &headers);
     let (id, token) = relay
         .accounts
-        .sign_in(&req.number, &req.password, &address, TokenKind::Device, &req.device_name)
+        .sign_in(
+            &req.number,
+            &req.password,
+            &address,
+            TokenKind::Device,
+            &req.device_name,
+        )
         .await
         .map_err(|e| ApiError(ErrorBody::from(&e)))?;
     tracing::info!(device = %id.public_id, "phone agent signed in");

@@ -38,10 +38,15 @@ pub async fn upgrade(
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.strip_prefix("Bearer "));
     let Some(token) = token else {
-        let msg = "send 'Authorization: Bearer <device token>'; get a token with `ringlink-agent login`";
+        let msg =
+            "send 'Authorization: Bearer <device token>'; get a token with `ringlink-agent login`";
         return ApiError(ErrorBody::new(ErrorCode::NotSignedIn, msg)).into_response();
     };
-    let identity = match relay.accounts.authenticate(token.trim(), TokenKind::Device).await {
+    let identity = match relay
+        .accounts
+        .authenticate(token.trim(), TokenKind::Device)
+        .await
+    {
         Ok(id) => id,
         Err(e) => {
             let mut body = ErrorBody::from(&e);
@@ -85,7 +90,9 @@ async fn await_hello(socket: &mut WebSocket) -> Option<(Option<u64>, Hello)> {
 }
 
 async fn run(relay: Arc<Relay>, mut socket: WebSocket, id: Identity) {
-    let Some((hello_id, hello)) = await_hello(&mut socket).await else { return };
+    let Some((hello_id, hello)) = await_hello(&mut socket).await else {
+        return;
+    };
     let conn = relay.hub.next_conn();
     let (tx, mut rx) = mpsc::channel(OUTBOX_FRAMES);
     let info = AgentInfo {
@@ -95,8 +102,17 @@ async fn run(relay: Arc<Relay>, mut socket: WebSocket, id: Identity) {
         confirm: hello.confirm,
     };
     let heartbeat = Duration::from_secs(relay.config.heartbeat_secs);
-    let welcome = Welcome { device: id.public_id.clone(), member: id.number.clone(), heartbeat_secs: heartbeat.as_secs() };
-    if !ws::send(&mut socket, &Envelope::reply(hello_id, RelayToAgent::Welcome(welcome))).await {
+    let welcome = Welcome {
+        device: id.public_id.clone(),
+        member: id.number.clone(),
+        heartbeat_secs: heartbeat.as_secs(),
+    };
+    if !ws::send(
+        &mut socket,
+        &Envelope::reply(hello_id, RelayToAgent::Welcome(welcome)),
+    )
+    .await
+    {
         return;
     }
     relay.hub.add_agent(id.member_id, conn, info, tx);

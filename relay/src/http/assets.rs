@@ -37,15 +37,25 @@ pub async fn widget_file(State(relay): State<Arc<Relay>>, Path(path): Path<Strin
     let mime = if path.ends_with(".wasm") {
         "application/wasm".to_owned()
     } else {
-        mime_guess::from_path(&path).first_or_octet_stream().essence_str().to_owned()
+        mime_guess::from_path(&path)
+            .first_or_octet_stream()
+            .essence_str()
+            .to_owned()
     };
-    let max_age = if path == "widget.js" { LOADER_MAX_AGE } else { ASSET_MAX_AGE };
+    let max_age = if path == "widget.js" {
+        LOADER_MAX_AGE
+    } else {
+        ASSET_MAX_AGE
+    };
     (
         [
             (header::CONTENT_TYPE, mime),
             (header::CACHE_CONTROL, format!("public, max-age={max_age}")),
             (header::ACCESS_CONTROL_ALLOW_ORIGIN, "*".to_owned()),
-            (header::HeaderName::from_static("cross-origin-resource-policy"), "cross-origin".to_owned()),
+            (
+                header::HeaderName::from_static("cross-origin-resource-policy"),
+                "cross-origin".to_owned(),
+            ),
             (header::X_CONTENT_TYPE_OPTIONS, "nosniff".to_owned()),
         ],
         bytes,

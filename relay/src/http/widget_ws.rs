@@ -35,17 +35,26 @@ pub async fn upgrade(
         return ApiError(ws::no_subprotocol()).into_response();
     }
     let Some(key) = query.get("site") else {
-        return refuse(ErrorCode::BadField, "add ?site=SITE_KEY to the WebSocket URL".into());
+        return refuse(
+            ErrorCode::BadField,
+            "add ?site=SITE_KEY to the WebSocket URL".into(),
+        );
     };
     let site = match relay.store.site_by_key(key).await {
         Ok(Some(site)) => site,
         Ok(None) => {
-            return refuse(ErrorCode::UnknownSite, format!("no site has the key '{key}': check data-site in the tag"))
+            return refuse(
+                ErrorCode::UnknownSite,
+                format!("no site has the key '{key}': check data-site in the tag"),
+            )
         }
         Err(e) => return ApiError(dial::internal(e)).into_response(),
     };
     let Some(origin) = headers.get(header::ORIGIN).and_then(|o| o.to_str().ok()) else {
-        return refuse(ErrorCode::OriginNotAllowed, "no Origin header: the widget connects from a web page".into());
+        return refuse(
+            ErrorCode::OriginNotAllowed,
+            "no Origin header: the widget connects from a web page".into(),
+        );
     };
     if !site.origins.iter().any(|o| o == origin) {
         tracing::warn!(site = %site.key, %origin, "widget refused: origin not allowed");
@@ -77,7 +86,13 @@ async fn run(relay: Arc<Relay>, mut socket: WebSocket, address: String) {
     let conn = relay.hub.next_conn();
     let (tx, mut rx) = mpsc::channel(OUTBOX_FRAMES);
     let heartbeat = Duration::from_secs(relay.config.heartbeat_secs);
-    let mut me = WidgetConn { relay: relay.clone(), conn, tx, address, member: None };
+    let mut me = WidgetConn {
+        relay: relay.clone(),
+        conn,
+        tx,
+        address,
+        member: None,
+    };
     let mut beat = tokio::time::interval(heartbeat);
     beat.tick().await;
     let mut last_heard = Instant::now();
@@ -127,12 +142,18 @@ fn answer<R: Request<Reply = RelayToWidget>>(
     re: Option<u64>,
     result: Result<R::Response, ErrorBody>,
 ) -> Envelope<RelayToWidget> {
-    Envelope::reply(re, result.map(Into::into).unwrap_or_else(RelayToWidget::Error))
+    Envelope::reply(
+        re,
+        result.map(Into::into).unwrap_or_else(RelayToWidget::Error),
+    )
 }
 
 impl WidgetConn {
     /// Answers one request; a second frame (presence) follows a successful sign-in.
-    async fn handle(&mut self, env: Envelope<WidgetMsg>) -> (Envelope<RelayToWidget>, Option<RelayToWidget>) {
+    async fn handle(
+        &mut self,
+        env: Envelope<WidgetMsg>,
+    ) -> (Envelope<RelayToWidget>, Option<RelayToWidget>) {
         let re = env.id;
         match env.msg {
             WidgetMsg::SignIn(req) => {
@@ -167,11 +188,21 @@ impl WidgetConn {
     async fn sign_in(&mut self, req: SignIn) -> Result<SignedIn, ErrorBody> {
         let accounts = &self.relay.accounts;
         let (id, token) = accounts
-            .sign_in(&req.number, &req.password, &self.address, TokenKind::Web, "web")
+            .sign_in(
+                &req.number,
+                &req.password,
+                &self.address,
+                TokenKind::Web,
+                "web",
+            )
             .await
             .map_err(|e| ErrorBody::from(&e))?;
         self.leave();
-        let reply = SignedIn { token, member: id.number.clone(), expires_at: id.expires_at };
+        let reply = SignedIn {
+            token,
+            member: id.number.clone(),
+            expires_at: id.expires_at,
+        };
         self.member = Some(id);
         Ok(reply)
     }
@@ -184,14 +215,22 @@ impl WidgetConn {
             .await
             .map_err(|e| ErrorBody::from(&e))?;
         self.leave();
-        let reply = SignedIn { token: req.token, member: id.number.clone(), expires_at: id.expires_at };
+        let reply = SignedIn {
+            token: req.token,
+            member: id.number.clone(),
+            expires_at: id.expires_at,
+        };
         self.member = Some(id);
         Ok(reply)
     }
 
     async fn sign_out(&mut self) -> Result<SignedOut, ErrorBody> {
         if let Some(m) = &self.member {
-            let _ = self.relay.store.revoke_token(&m.public_id, Some(m.member_id)).await;
+            let _ = self
+                .relay
+                .store
+                .revoke_token(&m.public_id, Some(m.member_id))
+                .await;
         }
         self.leave();
         Ok(SignedOut {})
@@ -200,7 +239,11 @@ impl WidgetConn {
     /// Joins the member's presence and call stream; returns the presence to push now.
     fn subscribe(&self) -> RelayToWidget {
         let member = self.member.as_ref().expect("subscribe after sign-in");
-        RelayToWidget::Presence(self.relay.hub.add_widget(member.member_id, self.conn, self.tx.clone()))
+        RelayToWidget::Presence(self.relay.hub.add_widget(
+            member.member_id,
+            self.conn,
+            self.tx.clone(),
+        ))
     }
 
     fn leave(&mut self) {
@@ -213,14 +256,26 @@ impl WidgetConn {
     async fn recheck(&mut self) -> Option<ErrorBody> {
         let m = self.member.as_ref()?;
         // A database hiccup is not a revocation: keep the session and look again next beat.
-        if self.relay.store.token_is_live(m.token_id).await.unwrap_or(true) {
+        if self
+            .relay
+            .store
+            .token_is_live(m.token_id)
+            .await
+            .unwrap_or(true)
+        {
             return None;
         }
         self.leave();
-        Some(ErrorBody::new(ErrorCode::TokenRevoked, "your session ended: sign in again"))
+        Some(ErrorBody::new(
+            ErrorCode::TokenRevoked,
+            "your session ended: sign in again",
+        ))
     }
 }
 
 fn not_signed_in() -> ErrorBody {
-    ErrorBody::new(ErrorCode::NotSignedIn, "sign in with your number and password first")
+    ErrorBody::new(
+        ErrorCode::NotSignedIn,
+        "sign in with your number and password first",
+    )
 }

@@ -31,7 +31,9 @@ pub fn offers_subprotocol(headers: &HeaderMap) -> bool {
 pub fn no_subprotocol() -> ErrorBody {
     ErrorBody::new(
         ErrorCode::BadFrame,
-        format!("offer the WebSocket subprotocol '{SUBPROTOCOL}': this relay speaks only that version"),
+        format!(
+            "offer the WebSocket subprotocol '{SUBPROTOCOL}': this relay speaks only that version"
+        ),
     )
 }
 
@@ -46,7 +48,9 @@ pub enum Incoming<M> {
     Gone(Option<String>),
 }
 
-pub fn classify<M: DeserializeOwned + Validate>(msg: Option<Result<Message, axum::Error>>) -> Incoming<M> {
+pub fn classify<M: DeserializeOwned + Validate>(
+    msg: Option<Result<Message, axum::Error>>,
+) -> Incoming<M> {
     match msg {
         Some(Ok(Message::Text(text))) => match decode::<M>(text.as_str()) {
             Ok(env) => Incoming::Frame(env),
@@ -57,13 +61,17 @@ pub fn classify<M: DeserializeOwned + Validate>(msg: Option<Result<Message, axum
         },
         Some(Ok(Message::Binary(_))) => Incoming::Bad(
             None,
-            ErrorBody::new(ErrorCode::BadFrame, "binary frames are not understood: send JSON text frames"),
+            ErrorBody::new(
+                ErrorCode::BadFrame,
+                "binary frames are not understood: send JSON text frames",
+            ),
         ),
         Some(Ok(Message::Ping(_) | Message::Pong(_))) => Incoming::Alive,
         Some(Ok(Message::Close(_))) | None => Incoming::Gone(None),
         Some(Err(e)) => {
             let text = e.to_string();
-            let too_big = text.contains("too long") || text.contains("Space limit") || text.contains("size");
+            let too_big =
+                text.contains("too long") || text.contains("Space limit") || text.contains("size");
             Incoming::Gone(too_big.then(|| format!("frame exceeds {MAX_WS_MESSAGE} bytes")))
         }
     }
@@ -80,5 +88,10 @@ pub async fn close(socket: &mut WebSocket, code: u16, reason: &str) {
     while reason.len() > 123 {
         reason.pop();
     }
-    let _ = socket.send(Message::Close(Some(CloseFrame { code, reason: reason.into() }))).await;
+    let _ = socket
+        .send(Message::Close(Some(CloseFrame {
+            code,
+            reason: reason.into(),
+        })))
+        .await;
 }

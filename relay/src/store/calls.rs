@@ -42,7 +42,12 @@ impl Store {
 
     /// Records a new state unless the call already reached a final one (a late or replayed
     /// update never overwrites how a call ended).
-    pub async fn update_dial_call(&self, public_id: &str, state: &str, detail: Option<&str>) -> Result<bool> {
+    pub async fn update_dial_call(
+        &self,
+        public_id: &str,
+        state: &str,
+        detail: Option<&str>,
+    ) -> Result<bool> {
         let done = sqlx::query(
             "UPDATE dial_calls SET state = $1, detail = $2, updated_at = $3 \
              WHERE public_id = $4 AND state NOT IN ('ended', 'failed', 'declined')",

@@ -39,7 +39,9 @@ impl Store {
             .execute(self.pool())
             .await?;
         if done.rows_affected() == 0 {
-            return Err(StoreError::NotFound(format!("no member with number {number}")));
+            return Err(StoreError::NotFound(format!(
+                "no member with number {number}"
+            )));
         }
         Ok(())
     }

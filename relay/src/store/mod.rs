@@ -80,7 +80,11 @@ impl Store {
         }
         let options = AnyConnectOptions::from_str(&url)?;
         let pool = AnyPoolOptions::new()
-            .max_connections(if backend == Backend::Sqlite { 4 } else { MAX_CONNECTIONS })
+            .max_connections(if backend == Backend::Sqlite {
+                4
+            } else {
+                MAX_CONNECTIONS
+            })
             .acquire_timeout(Duration::from_secs(10))
             .after_connect(move |conn, _meta| {
                 Box::pin(async move {
@@ -94,7 +98,9 @@ impl Store {
             .await?;
         if backend == Backend::Sqlite {
             // WAL is a property of the file: set once, every later connection uses it.
-            sqlx::raw_sql("PRAGMA journal_mode = WAL").execute(&pool).await?;
+            sqlx::raw_sql("PRAGMA journal_mode = WAL")
+                .execute(&pool)
+                .await?;
         }
         Ok(Self { pool, backend })
     }
@@ -103,7 +109,11 @@ impl Store {
     pub async fn migrate(&self) -> Result<()> {
         match self.backend {
             Backend::Sqlite => sqlx::migrate!("migrations/sqlite").run(&self.pool).await?,
-            Backend::Postgres => sqlx::migrate!("migrations/postgres").run(&self.pool).await?,
+            Backend::Postgres => {
+                sqlx::migrate!("migrations/postgres")
+                    .run(&self.pool)
+                    .await?
+            }
         }
         Ok(())
     }

@@ -12,7 +12,11 @@ pub enum PairingState {
     Gone,
     Pending,
     /// Confirmed by this member; the row is gone now, so the token is handed out once.
-    Confirmed { member_id: i64, device_id: String, device_name: String },
+    Confirmed {
+        member_id: i64,
+        device_id: String,
+        device_name: String,
+    },
 }
 
 impl Store {
@@ -52,7 +56,11 @@ impl Store {
 
     /// Binds a live, unconfirmed code to the member. Returns the device id and name, or `None`
     /// when the code is unknown, expired or already confirmed.
-    pub async fn confirm_pairing(&self, code: &str, member_id: i64) -> Result<Option<(String, String)>> {
+    pub async fn confirm_pairing(
+        &self,
+        code: &str,
+        member_id: i64,
+    ) -> Result<Option<(String, String)>> {
         let row = sqlx::query(
             "UPDATE pairings SET member_id = $1 WHERE code = $2 AND member_id IS NULL AND expires_at > $3 \
              RETURNING device_id, device_name",
@@ -83,11 +91,16 @@ impl Store {
                 device_name: r.try_get("device_name")?,
             });
         }
-        let pending = sqlx::query("SELECT 1 AS one FROM pairings WHERE secret_hash = $1 AND expires_at > $2")
-            .bind(secret_hash)
-            .bind(now())
-            .fetch_optional(self.pool())
-            .await?;
-        Ok(if pending.is_some() { PairingState::Pending } else { PairingState::Gone })
+        let pending =
+            sqlx::query("SELECT 1 AS one FROM pairings WHERE secret_hash = $1 AND expires_at > $2")
+                .bind(secret_hash)
+                .bind(now())
+                .fetch_optional(self.pool())
+                .await?;
+        Ok(if pending.is_some() {
+            PairingState::Pending
+        } else {
+            PairingState::Gone
+        })
     }
 }

@@ -39,7 +39,12 @@ impl Store {
                 .await?;
         }
         tx.commit().await?;
-        Ok(Site { id, key: key.into(), name: name.into(), origins: origins.to_vec() })
+        Ok(Site {
+            id,
+            key: key.into(),
+            name: name.into(),
+            origins: origins.to_vec(),
+        })
     }
 
     pub async fn add_site_origin(&self, key: &str, origin: &str) -> Result<()> {
@@ -67,14 +72,20 @@ impl Store {
             return Ok(None);
         };
         let id: i64 = row.try_get("id")?;
-        let origins = sqlx::query("SELECT origin FROM site_origins WHERE site_id = $1 ORDER BY origin")
-            .bind(id)
-            .fetch_all(self.pool())
-            .await?
-            .iter()
-            .map(|r| r.try_get::<String, _>("origin"))
-            .collect::<Result<Vec<_>, _>>()?;
-        Ok(Some(Site { id, key: key.into(), name: row.try_get("name")?, origins }))
+        let origins =
+            sqlx::query("SELECT origin FROM site_origins WHERE site_id = $1 ORDER BY origin")
+                .bind(id)
+                .fetch_all(self.pool())
+                .await?
+                .iter()
+                .map(|r| r.try_get::<String, _>("origin"))
+                .collect::<Result<Vec<_>, _>>()?;
+        Ok(Some(Site {
+            id,
+            key: key.into(),
+            name: row.try_get("name")?,
+            origins,
+        }))
     }
 
     pub async fn list_sites(&self) -> Result<Vec<Site>> {

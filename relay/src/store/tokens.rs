@@ -79,7 +79,8 @@ impl Store {
             .bind(id)
             .fetch_optional(self.pool())
             .await?;
-        row.map(|r| Ok((r.try_get("revoked_at")?, r.try_get("expires_at")?))).transpose()
+        row.map(|r| Ok((r.try_get("revoked_at")?, r.try_get("expires_at")?)))
+            .transpose()
     }
 
     /// True while the token is neither revoked nor expired.
@@ -104,7 +105,11 @@ impl Store {
             member_id: r.try_get("member_id")?,
             number: E164::new(&number)
                 .map_err(|e| StoreError::Conflict(format!("stored number is corrupt: {e}")))?,
-            kind: if kind == "device" { TokenKind::Device } else { TokenKind::Web },
+            kind: if kind == "device" {
+                TokenKind::Device
+            } else {
+                TokenKind::Web
+            },
             label: r.try_get("label")?,
             expires_at: r.try_get("expires_at")?,
             revoked_at: r.try_get("revoked_at")?,

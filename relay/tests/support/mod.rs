@@ -1,0 +1,297 @@
+//! Test harness: a real relay on 127.0.0.1:0 over SQLite (always) or PostgreSQL (when
+//! `DATABASE_URL_PG` is set; under `CI=true` it must be), with real WebSocket clients.
+#![allow(dead_code)]
+
+use std::time::Duration;
+
+use futures_util::{SinkExt, StreamExt};
+use ringlink_protocol::agent::{AgentMsg, Hello, RelayToAgent};
+use ringlink_protocol::secret::Secret;
+use ringlink_protocol::widget::{RelayToWidget, SignIn, WidgetMsg};
+use ringlink_protocol::{encode, Envelope};
+use ringlink_relay::{Config, Running};
+use tokio::net::TcpStream;
+use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+use tokio_tungstenite::tungstenite::Message;
+use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
+
+pub const ORIGIN: &str = "http://shop.test";
+pub const SITE: &str = "site_test";
+pub const ALICE: &str = "+8613800138000";
+pub const BOB: &str = "+8613900139000";
+pub const PASSWORD: &str = "correct horse";
+
+pub enum Db {
+    Sqlite,
+    Postgres,
+}
+
+/// Runs `body` against a fresh relay on each backend the environment provides.
+#[macro_export]
+macro_rules! both_dbs {
+    ($name:ident, $body:expr) => {
+        mod $name {
+            use super::*;
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn sqlite() {
+                let t = support::TestRelay::start(support::Db::Sqlite)
+                    .await
+                    .unwrap();
+                ($body)(t).await;
+            }
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn postgres() {
+                let Some(t) = support::TestRelay::start(support::Db::Postgres).await else {
+                    return;
+                };
+                ($body)(t).await;
+            }
+        }
+    };
+}
+
+pub struct TestRelay {
+    pub running: Running,
+    pub base: String,
+    _dir: tempfile::TempDir,
+}
+
+async fn fresh_pg_database(url: &str) -> String {
+    use sqlx::Connection;
+    let name = format!(
+        "rl_test_{}",
+        ringlink_relay::accounts::random_id(10).to_lowercase()
+    );
+    let mut conn = sqlx::PgConnection::connect(url)
+        .await
+        .expect("connect to DATABASE_URL_PG");
+    sqlx::Executor::execute(&mut conn, format!("CREATE DATABASE {name}").as_str())
+        .await
+        .unwrap();
+    let base = url.rsplit_once('/').map(|(b, _)| b).unwrap_or(url);
+    format!("{base}/{name}")
+}
+
+impl TestRelay {
+    /// `None` (with a printed reason) when PostgreSQL is not configured outside CI.
+    pub async fn start(db: Db) -> Option<Self> {
+        Self::start_with(db, |_| {}).await
+    }
+
+    pub async fn start_with(db: Db, tweak: impl FnOnce(&mut Config)) -> Option<Self> {
+        let dir = tempfile::tempdir().unwrap();
+        let mut config = Config {
+            listen: "127.0.0.1:0".into(),
+            data_dir: dir.path().into(),
+            heartbeat_secs: 1,
+            ..Config::default()
+        };
+        if let Db::Postgres = db {
+            match std::env::var("DATABASE_URL_PG") {
+                Ok(url) => config.database_url = fresh_pg_database(&url).await,
+                Err(_) if std::env::var("CI").as_deref() == Ok("true") => {
+                    panic!("CI=true but DATABASE_URL_PG is not set: PostgreSQL tests cannot be skipped in CI")
+                }
+                Err(_) => {
+                    eprintln!(
+                        "skipped: DATABASE_URL_PG is not set (run scripts/start-postgres.sh)"
+                    );
+                    return None;
+                }
+            }
+        }
+        tweak(&mut config);
+        let running = ringlink_relay::start(config).await.unwrap();
+        let base = format!("127.0.0.1:{}", running.addr.port());
+        let relay = &running.relay;
+        ringlink_relay::admin::create_site(&relay.store, "Test shop", Some(SITE), &[ORIGIN.into()])
+            .await
+            .unwrap();
+        for n in [ALICE, BOB] {
+            relay
+                .accounts
+                .create_member(n, &Secret::new(PASSWORD))
+                .await
+                .unwrap();
+        }
+        Some(Self {
+            running,
+            base,
+            _dir: dir,
+        })
+    }
+
+    pub fn http(&self, path: &str) -> String {
+        format!("http://{}{path}", self.base)
+    }
+
+    /// A widget socket from `origin` for `site`.
+    pub async fn widget_from(
+        &self,
+        origin: &str,
+        site: &str,
+    ) -> Result<Client<WidgetMsg, RelayToWidget>, tokio_tungstenite::tungstenite::Error> {
+        let mut req = format!("ws://{}/v1/widget/ws?site={site}", self.base)
+            .into_client_request()
+            .unwrap();
+        req.headers_mut().insert("origin", origin.parse().unwrap());
+        req.headers_mut()
+            .insert("sec-websocket-protocol", "ringlink.v1".parse().unwrap());
+        let (ws, _) = tokio_tungstenite::connect_async(req).await?;
+        Ok(Client::new(ws))
+    }
+
+    pub async fn widget(&self) -> Client<WidgetMsg, RelayToWidget> {
+        self.widget_from(ORIGIN, SITE).await.unwrap()
+    }
+
+    /// A widget signed in as `number`, with the first presence frame consumed.
+    pub async fn signed_in_widget(
+        &self,
+        number: &str,
+    ) -> (Client<WidgetMsg, RelayToWidget>, Secret) {
+        let mut w = self.widget().await;
+        let reply = w
+            .request(WidgetMsg::SignIn(SignIn {
+                number: number.into(),
+                password: Secret::new(PASSWORD),
+            }))
+            .await;
+        let RelayToWidget::SignedIn(s) = reply else {
+            panic!("sign-in failed: {reply:?}")
+        };
+        let presence = w.next().await;
+        assert!(
+            matches!(presence.msg, RelayToWidget::Presence(_)),
+            "{presence:?}"
+        );
+        (w, s.token)
+    }
+
+    /// A device token for `number`, minted as `ringlink-agent login` would get it.
+    pub async fn device_token(&self, number: &str, name: &str) -> (String, Secret) {
+        let relay = &self.running.relay;
+        let (id, token) = relay
+            .accounts
+            .sign_in(
+                number,
+                &Secret::new(PASSWORD),
+                "test",
+                ringlink_relay::store::tokens::TokenKind::Device,
+                name,
+            )
+            .await
+            .unwrap();
+        (id.public_id, token)
+    }
+
+    pub async fn agent_with(
+        &self,
+        token: &str,
+    ) -> Result<Client<AgentMsg, RelayToAgent>, tokio_tungstenite::tungstenite::Error> {
+        let mut req = format!("ws://{}/v1/agent/ws", self.base)
+            .into_client_request()
+            .unwrap();
+        req.headers_mut()
+            .insert("authorization", format!("Bearer {token}").parse().unwrap());
+        req.headers_mut()
+            .insert("sec-websocket-protocol", "ringlink.v1".parse().unwrap());
+        let (ws, _) = tokio_tungstenite::connect_async(req).await?;
+        Ok(Client::new(ws))
+    }
+
+    /// A connected agent that said hello; returns its device id too.
+    pub async fn agent(
+        &self,
+        number: &str,
+        name: &str,
+    ) -> (Client<AgentMsg, RelayToAgent>, String) {
+        let (device, token) = self.device_token(number, name).await;
+        let mut a = self.agent_with(token.expose()).await.unwrap();
+        let hello = Hello {
+            name: name.into(),
+            backend: "at".into(),
+            confirm: false,
+            version: "test".into(),
+        };
+        let reply = a.request(AgentMsg::Hello(hello)).await;
+        assert!(matches!(reply, RelayToAgent::Welcome(_)), "{reply:?}");
+        (a, device)
+    }
+}
+
+/// A protocol client over a real WebSocket.
+pub struct Client<Out, In> {
+    pub ws: WebSocketStream<MaybeTlsStream<TcpStream>>,
+    next_id: u64,
+    _p: std::marker::PhantomData<(Out, In)>,
+}
+
+impl<Out: serde::Serialize, In: serde::de::DeserializeOwned + std::fmt::Debug> Client<Out, In> {
+    fn new(ws: WebSocketStream<MaybeTlsStream<TcpStream>>) -> Self {
+        Self {
+            ws,
+            next_id: 0,
+            _p: std::marker::PhantomData,
+        }
+    }
+
+    pub async fn send(&mut self, msg: Out) -> u64 {
+        self.next_id += 1;
+        self.raw(&encode(&Envelope::request(self.next_id, msg)))
+            .await;
+        self.next_id
+    }
+
+    pub async fn raw(&mut self, text: &str) {
+        self.ws.send(Message::Text(text.into())).await.unwrap();
+    }
+
+    /// The next protocol frame (5 s at most).
+    pub async fn next(&mut self) -> Envelope<In> {
+        loop {
+            let msg = tokio::time::timeout(Duration::from_secs(5), self.ws.next())
+                .await
+                .expect("no frame within 5 s")
+                .expect("socket closed")
+                .expect("socket error");
+            if let Message::Text(t) = msg {
+                return serde_json::from_str(t.as_str())
+                    .unwrap_or_else(|e| panic!("bad frame {t}: {e}"));
+            }
+        }
+    }
+
+    /// Sends a request and returns the reply to it, skipping pushes.
+    pub async fn request(&mut self, msg: Out) -> In {
+        let id = self.send(msg).await;
+        loop {
+            let env = self.next().await;
+            if env.re == Some(id) {
+                return env.msg;
+            }
+        }
+    }
+
+    /// Waits for the close frame and returns its code and reason.
+    pub async fn closed(&mut self) -> (u16, String) {
+        loop {
+            let msg = tokio::time::timeout(Duration::from_secs(10), self.ws.next())
+                .await
+                .expect("no close within 10 s");
+            match msg {
+                Some(Ok(Message::Close(Some(f)))) => return (f.code.into(), f.reason.to_string()),
+                Some(Ok(Message::Close(None))) | None => return (1005, String::new()),
+                Some(Err(e)) => return (1006, e.to_string()),
+                _ => continue,
+            }
+        }
+    }
+
+    /// True when nothing arrives for `ms`.
+    pub async fn quiet_for(&mut self, ms: u64) -> bool {
+        tokio::time::timeout(Duration::from_millis(ms), self.ws.next())
+            .await
+            .is_err()
+    }
+}
