@@ -1,1 +1,60 @@
-//! placeholder
+//! End-to-end harness: starts the real binaries (relay, demo shop, phone agent) and real peers
+//! (Chromium over WebDriver, a socat pseudo-terminal modem), each killed when dropped. A peer
+//! that is missing skips the test with a printed reason, except under `CI=true`, where it fails.
+
+pub mod browser;
+pub mod modem;
+pub mod procs;
+
+use std::path::PathBuf;
+
+/// Whether a missing peer fails the test (CI) or skips it (a developer's machine).
+pub fn in_ci() -> bool {
+    std::env::var("CI").as_deref() == Ok("true")
+}
+
+/// Returns false (after printing why) when the test should be skipped; panics in CI.
+pub fn require(what: &str, present: bool, how: &str) -> bool {
+    if present {
+        return true;
+    }
+    let msg = format!("{what} is missing: {how}");
+    if in_ci() {
+        panic!("CI=true and {msg}");
+    }
+    eprintln!("skipped: {msg}");
+    false
+}
+
+/// True when `program` is on PATH (or is an existing path).
+pub fn on_path(program: &str) -> bool {
+    which(program).is_some()
+}
+
+pub fn which(program: &str) -> Option<PathBuf> {
+    let p = PathBuf::from(program);
+    if p.is_absolute() {
+        return p.exists().then_some(p);
+    }
+    std::env::var_os("PATH")
+        .and_then(|paths| std::env::split_paths(&paths).map(|d| d.join(program)).find(|f| f.is_file()))
+}
+
+/// The workspace root (this crate lives in `tests/`).
+pub fn workspace() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).parent().expect("workspace root").to_path_buf()
+}
+
+/// A binary of the workspace, built by `cargo build --workspace --bins` into the same target
+/// directory as this test.
+pub fn binary(name: &str) -> PathBuf {
+    let exe = std::env::current_exe().expect("test executable path");
+    let dir = exe.parent().and_then(|d| d.parent()).expect("target dir");
+    let path = dir.join(name);
+    assert!(
+        path.exists(),
+        "{} is not built: run `cargo build --workspace --bins` first (scripts/test.sh does)",
+        path.display()
+    );
+    path
+}
