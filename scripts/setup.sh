@@ -1,0 +1,49 @@
+#!/usr/bin/env bash
+# Installs what Ringlink needs on a Debian machine with rustup, and nothing already present:
+#   scripts/setup.sh run    what the demo needs (wasm target, wasm-bindgen CLI)
+#   scripts/setup.sh test   also the test peers (Chromium, chromedriver, socat, PostgreSQL, brotli)
+# Everything comes from the package registries (crates.io, Debian); no prebuilt downloads.
+set -euo pipefail
+mode=${1:-test}
+WASM_BINDGEN_VERSION=0.2.130
+
+say() { printf '\033[1m[setup]\033[0m %s\n' "$*"; }
+
+command -v cargo >/dev/null || { echo "cargo is missing: install Rust with rustup (https://rustup.rs) first" >&2; exit 1; }
+
+# Debian packages: command -> package
+declare -A need=([python3]=python3 [gzip]=gzip [brotli]=brotli)
+if [ "$mode" = test ]; then
+  need+=([chromium]=chromium [chromedriver]=chromium-driver [socat]=socat [pg_ctlcluster]=postgresql [dbus-daemon]=dbus)
+fi
+missing=()
+for cmd in "${!need[@]}"; do
+  command -v "$cmd" >/dev/null 2>&1 || missing+=("${need[$cmd]}")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  if [ "$(id -u)" != 0 ]; then
+    echo "missing Debian packages: ${missing[*]} — run as root, or: sudo apt-get install -y ${missing[*]}" >&2
+    exit 1
+  fi
+  say "installing Debian packages: ${missing[*]}"
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+if ! rustup target list --installed 2>/dev/null | grep -qx wasm32-unknown-unknown; then
+  say "adding the wasm32-unknown-unknown target"
+  rustup target add wasm32-unknown-unknown
+fi
+if [ "$mode" = test ]; then
+  for comp in rustfmt clippy; do
+    rustup component list --installed 2>/dev/null | grep -q "^$comp" || rustup component add "$comp"
+  done
+fi
+
+have_bindgen=$(wasm-bindgen --version 2>/dev/null | awk '{print $2}' || true)
+if [ "$have_bindgen" != "$WASM_BINDGEN_VERSION" ]; then
+  # Unlocked on purpose: the CLI's lockfile pins a webpki-roots release the registry lacks.
+  say "building wasm-bindgen-cli $WASM_BINDGEN_VERSION from crates.io (about 3 minutes, once)"
+  cargo install --quiet wasm-bindgen-cli --version "$WASM_BINDGEN_VERSION"
+fi
+say "ready ($mode)"

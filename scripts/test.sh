@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# The whole Ringlink test suite, as CI runs it (`CI=true` makes a missing peer a failure):
+# formatting, clippy with warnings as errors, the widget build, and every test on SQLite and
+# PostgreSQL, with the real browser, phone agent and modem peers.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+say() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
+started=$SECONDS
+
+say "setup"
+bash scripts/setup.sh test
+
+say "cargo fmt --check"
+cargo fmt --all -- --check
+
+say "cargo clippy -D warnings"
+cargo clippy --workspace --all-targets --quiet -- -D warnings
+
+say "widget (release wasm) and its sizes"
+bash scripts/build-widget.sh
+
+say "PostgreSQL for the store tests"
+pg_dir=$(mktemp -d /tmp/ringlink-pg.XXXXXX)
+pg_port=${RINGLINK_TEST_PG_PORT:-54329}
+eval "$(bash scripts/start-postgres.sh "$pg_dir" "$pg_port")"
+stop_pg() {
+  local bin
+  bin=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n1)
+  [ -d "$pg_dir/data" ] && su postgres -s /bin/sh -c "'$bin/pg_ctl' -D '$pg_dir/data' -m immediate stop" >/dev/null 2>&1 || true
+  rm -rf "$pg_dir"
+}
+trap stop_pg EXIT
+echo "DATABASE_URL_PG=$DATABASE_URL_PG"
+
+say "build binaries for the end-to-end tests"
+cargo build --workspace --bins --quiet
+
+say "tests"
+if cargo nextest --version >/dev/null 2>&1; then
+  cargo nextest run --workspace --no-fail-fast --failure-output final
+else
+  cargo test --workspace --no-fail-fast
+fi
+
+say "all checks passed in $((SECONDS - started)) s"
