@@ -14,7 +14,7 @@ command -v cargo >/dev/null || { echo "cargo is missing: install Rust with rustu
 # Debian packages: command -> package
 declare -A need=([python3]=python3 [gzip]=gzip [brotli]=brotli)
 if [ "$mode" = test ]; then
-  need+=([chromium]=chromium [chromedriver]=chromium-driver [socat]=socat [pg_ctlcluster]=postgresql [dbus-daemon]=dbus)
+  need+=([chromium]=chromium [chromedriver]=chromium-driver [socat]=socat [pg_ctlcluster]=postgresql [dbus-daemon]=dbus [nats-server]=nats-server [taskset]=util-linux)
 fi
 missing=()
 for cmd in "${!need[@]}"; do

@@ -28,13 +28,19 @@ impl Browser {
     /// `None` (skipped, with the reason printed) when Chromium or chromedriver is missing.
     pub async fn start() -> Option<Self> {
         let have = crate::on_path("chromium") && crate::on_path("chromedriver");
-        if !crate::require("Chromium and chromedriver", have, "apt-get install -y chromium chromium-driver") {
+        if !crate::require(
+            "Chromium and chromedriver",
+            have,
+            "apt-get install -y chromium chromium-driver",
+        ) {
             return None;
         }
         let port = free_port();
         let driver = Proc::spawn(
             "chromedriver",
-            Command::new("chromedriver").arg(format!("--port={port}")).stdout(std::process::Stdio::null()),
+            Command::new("chromedriver")
+                .arg(format!("--port={port}"))
+                .stdout(std::process::Stdio::null()),
         );
         wait_for_port(&format!("127.0.0.1:{port}"), Duration::from_secs(10));
         let profile = tempfile::tempdir().unwrap();
@@ -56,7 +62,11 @@ impl Browser {
             .connect(&format!("http://127.0.0.1:{port}"))
             .await
             .expect("chromedriver session");
-        Some(Self { client, _driver: driver, _profile: profile })
+        Some(Self {
+            client,
+            _driver: driver,
+            _profile: profile,
+        })
     }
 
     pub async fn goto(&self, url: &str) {
@@ -65,9 +75,16 @@ impl Browser {
 
     /// The widget element matching `selector`, if it is there now.
     pub async fn shadow(&self, selector: &str) -> Option<Element> {
-        let v = self.client.execute(IN_SHADOW, vec![json!(selector)]).await.ok()?;
+        let v = self
+            .client
+            .execute(IN_SHADOW, vec![json!(selector)])
+            .await
+            .ok()?;
         let id = v.get(ELEMENT_KEY)?.as_str()?.to_owned();
-        Some(Element::from_element_id(self.client.clone(), ElementRef::from(id)))
+        Some(Element::from_element_id(
+            self.client.clone(),
+            ElementRef::from(id),
+        ))
     }
 
     /// Waits for the widget element matching `selector`.
@@ -86,7 +103,13 @@ impl Browser {
     }
 
     /// Waits until the element's attribute `attr` equals `want`; returns its text.
-    pub async fn wait_attr(&self, selector: &str, attr: &str, want: &str, limit: Duration) -> String {
+    pub async fn wait_attr(
+        &self,
+        selector: &str,
+        attr: &str,
+        want: &str,
+        limit: Duration,
+    ) -> String {
         let start = Instant::now();
         let mut last = None;
         loop {
@@ -106,7 +129,11 @@ impl Browser {
 
     /// Clicks a widget element, as a person would.
     pub async fn click(&self, selector: &str) {
-        self.wait_shadow(selector, Duration::from_secs(10)).await.click().await.unwrap();
+        self.wait_shadow(selector, Duration::from_secs(10))
+            .await
+            .click()
+            .await
+            .unwrap();
     }
 
     /// Types into a widget input, keystroke by keystroke.

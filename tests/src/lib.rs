@@ -36,13 +36,19 @@ pub fn which(program: &str) -> Option<PathBuf> {
     if p.is_absolute() {
         return p.exists().then_some(p);
     }
-    std::env::var_os("PATH")
-        .and_then(|paths| std::env::split_paths(&paths).map(|d| d.join(program)).find(|f| f.is_file()))
+    std::env::var_os("PATH").and_then(|paths| {
+        std::env::split_paths(&paths)
+            .map(|d| d.join(program))
+            .find(|f| f.is_file())
+    })
 }
 
 /// The workspace root (this crate lives in `tests/`).
 pub fn workspace() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).parent().expect("workspace root").to_path_buf()
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("workspace root")
+        .to_path_buf()
 }
 
 /// A binary of the workspace, built by `cargo build --workspace --bins` into the same target

@@ -28,14 +28,26 @@ impl Modem {
         );
         let proc = Proc::spawn(
             "socat",
-            Command::new("socat").arg(format!("PTY,link={},raw,echo=0", device.display())).arg(exec),
+            Command::new("socat")
+                .arg(format!("PTY,link={},raw,echo=0", device.display()))
+                .arg(exec),
         );
-        wait_until("the modem pty", Duration::from_secs(5), || device.exists().then_some(()));
-        Self { device, log, _proc: proc }
+        wait_until("the modem pty", Duration::from_secs(5), || {
+            device.exists().then_some(())
+        });
+        Self {
+            device,
+            log,
+            _proc: proc,
+        }
     }
 
     /// Every AT command the modem received, in order.
     pub fn commands(&self) -> Vec<String> {
-        std::fs::read_to_string(&self.log).unwrap_or_default().lines().map(str::to_owned).collect()
+        std::fs::read_to_string(&self.log)
+            .unwrap_or_default()
+            .lines()
+            .map(str::to_owned)
+            .collect()
     }
 }

@@ -16,7 +16,10 @@ impl Proc {
             .stdin(Stdio::null())
             .spawn()
             .unwrap_or_else(|e| panic!("cannot start {name}: {e}"));
-        Self { child, name: name.into() }
+        Self {
+            child,
+            name: name.into(),
+        }
     }
 
     /// Spawns with stdin piped, for programs the test talks to.
@@ -25,7 +28,10 @@ impl Proc {
             .stdin(Stdio::piped())
             .spawn()
             .unwrap_or_else(|e| panic!("cannot start {name}: {e}"));
-        Self { child, name: name.into() }
+        Self {
+            child,
+            name: name.into(),
+        }
     }
 
     pub fn is_running(&mut self) -> bool {
@@ -42,7 +48,11 @@ impl Drop for Proc {
 
 /// A loopback port that was free a moment ago.
 pub fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
 }
 
 /// Waits until `addr` accepts TCP connections.

@@ -27,7 +27,9 @@ struct Shop {
 
 fn relay_cmd(dir: &std::path::Path, port: u16) -> Command {
     let mut c = Command::new(binary("ringlink-relay"));
-    c.env("RINGLINK_LISTEN", format!("127.0.0.1:{port}")).env("RINGLINK_DATA_DIR", dir).env("RUST_LOG", "warn");
+    c.env("RINGLINK_LISTEN", format!("127.0.0.1:{port}"))
+        .env("RINGLINK_DATA_DIR", dir)
+        .env("RUST_LOG", "warn");
     c
 }
 
@@ -38,7 +40,17 @@ fn start_shop() -> Shop {
     let (relay_port, shop_port) = (free_port(), free_port());
     let shop_origin = format!("http://127.0.0.1:{shop_port}");
     let ok = relay_cmd(dir.path(), relay_port)
-        .args(["admin", "site", "create", "--name", "Demo shop", "--key", "demo", "--origin", &shop_origin])
+        .args([
+            "admin",
+            "site",
+            "create",
+            "--name",
+            "Demo shop",
+            "--key",
+            "demo",
+            "--origin",
+            &shop_origin,
+        ])
         .status()
         .unwrap();
     assert!(ok.success());
@@ -51,7 +63,11 @@ fn start_shop() -> Shop {
     assert!(member.wait().unwrap().success());
     let relay = Proc::spawn("relay", relay_cmd(dir.path(), relay_port).arg("serve"));
     wait_until("the relay to be healthy", WAIT, || {
-        let s = relay_cmd(dir.path(), relay_port).arg("healthcheck").stdout(Stdio::null()).stderr(Stdio::null()).status();
+        let s = relay_cmd(dir.path(), relay_port)
+            .arg("healthcheck")
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status();
         s.ok().filter(|s| s.success())
     });
     let relay_url = format!("http://127.0.0.1:{relay_port}");
@@ -67,7 +83,13 @@ fn start_shop() -> Shop {
         ]),
     );
     ringlink_e2e::procs::wait_for_port(&format!("127.0.0.1:{shop_port}"), WAIT);
-    Shop { relay_url, shop_url: format!("{shop_origin}/"), dir, _relay: relay, _shop: shop }
+    Shop {
+        relay_url,
+        shop_url: format!("{shop_origin}/"),
+        dir,
+        _relay: relay,
+        _shop: shop,
+    }
 }
 
 /// `ringlink-agent login` then `run` on the modem; stdout lines are collected for the prompt.
@@ -75,22 +97,44 @@ fn start_agent(shop: &Shop, modem: &Modem, confirm: bool) -> (Proc, Arc<Mutex<Ve
     let creds = shop.dir.path().join("agent.json");
     if !creds.exists() {
         let mut login = Command::new(binary("ringlink-agent"))
-            .args(["--credentials", creds.to_str().unwrap(), "login", "--relay", &shop.relay_url])
-            .args(["--number", NUMBER, "--name", "test handset", "--password-stdin"])
+            .args([
+                "--credentials",
+                creds.to_str().unwrap(),
+                "login",
+                "--relay",
+                &shop.relay_url,
+            ])
+            .args([
+                "--number",
+                NUMBER,
+                "--name",
+                "test handset",
+                "--password-stdin",
+            ])
             .stdin(Stdio::piped())
             .spawn()
             .unwrap();
         writeln!(login.stdin.take().unwrap(), "{PASSWORD}").unwrap();
-        assert!(login.wait().unwrap().success(), "ringlink-agent login failed");
+        assert!(
+            login.wait().unwrap().success(),
+            "ringlink-agent login failed"
+        );
         use std::os::unix::fs::PermissionsExt;
         let mode = std::fs::metadata(&creds).unwrap().permissions().mode() & 0o777;
         assert_eq!(mode, 0o600, "the device token is stored owner-only"); // covers DIAL-1
     }
     let mut cmd = Command::new(binary("ringlink-agent"));
-    cmd.args(["--credentials", creds.to_str().unwrap(), "run", "--backend", "at", "--device"])
-        .arg(&modem.device)
-        .env("RUST_LOG", "info")
-        .stdout(Stdio::piped());
+    cmd.args([
+        "--credentials",
+        creds.to_str().unwrap(),
+        "run",
+        "--backend",
+        "at",
+        "--device",
+    ])
+    .arg(&modem.device)
+    .env("RUST_LOG", "info")
+    .stdout(Stdio::piped());
     if confirm {
         cmd.arg("--confirm");
     }
@@ -107,7 +151,9 @@ fn start_agent(shop: &Shop, modem: &Modem, confirm: bool) -> (Proc, Arc<Mutex<Ve
                 Ok(b) => b.to_vec(),
             };
             reader.consume(buf.len());
-            sink.lock().unwrap().push(String::from_utf8_lossy(&buf).into_owned());
+            sink.lock()
+                .unwrap()
+                .push(String::from_utf8_lossy(&buf).into_owned());
         }
     });
     (proc, lines)
@@ -115,7 +161,8 @@ fn start_agent(shop: &Shop, modem: &Modem, confirm: bool) -> (Proc, Arc<Mutex<Ve
 
 /// Clears the number box with real keystrokes (Ctrl+A, Backspace), then taps the keypad.
 async fn dial_on_keypad(b: &Browser, digits: &str) {
-    b.type_into("[data-rl=number]", "\u{E009}a\u{E000}\u{E003}").await;
+    b.type_into("[data-rl=number]", "\u{E009}a\u{E000}\u{E003}")
+        .await;
     for d in digits.chars() {
         b.click(&format!("[data-rl=key-{d}]")).await;
     }
@@ -123,7 +170,9 @@ async fn dial_on_keypad(b: &Browser, digits: &str) {
 }
 
 fn peers_present() -> bool {
-    let widget = workspace().join("widget/dist/ringlink_widget_bg.wasm").exists();
+    let widget = workspace()
+        .join("widget/dist/ringlink_widget_bg.wasm")
+        .exists();
     require("the built widget", widget, "run scripts/build-widget.sh")
         && require("socat", on_path("socat"), "apt-get install -y socat")
         && require("python3", on_path("python3"), "apt-get install -y python3")
@@ -135,7 +184,9 @@ async fn member_dials_from_the_page_through_their_own_handset() {
     if !peers_present() {
         return;
     }
-    let Some(b) = Browser::start().await else { return };
+    let Some(b) = Browser::start().await else {
+        return;
+    };
     let shop = start_shop();
     let shots = workspace().join("target/e2e");
     b.goto(&shop.shop_url).await;
@@ -147,45 +198,84 @@ async fn member_dials_from_the_page_through_their_own_handset() {
     b.click("[data-rl=signin-submit]").await;
 
     // DIAL-3: not connected, said plainly.
-    let status = b.wait_attr("[data-rl=agent-status]", "data-state", "disconnected", WAIT).await;
+    let status = b
+        .wait_attr("[data-rl=agent-status]", "data-state", "disconnected", WAIT)
+        .await;
     assert!(status.to_lowercase().contains("not connected"), "{status}");
-    assert!(b.shadow("[data-rl=dial]").await.is_none(), "no dial button without a phone");
+    assert!(
+        b.shadow("[data-rl=dial]").await.is_none(),
+        "no dial button without a phone"
+    );
     b.screenshot(&shots.join("1-not-connected.png")).await;
 
     // DIAL-1: the agent signs in and connects; the page updates without a reload.
     let modem_dir = tempfile::tempdir().unwrap();
     let modem = Modem::start(modem_dir.path(), "answer");
     let (agent, _) = start_agent(&shop, &modem, false);
-    b.wait_attr("[data-rl=agent-status]", "data-state", "connected", WAIT).await;
+    b.wait_attr("[data-rl=agent-status]", "data-state", "connected", WAIT)
+        .await;
     b.wait_shadow("[data-rl=dial]", WAIT).await;
 
     // DIAL-4, DIAL-5: the keypad dials; the modem receives the E.164 number.
     dial_on_keypad(&b, "01065529988").await;
     wait_until("ATD on the modem", WAIT, || {
-        modem.commands().iter().any(|c| c == "ATD+861065529988;").then_some(())
+        modem
+            .commands()
+            .iter()
+            .any(|c| c == "ATD+861065529988;")
+            .then_some(())
     });
-    b.wait_attr("[data-rl=call-state]", "data-state", "active", WAIT).await;
+    b.wait_attr("[data-rl=call-state]", "data-state", "active", WAIT)
+        .await;
     b.screenshot(&shots.join("2-call-active.png")).await;
-    b.wait_attr("[data-rl=call-state]", "data-state", "ended", WAIT).await;
+    b.wait_attr("[data-rl=call-state]", "data-state", "ended", WAIT)
+        .await;
     drop(agent);
-    b.wait_attr("[data-rl=agent-status]", "data-state", "disconnected", WAIT).await;
+    b.wait_attr("[data-rl=agent-status]", "data-state", "disconnected", WAIT)
+        .await;
 
     // DIAL-6: with --confirm, the owner declines: nothing is dialled and the page says so.
-    let dials_before = modem.commands().iter().filter(|c| c.starts_with("ATD")).count();
+    let dials_before = modem
+        .commands()
+        .iter()
+        .filter(|c| c.starts_with("ATD"))
+        .count();
     let (mut agent, output) = start_agent(&shop, &modem, true);
-    b.wait_attr("[data-rl=agent-status]", "data-state", "connected", WAIT).await;
+    b.wait_attr("[data-rl=agent-status]", "data-state", "connected", WAIT)
+        .await;
     dial_on_keypad(&b, "13900139000").await;
     wait_until("the confirm prompt", WAIT, || {
-        output.lock().unwrap().concat().contains("[y/N]").then_some(())
+        output
+            .lock()
+            .unwrap()
+            .concat()
+            .contains("[y/N]")
+            .then_some(())
     });
-    b.wait_attr("[data-rl=call-state]", "data-state", "confirming", WAIT).await;
+    b.wait_attr("[data-rl=call-state]", "data-state", "confirming", WAIT)
+        .await;
     writeln!(agent.child.stdin.as_mut().unwrap(), "n").unwrap();
-    let text = b.wait_attr("[data-rl=call-state]", "data-state", "declined", WAIT).await;
-    assert!(text.to_lowercase().contains("nothing"), "the page says nothing was dialled: {text}");
+    let text = b
+        .wait_attr("[data-rl=call-state]", "data-state", "declined", WAIT)
+        .await;
+    assert!(
+        text.to_lowercase().contains("nothing"),
+        "the page says nothing was dialled: {text}"
+    );
     b.screenshot(&shots.join("3-declined.png")).await;
     std::thread::sleep(Duration::from_millis(500));
-    let dials_after = modem.commands().iter().filter(|c| c.starts_with("ATD")).count();
-    assert_eq!(dials_before, dials_after, "a declined dial never reaches the modem");
-    assert!(agent.is_running(), "the agent keeps running after a decline");
+    let dials_after = modem
+        .commands()
+        .iter()
+        .filter(|c| c.starts_with("ATD"))
+        .count();
+    assert_eq!(
+        dials_before, dials_after,
+        "a declined dial never reaches the modem"
+    );
+    assert!(
+        agent.is_running(),
+        "the agent keeps running after a decline"
+    );
     let _ = b.client.clone().close().await;
 }

@@ -1,0 +1,337 @@
+//! `ringlink-bench`: measures the relay against its anchors in one run and prints the figures.
+//! The relay (and each anchor server) runs pinned to core 0, the load generator to core 1.
+//!
+//! - `relay_proc`: seeding and starting the relay binary. `conns`: agent and widget clients.
+//! - `idle`, `dial`, `nats`, `floor`, `weight`: the scenarios. `stats`: histograms and /proc.
+
+mod conns;
+mod dial;
+mod floor;
+mod idle;
+mod nats;
+mod relay_proc;
+mod stats;
+mod weight;
+
+use std::path::PathBuf;
+use std::time::Instant;
+
+use anyhow::{Context, Result};
+use clap::{Parser, Subcommand};
+use serde_json::json;
+
+use stats::spread;
+
+#[derive(Parser)]
+#[command(
+    name = "ringlink-bench",
+    about = "Benchmarks the Ringlink relay against nats-server and a plain WebSocket forwarder"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Cmd>,
+    /// Seconds, tiny N: proves the harness works (CI runs this).
+    #[arg(long)]
+    quick: bool,
+    /// Repetitions of each measurement (median and spread are reported).
+    #[arg(long)]
+    runs: Option<usize>,
+    /// Idle connection counts.
+    #[arg(long, value_delimiter = ',')]
+    idle: Option<Vec<usize>>,
+    /// Connected widget/agent pairs for the latency scenarios.
+    #[arg(long)]
+    agents: Option<usize>,
+    /// Dial intent rates per second.
+    #[arg(long, value_delimiter = ',')]
+    rates: Option<Vec<u32>>,
+    /// Seconds per latency run.
+    #[arg(long)]
+    secs: Option<u64>,
+    /// Scenarios to run.
+    #[arg(
+        long,
+        value_delimiter = ',',
+        default_value = "startup,idle,dial,nats,floor,weight"
+    )]
+    scenarios: Vec<String>,
+    #[arg(long)]
+    relay_bin: Option<PathBuf>,
+    /// Where the JSON results go.
+    #[arg(long, default_value = "target/bench/results.json")]
+    out: PathBuf,
+}
+
+#[derive(Subcommand)]
+enum Cmd {
+    /// The plain tokio-tungstenite forwarder (started by the benchmark itself).
+    FloorServer {
+        #[arg(long)]
+        listen: String,
+    },
+}
+
+const SERVER_CORE: usize = 0;
+const LOAD_CORE: usize = 1;
+
+fn main() -> Result<()> {
+    let cli = Cli::parse();
+    if let Some(Cmd::FloorServer { listen }) = &cli.command {
+        let rt = tokio::runtime::Builder::new_multi_thread()
+            .enable_all()
+            .build()?;
+        return rt.block_on(floor::serve(listen));
+    }
+    // More sockets than the default 1024: raise the soft limit to the hard one (root may raise both).
+    let _ = rlimit::Resource::NOFILE.set(1 << 20, 1 << 20);
+    let (soft, hard) = rlimit::Resource::NOFILE.get()?;
+    let cores = core_affinity::get_core_ids().unwrap_or_default();
+    if let Some(core) = cores.iter().find(|c| c.id == LOAD_CORE) {
+        core_affinity::set_for_current(*core);
+    }
+    eprintln!(
+        "machine: {} cores, open-file limit {soft}/{hard}",
+        cores.len()
+    );
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
+    rt.block_on(run(cli))
+}
+
+async fn run(cli: Cli) -> Result<()> {
+    let quick = cli.quick;
+    let runs = cli.runs.unwrap_or(if quick { 1 } else { 3 });
+    let idle_ns = cli.idle.clone().unwrap_or(if quick {
+        vec![200]
+    } else {
+        vec![1_000, 10_000, 50_000]
+    });
+    let m = cli.agents.unwrap_or(if quick { 50 } else { 10_000 });
+    let rates = cli.rates.clone().unwrap_or(if quick {
+        vec![200]
+    } else {
+        vec![500, 1_000, 2_000]
+    });
+    let secs = cli.secs.unwrap_or(if quick { 2 } else { 10 });
+    let workspace = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .unwrap()
+        .to_path_buf();
+    let binary = cli
+        .relay_bin
+        .clone()
+        .unwrap_or_else(|| relay_proc::default_binary(&workspace));
+    anyhow::ensure!(
+        binary.exists(),
+        "{} is not built: cargo build --release -p ringlink-relay",
+        binary.display()
+    );
+    let want = |s: &str| cli.scenarios.iter().any(|x| x == s);
+    println!(
+        "# ringlink-bench ({}), relay {}",
+        if quick { "quick" } else { "full" },
+        binary.display()
+    );
+    let mut results = serde_json::Map::new();
+
+    // A seeded database, copied fresh for every relay start.
+    let seeded = tempdir()?;
+    let members = idle_ns.iter().copied().chain([m]).max().unwrap_or(m);
+    let t = Instant::now();
+    relay_proc::seed(&seeded, members).await?;
+    eprintln!(
+        "seeded {members} members in {:.1} s",
+        t.elapsed().as_secs_f64()
+    );
+    let fresh_relay = || -> Result<(relay_proc::RelayProc, Scratch)> {
+        let dir = tempdir()?;
+        std::fs::copy(seeded.join("ringlink.db"), dir.join("ringlink.db"))?;
+        Ok((
+            relay_proc::RelayProc::start(&binary, &dir, SERVER_CORE)?,
+            dir,
+        ))
+    };
+
+    if want("startup") {
+        let (mut ms, mut rss) = (Vec::new(), Vec::new());
+        for _ in 0..runs.max(3) {
+            let t = Instant::now();
+            let (relay, _dir) = fresh_relay()?;
+            ms.push(t.elapsed().as_secs_f64() * 1000.0);
+            std::thread::sleep(std::time::Duration::from_millis(300));
+            rss.push(stats::rss_bytes(relay.pid()) as f64 / 1048576.0);
+        }
+        println!(
+            "\n## start-up\n| serve → healthy (ms) | idle RSS (MiB) |\n|---|---|\n| {} | {} |",
+            spread(&ms),
+            spread(&rss)
+        );
+        results.insert(
+            "startup".into(),
+            json!({"ms": spread(&ms), "idle_rss_mib": spread(&rss)}),
+        );
+    }
+
+    if want("idle") {
+        println!("\n## idle phone-agent connections\n| N | connected | relay RSS per conn (KB) | kernel TCP per conn, both ends (KB) | relay RSS total (MiB) |\n|---|---|---|---|---|");
+        let mut rows = Vec::new();
+        for &n in &idle_ns {
+            let (mut per, mut kern, mut total, mut ok) = (Vec::new(), Vec::new(), Vec::new(), 0);
+            for _ in 0..runs {
+                let (relay, _dir) = fresh_relay()?;
+                let r = idle::run(&relay, n).await?;
+                if let Some(e) = &r.first_error {
+                    eprintln!(
+                        "idle N={n}: {} of {n} connected; first error: {e}",
+                        r.connected
+                    );
+                }
+                per.push(r.rss_per_conn / 1024.0);
+                kern.push(r.kernel_per_conn / 1024.0);
+                total.push(r.relay_rss_after as f64 / 1048576.0);
+                ok = r.connected;
+                rows.push(r);
+            }
+            println!(
+                "| {n} | {ok} | {} | {} | {} |",
+                spread(&per),
+                spread(&kern),
+                spread(&total)
+            );
+        }
+        results.insert("idle".into(), serde_json::to_value(rows)?);
+    }
+
+    let mut latency_table = Vec::new();
+    for (name, label) in [
+        ("dial", "ringlink relay"),
+        ("nats", "nats-server request/reply"),
+        ("floor", "tokio-tungstenite forwarder"),
+    ] {
+        if !want(name) {
+            continue;
+        }
+        for &rate in &rates {
+            let mut runs_out = Vec::new();
+            for _ in 0..runs {
+                let r = match name {
+                    "dial" => {
+                        let (relay, _dir) = fresh_relay()?;
+                        dial::run(&relay, m, rate, secs).await?
+                    }
+                    "nats" => {
+                        nats::run(&nats::NatsProc::start(SERVER_CORE)?, m, rate, secs).await?
+                    }
+                    _ => floor::run(&floor::FloorProc::start(SERVER_CORE)?, m, rate, secs).await?,
+                };
+                runs_out.push(r);
+            }
+            latency_table.push((name, label, rate, runs_out));
+        }
+    }
+    if !latency_table.is_empty() {
+        println!("\n## dial latency, widget send → agent receipt ({m} pairs, {secs} s per run)\n| path | rate/s | delivered | p50 µs | p99 µs | p99.9 µs | max µs | server CPU s per 1k |\n|---|---|---|---|---|---|---|---|");
+        for (_, label, rate, rs) in &latency_table {
+            let f = |g: &dyn Fn(&dial::DialResult) -> f64| {
+                spread(&rs.iter().map(g).collect::<Vec<_>>())
+            };
+            println!(
+                "| {label} | {rate} | {} | {} | {} | {} | {} | {} |",
+                f(&|r| r.delivered as f64),
+                f(&|r| r.latency.p50_us),
+                f(&|r| r.latency.p99_us),
+                f(&|r| r.latency.p999_us),
+                f(&|r| r.latency.max_us),
+                f(&|r| r.relay_cpu_per_1000)
+            );
+        }
+        let p99 = |name: &str, rate: u32| {
+            latency_table
+                .iter()
+                .find(|(n, _, r, _)| *n == name && *r == rate)
+                .map(|(_, _, _, rs)| {
+                    spread(&rs.iter().map(|r| r.latency.p99_us).collect::<Vec<_>>()).median
+                })
+        };
+        println!("\n| rate/s | ours p99 ÷ nats p99 | ours p99 ÷ floor p99 |\n|---|---|---|");
+        for &rate in &rates {
+            let ours = p99("dial", rate);
+            let ratio = |other: Option<f64>| match (ours, other) {
+                (Some(a), Some(b)) if b > 0.0 => format!("{:.2}", a / b),
+                _ => "-".into(),
+            };
+            println!(
+                "| {rate} | {} | {} |",
+                ratio(p99("nats", rate)),
+                ratio(p99("floor", rate))
+            );
+        }
+        let as_json: Vec<_> = latency_table
+            .iter()
+            .map(|(n, _, rate, rs)| json!({"path": n, "rate": rate, "runs": rs}))
+            .collect();
+        results.insert("latency".into(), json!(as_json));
+    }
+
+    if want("weight") {
+        let w = weight::measure(&workspace.join("widget/dist"));
+        println!(
+            "\n## widget weight (release build)\n| file | raw | gzip | brotli |\n|---|---|---|---|"
+        );
+        for f in &w {
+            println!("| {} | {} | {} | {} |", f.file, f.raw, f.gzip, f.brotli);
+        }
+        let sum = |g: fn(&weight::FileWeight) -> usize| w.iter().map(g).sum::<usize>();
+        println!(
+            "| total | {} | {} | {} |",
+            sum(|f| f.raw),
+            sum(|f| f.gzip),
+            sum(|f| f.brotli)
+        );
+        if w.is_empty() {
+            eprintln!("widget not built: run scripts/build-widget.sh");
+        }
+        results.insert("weight".into(), serde_json::to_value(&w)?);
+    }
+
+    if let Some(dir) = cli.out.parent() {
+        std::fs::create_dir_all(dir)?;
+    }
+    std::fs::write(&cli.out, serde_json::to_string_pretty(&results)?)
+        .with_context(|| format!("writing {}", cli.out.display()))?;
+    println!("\nresults written to {}", cli.out.display());
+    Ok(())
+}
+
+/// A scratch directory removed when dropped.
+struct Scratch(PathBuf);
+
+impl std::ops::Deref for Scratch {
+    type Target = PathBuf;
+    fn deref(&self) -> &PathBuf {
+        &self.0
+    }
+}
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+fn tempdir() -> Result<Scratch> {
+    let dir = std::env::temp_dir().join(format!(
+        "ringlink-bench-{}-{}",
+        std::process::id(),
+        rand_suffix()
+    ));
+    std::fs::create_dir_all(&dir)?;
+    Ok(Scratch(dir))
+}
+
+fn rand_suffix() -> u64 {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static N: AtomicU64 = AtomicU64::new(0);
+    N.fetch_add(1, Ordering::Relaxed)
+}
