@@ -6,7 +6,7 @@ use std::time::Duration;
 use ringlink_protocol::agent::{CallUpdate, DialOrder, RelayToAgent};
 use ringlink_protocol::call::CallState;
 use ringlink_protocol::widget::{Dial, DialAccepted};
-use ringlink_protocol::{Envelope, ErrorBody, ErrorCode};
+use ringlink_protocol::{ErrorBody, ErrorCode};
 
 use crate::accounts::{random_id, Identity};
 use crate::hub::{LiveCall, UpdateRefused};
@@ -75,7 +75,7 @@ pub async fn place(relay: &Relay, member: &Identity, req: Dial) -> Result<DialAc
         number: number.clone(),
     };
     if tx
-        .try_send(Envelope::push(RelayToAgent::DialOrder(order)))
+        .try_send(crate::hub::push_frame(RelayToAgent::DialOrder(order)))
         .is_err()
     {
         let _ = relay

@@ -6,18 +6,27 @@ use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Mutex;
 
-use ringlink_protocol::agent::RelayToAgent;
+use axum::extract::ws::Utf8Bytes;
 use ringlink_protocol::call::{CallEvent, CallState};
 use ringlink_protocol::widget::{AgentInfo, Presence, RelayToWidget};
-use ringlink_protocol::{Envelope, E164};
+use ringlink_protocol::{encode, Envelope, E164};
 use tokio::sync::mpsc;
 
 /// Frames queued for one socket. A widget or agent that falls this far behind is too slow to
 /// serve: further frames to it are dropped and counted, and its heartbeat will fail.
 pub const OUTBOX_FRAMES: usize = 256;
 
-pub type AgentTx = mpsc::Sender<Envelope<RelayToAgent>>;
-pub type WidgetTx = mpsc::Sender<Envelope<RelayToWidget>>;
+/// An encoded text frame. Outboxes hold frames, not messages: a broadcast is encoded once for
+/// every socket, and a queue slot costs 16 bytes instead of a whole message enum.
+pub type Frame = Utf8Bytes;
+
+pub type AgentTx = mpsc::Sender<Frame>;
+pub type WidgetTx = mpsc::Sender<Frame>;
+
+/// Encodes a frame nobody asked for.
+pub fn push_frame<M: serde::Serialize>(msg: M) -> Frame {
+    encode(&Envelope::push(msg)).into()
+}
 
 struct AgentLink {
     conn: u64,
@@ -261,8 +270,12 @@ fn widget_senders(links: &MemberLinks) -> Vec<WidgetTx> {
 }
 
 fn broadcast(widgets: &[WidgetTx], msg: RelayToWidget) {
+    if widgets.is_empty() {
+        return;
+    }
+    let frame = push_frame(msg);
     for tx in widgets {
-        if tx.try_send(Envelope::push(msg.clone())).is_err() {
+        if tx.try_send(frame.clone()).is_err() {
             metrics::counter!("ringlink_frames_dropped_total", "to" => "widget").increment(1);
         }
     }
@@ -271,6 +284,11 @@ fn broadcast(widgets: &[WidgetTx], msg: RelayToWidget) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    async fn next(rx: &mut mpsc::Receiver<Frame>) -> RelayToWidget {
+        let frame = rx.recv().await.unwrap();
+        serde_json::from_str::<Envelope<RelayToWidget>>(frame.as_str()).unwrap().msg
+    }
 
     fn info(device: &str) -> AgentInfo {
         AgentInfo {
@@ -289,7 +307,7 @@ mod tests {
         assert!(hub.add_widget(1, 10, wtx).agents.is_empty());
         let (atx, _arx) = mpsc::channel(16);
         hub.add_agent(1, 11, info("dev_A"), atx);
-        let got = wrx.recv().await.unwrap().msg;
+        let got = next(&mut wrx).await;
         assert!(matches!(got, RelayToWidget::Presence(p) if p.agents.len() == 1));
         assert!(
             hub.pick_agent(2, None).is_none(),
@@ -305,7 +323,7 @@ mod tests {
             state: CallState::Sent,
         };
         hub.start_call("c1", call, 0);
-        let _sent = wrx.recv().await.unwrap();
+        let _sent = next(&mut wrx).await;
         assert_eq!(
             hub.update_call(99, "c1", CallState::Active, None, 0),
             Err(UpdateRefused::UnknownCall)
@@ -314,10 +332,10 @@ mod tests {
         assert_eq!(events.len(), 1);
         assert_eq!(events[0].state, CallState::Failed);
         assert!(
-            matches!(wrx.recv().await.unwrap().msg, RelayToWidget::Presence(p) if p.agents.is_empty())
+            matches!(next(&mut wrx).await, RelayToWidget::Presence(p) if p.agents.is_empty())
         );
         assert!(
-            matches!(wrx.recv().await.unwrap().msg, RelayToWidget::CallState(e) if e.state == CallState::Failed)
+            matches!(next(&mut wrx).await, RelayToWidget::CallState(e) if e.state == CallState::Failed)
         );
     }
 }

@@ -11,7 +11,7 @@ use axum::http::{header, HeaderMap};
 use axum::response::{IntoResponse, Response};
 use ringlink_protocol::agent::*;
 use ringlink_protocol::widget::{AgentInfo, Pong};
-use ringlink_protocol::{Envelope, ErrorBody, ErrorCode, SUBPROTOCOL};
+use ringlink_protocol::{Envelope, ErrorBody, ErrorCode};
 use tokio::sync::mpsc;
 
 use super::api::ApiError;
@@ -57,10 +57,7 @@ pub async fn upgrade(
         }
     };
     let tasks = relay.tasks.clone();
-    upgrade
-        .protocols([SUBPROTOCOL])
-        .max_message_size(ws::MAX_WS_MESSAGE)
-        .on_upgrade(move |socket| tasks.track_future(run(relay, socket, identity)))
+    ws::limits(upgrade).on_upgrade(move |socket| tasks.track_future(run(relay, socket, identity)))
 }
 
 /// Waits for the agent's `hello`, answering anything else with an error.
@@ -151,7 +148,7 @@ async fn run(relay: Arc<Relay>, mut socket: WebSocket, id: Identity) {
                     break;
                 }
             },
-            Some(out) = rx.recv() => if !ws::send(&mut socket, &out).await { break },
+            Some(out) = rx.recv() => if !ws::send_frame(&mut socket, out).await { break },
             _ = beat.tick() => {
                 if last_heard.elapsed() > heartbeat * 3 {
                     ws::close(&mut socket, ws::CLOSE_NORMAL, "no ping from the agent; reconnect").await;

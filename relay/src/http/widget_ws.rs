@@ -13,7 +13,7 @@ use axum::http::{header, HeaderMap};
 use axum::response::{IntoResponse, Response};
 use ringlink_protocol::request::Request;
 use ringlink_protocol::widget::*;
-use ringlink_protocol::{Envelope, ErrorBody, ErrorCode, SUBPROTOCOL};
+use ringlink_protocol::{Envelope, ErrorBody, ErrorCode};
 use tokio::sync::mpsc;
 
 use super::api::ApiError;
@@ -68,10 +68,7 @@ pub async fn upgrade(
     }
     let address = super::client_address(&relay, peer, &headers);
     let tasks = relay.tasks.clone();
-    upgrade
-        .protocols([SUBPROTOCOL])
-        .max_message_size(ws::MAX_WS_MESSAGE)
-        .on_upgrade(move |socket| tasks.track_future(run(relay, socket, address)))
+    ws::limits(upgrade).on_upgrade(move |socket| tasks.track_future(run(relay, socket, address)))
 }
 
 struct WidgetConn {
@@ -122,7 +119,7 @@ async fn run(relay: Arc<Relay>, mut socket: WebSocket, address: String) {
                     break;
                 }
             },
-            Some(out) = rx.recv() => if !ws::send(&mut socket, &out).await { break },
+            Some(out) = rx.recv() => if !ws::send_frame(&mut socket, out).await { break },
             _ = beat.tick() => {
                 if last_heard.elapsed() > heartbeat * 3 {
                     ws::close(&mut socket, ws::CLOSE_NORMAL, "no ping from the widget; reconnect").await;

@@ -13,6 +13,26 @@ use serde::Serialize;
 /// with 1009, since the bytes are not even read.
 pub const MAX_WS_MESSAGE: usize = 64 * 1024;
 
+/// Read chunk per socket. tungstenite's default (128 KiB, allocated up front) made an idle
+/// connection cost ~159 KB of relay RSS; our frames are small, and a bigger one is just read in
+/// several chunks.
+pub const READ_BUFFER: usize = 2 * 1024;
+/// Bytes gathered before a write is flushed.
+pub const WRITE_BUFFER: usize = 2 * 1024;
+/// A peer that stops reading may make the relay buffer at most this much before its socket
+/// errors and closes, so one slow client cannot grow memory without bound.
+pub const MAX_WRITE_BUFFER: usize = 256 * 1024;
+
+/// Applies the relay's limits to an upgrade.
+pub fn limits(upgrade: axum::extract::ws::WebSocketUpgrade) -> axum::extract::ws::WebSocketUpgrade {
+    upgrade
+        .protocols([ringlink_protocol::SUBPROTOCOL])
+        .max_message_size(MAX_WS_MESSAGE)
+        .read_buffer_size(READ_BUFFER)
+        .write_buffer_size(WRITE_BUFFER)
+        .max_write_buffer_size(MAX_WRITE_BUFFER)
+}
+
 pub const CLOSE_NORMAL: u16 = 1000;
 pub const CLOSE_GOING_AWAY: u16 = 1001;
 pub const CLOSE_POLICY: u16 = 1008;
@@ -80,6 +100,11 @@ pub fn classify<M: DeserializeOwned + Validate>(
 /// Sends one frame; false when the socket is gone.
 pub async fn send<M: Serialize>(socket: &mut WebSocket, env: &Envelope<M>) -> bool {
     socket.send(Message::Text(encode(env).into())).await.is_ok()
+}
+
+/// Sends a frame encoded earlier (from an outbox); false when the socket is gone.
+pub async fn send_frame(socket: &mut WebSocket, frame: crate::hub::Frame) -> bool {
+    socket.send(Message::Text(frame)).await.is_ok()
 }
 
 /// Closes with a code and a reason (at most 123 bytes, the WebSocket limit).
