@@ -108,6 +108,7 @@ pub async fn widget(addr: SocketAddr, i: usize) -> Result<Ws> {
     .await?;
     let resume = Resume {
         token: Secret::new(crate::relay_proc::web_token(i)),
+        since: None,
     };
     ws.send(Message::Text(
         encode(&Envelope::request(1, WidgetMsg::Resume(resume))).into(),

@@ -72,7 +72,7 @@ mod tests {
         let env = decode::<WidgetMsg>(text).unwrap();
         assert_eq!(env.id, Some(3));
         assert!(
-            matches!(env.msg, WidgetMsg::Dial(Dial { ref number, device: None }) if number == "138 0013 8000")
+            matches!(env.msg, WidgetMsg::Dial(Dial { ref number, device: None, client_id: None }) if number == "138 0013 8000")
         );
     }
 

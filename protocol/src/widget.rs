@@ -26,6 +26,10 @@ pub struct SignIn {
 #[serde(deny_unknown_fields)]
 pub struct Resume {
     pub token: Secret,
+    /// The last call-event `seq` this widget saw; events after it are sent again (a reconnect
+    /// loses nothing the relay still holds).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub since: Option<u64>,
 }
 
 /// End the session; its token stops working. Answered by [`SignedOut`].
@@ -44,6 +48,10 @@ pub struct Dial {
     /// Which of the member's devices should dial; the most recently connected when absent.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub device: Option<String>,
+    /// Chosen by the widget for this dial; a retry with the same id (after a reconnect) is
+    /// answered with the first acceptance and never dials twice.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub client_id: Option<String>,
 }
 
 /// Confirm the code a phone agent printed with `ringlink-agent pair`. Answered by [`Paired`].
@@ -83,8 +91,11 @@ impl Validate for WidgetMsg {
             WidgetMsg::Resume(m) => check_len("token", m.token.expose(), 1, MAX_TOKEN),
             WidgetMsg::Dial(m) => {
                 check_len("number", &m.number, 1, MAX_NUMBER_INPUT)?;
-                match &m.device {
-                    Some(d) => check_len("device", d, 1, MAX_ID),
+                if let Some(d) = &m.device {
+                    check_len("device", d, 1, MAX_ID)?;
+                }
+                match &m.client_id {
+                    Some(c) => check_len("client_id", c, 1, MAX_ID),
                     None => Ok(()),
                 }
             }

@@ -6,10 +6,11 @@ use std::time::Duration;
 use ringlink_protocol::agent::{CallUpdate, DialOrder, RelayToAgent};
 use ringlink_protocol::call::CallState;
 use ringlink_protocol::widget::{Dial, DialAccepted};
-use ringlink_protocol::{ErrorBody, ErrorCode};
+use ringlink_protocol::{ErrorBody, ErrorCode, E164};
 
 use crate::accounts::{random_id, Identity};
 use crate::hub::{LiveCall, UpdateRefused};
+use crate::store::calls::DialCallRow;
 use crate::store::now;
 use crate::Relay;
 
@@ -31,6 +32,17 @@ pub async fn place(relay: &Relay, member: &Identity, req: Dial) -> Result<DialAc
         .accounts
         .parse_number(&req.number)
         .map_err(|e| ErrorBody::new(ErrorCode::InvalidNumber, e.to_string()))?;
+    let client_id = req.client_id.as_deref();
+    if let Some(cid) = client_id {
+        let earlier = relay
+            .store
+            .dial_call_by_client_id(member.member_id, cid)
+            .await
+            .map_err(internal)?;
+        if let Some(earlier) = earlier {
+            return replayed(earlier);
+        }
+    }
     let Some((agent, conn, tx)) = relay
         .hub
         .pick_agent(member.member_id, req.device.as_deref())
@@ -59,17 +71,22 @@ pub async fn place(relay: &Relay, member: &Identity, req: Dial) -> Result<DialAc
             retry_after: Some(secs),
         })?;
     let call_id = format!("call_{}", random_id(16));
-    relay
+    let device = &agent.device;
+    let earlier = relay
         .store
         .insert_dial_call(
             &call_id,
             member.member_id,
-            &agent.device,
+            device,
             number.as_str(),
             "sent",
+            client_id,
         )
         .await
         .map_err(internal)?;
+    if let Some(earlier) = earlier {
+        return replayed(earlier); // the same retry raced in on another connection
+    }
     let order = DialOrder {
         call_id: call_id.clone(),
         number: number.clone(),
@@ -98,6 +115,16 @@ pub async fn place(relay: &Relay, member: &Identity, req: Dial) -> Result<DialAc
         call_id,
         number,
         device: agent.device,
+    })
+}
+
+/// The answer to a dial the widget already made: the first acceptance, nothing dialled again.
+fn replayed(earlier: DialCallRow) -> Result<DialAccepted, ErrorBody> {
+    tracing::info!(call = %earlier.public_id, "replayed dial answered without dialling again");
+    Ok(DialAccepted {
+        number: E164::new(&earlier.number).map_err(internal)?,
+        call_id: earlier.public_id,
+        device: earlier.device,
     })
 }
 

@@ -2,7 +2,7 @@
 //! (presence, DIAL-3), and which calls are in flight on which agent. Fan-out copies the senders
 //! under the lock and sends outside it, so one slow socket never blocks the others.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Mutex;
 
@@ -15,6 +15,10 @@ use tokio::sync::mpsc;
 /// Frames queued for one socket. A widget or agent that falls this far behind is too slow to
 /// serve: further frames to it are dropped and counted, and its heartbeat will fail.
 pub const OUTBOX_FRAMES: usize = 256;
+
+/// Call events kept per member for widgets that reconnect (`Resume.since`): a member has a
+/// handful of calls in flight at most, each with under ten states.
+pub const RECENT_EVENTS: usize = 64;
 
 /// An encoded text frame. Outboxes hold frames, not messages: a broadcast is encoded once for
 /// every socket, and a queue slot costs 16 bytes instead of a whole message enum.
@@ -46,6 +50,21 @@ struct MemberLinks {
     widgets: Vec<WidgetLink>,
     /// Sequence of call events for this member.
     seq: u64,
+    /// The latest call events, oldest first, for replay to a reconnecting widget.
+    recent: VecDeque<CallEvent>,
+}
+
+impl MemberLinks {
+    /// Numbers and keeps a call event.
+    fn record(&mut self, mut event: CallEvent) -> CallEvent {
+        self.seq += 1;
+        event.seq = self.seq;
+        if self.recent.len() == RECENT_EVENTS {
+            self.recent.pop_front();
+        }
+        self.recent.push_back(event.clone());
+        event
+    }
 }
 
 /// A call the relay forwarded and has not seen end.
@@ -129,16 +148,15 @@ impl Hub {
             }
             let mut events = Vec::new();
             for (call_id, call) in calls {
-                links.seq += 1;
-                events.push(CallEvent {
+                events.push(links.record(CallEvent {
                     call_id,
                     number: call.number,
                     device: call.device,
                     state: CallState::Failed,
                     detail: Some("phone agent disconnected".into()),
-                    seq: links.seq,
+                    seq: 0,
                     at: now,
-                });
+                }));
             }
             (presence_of(links), widget_senders(links), events)
         };
@@ -149,12 +167,28 @@ impl Hub {
         events
     }
 
-    /// Subscribes a signed-in widget to its member's presence and calls; returns the presence now.
-    pub fn add_widget(&self, member_id: i64, conn: u64, tx: WidgetTx) -> Presence {
+    /// Subscribes a signed-in widget to its member's presence and calls. Returns the presence
+    /// now and the call events after `since` that the relay still holds.
+    pub fn add_widget(
+        &self,
+        member_id: i64,
+        conn: u64,
+        tx: WidgetTx,
+        since: Option<u64>,
+    ) -> (Presence, Vec<CallEvent>) {
         let mut s = self.lock();
         let links = s.members.entry(member_id).or_default();
         links.widgets.push(WidgetLink { conn, tx });
-        presence_of(links)
+        let missed = match since {
+            Some(seen) => links
+                .recent
+                .iter()
+                .filter(|e| e.seq > seen)
+                .cloned()
+                .collect(),
+            None => Vec::new(),
+        };
+        (presence_of(links), missed)
     }
 
     pub fn remove_widget(&self, member_id: i64, conn: u64) {
@@ -197,16 +231,15 @@ impl Hub {
             let member_id = call.member_id;
             s.calls.insert(call_id.into(), call.clone());
             let links = s.members.entry(member_id).or_default();
-            links.seq += 1;
-            let event = CallEvent {
+            let event = links.record(CallEvent {
                 call_id: call_id.into(),
                 number: call.number,
                 device: call.device,
                 state: call.state,
                 detail: None,
-                seq: links.seq,
+                seq: 0,
                 at: now,
-            };
+            });
             (event, widget_senders(links))
         };
         broadcast(&widgets, RelayToWidget::CallState(event.clone()));
@@ -234,16 +267,15 @@ impl Hub {
                 s.calls.remove(call_id);
             }
             let links = s.members.entry(call.member_id).or_default();
-            links.seq += 1;
-            let event = CallEvent {
+            let event = links.record(CallEvent {
                 call_id: call_id.into(),
                 number: call.number,
                 device: call.device,
                 state,
                 detail,
-                seq: links.seq,
+                seq: 0,
                 at: now,
-            };
+            });
             (event, widget_senders(links))
         };
         broadcast(&widgets, RelayToWidget::CallState(event.clone()));
@@ -287,7 +319,9 @@ mod tests {
 
     async fn next(rx: &mut mpsc::Receiver<Frame>) -> RelayToWidget {
         let frame = rx.recv().await.unwrap();
-        serde_json::from_str::<Envelope<RelayToWidget>>(frame.as_str()).unwrap().msg
+        serde_json::from_str::<Envelope<RelayToWidget>>(frame.as_str())
+            .unwrap()
+            .msg
     }
 
     fn info(device: &str) -> AgentInfo {
@@ -304,7 +338,7 @@ mod tests {
         // covers DIAL-3: widgets learn at once when the member's phone agent comes and goes
         let hub = Hub::new();
         let (wtx, mut wrx) = mpsc::channel(16);
-        assert!(hub.add_widget(1, 10, wtx).agents.is_empty());
+        assert!(hub.add_widget(1, 10, wtx, None).0.agents.is_empty());
         let (atx, _arx) = mpsc::channel(16);
         hub.add_agent(1, 11, info("dev_A"), atx);
         let got = next(&mut wrx).await;
@@ -331,9 +365,7 @@ mod tests {
         let events = hub.remove_agent(1, 11, 5);
         assert_eq!(events.len(), 1);
         assert_eq!(events[0].state, CallState::Failed);
-        assert!(
-            matches!(next(&mut wrx).await, RelayToWidget::Presence(p) if p.agents.is_empty())
-        );
+        assert!(matches!(next(&mut wrx).await, RelayToWidget::Presence(p) if p.agents.is_empty()));
         assert!(
             matches!(next(&mut wrx).await, RelayToWidget::CallState(e) if e.state == CallState::Failed)
         );

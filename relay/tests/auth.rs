@@ -167,7 +167,12 @@ both_dbs!(revoked_and_expired_tokens, |t: TestRelay| async move {
         .await
         .unwrap();
     let mut w = t.widget().await;
-    let r = w.request(WidgetMsg::Resume(Resume { token: stale })).await;
+    let r = w
+        .request(WidgetMsg::Resume(Resume {
+            token: stale,
+            since: None,
+        }))
+        .await;
     assert!(
         matches!(r, RelayToWidget::Error(ref e) if e.code == ErrorCode::TokenExpired),
         "{r:?}"
@@ -176,6 +181,7 @@ both_dbs!(revoked_and_expired_tokens, |t: TestRelay| async move {
     let r = w
         .request(WidgetMsg::Resume(Resume {
             token: t.device_token(ALICE, "x").await.1,
+            since: None,
         }))
         .await;
     assert!(

@@ -13,10 +13,27 @@ fn dial(number: &str) -> WidgetMsg {
     WidgetMsg::Dial(Dial {
         number: number.into(),
         device: None,
+        client_id: None,
     })
 }
 
+/// The dial log once its newest entry is in a final state (the relay records a state right
+/// after announcing it), or as it is after 5 s.
 async fn dial_log(t: &TestRelay, number: &str) -> Vec<(String, String)> {
+    for _ in 0..50 {
+        let log = dial_log_now(t, number).await;
+        if log
+            .first()
+            .is_none_or(|(_, s)| ["ended", "failed", "declined"].contains(&s.as_str()))
+        {
+            return log;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    dial_log_now(t, number).await
+}
+
+async fn dial_log_now(t: &TestRelay, number: &str) -> Vec<(String, String)> {
     let relay = &t.running.relay;
     let member = relay
         .store
@@ -130,6 +147,7 @@ both_dbs!(
             .request(WidgetMsg::Dial(Dial {
                 number: "13800138000".into(),
                 device: Some(bob_device),
+                client_id: None,
             }))
             .await;
         assert!(
@@ -248,3 +266,76 @@ both_dbs!(dial_flood_is_rate_limited, |t: TestRelay| async move {
     assert_eq!(e.code, ErrorCode::RateLimited);
     assert!(e.retry_after.is_some());
 });
+
+// covers DIAL-5: a dial retried with the same client id (a reconnect, a double click) is
+// answered with the first acceptance and dialled once.
+both_dbs!(replayed_dial_is_dialled_once, |t: TestRelay| async move {
+    let (mut w, _) = t.signed_in_widget(ALICE).await;
+    let (mut agent, _) = t.agent(ALICE, "alice phone").await;
+    let _presence = w.next().await;
+    let once = || {
+        WidgetMsg::Dial(Dial {
+            number: "13900139000".into(),
+            device: None,
+            client_id: Some("click-42".into()),
+        })
+    };
+    let RelayToWidget::DialAccepted(first) = w.request(once()).await else {
+        panic!()
+    };
+    let _order = agent.next().await;
+    // A second tab, or the same page after a reconnect, sends the same dial again.
+    let (mut w2, _) = t.signed_in_widget(ALICE).await;
+    let RelayToWidget::DialAccepted(again) = w2.request(once()).await else {
+        panic!()
+    };
+    assert_eq!(again.call_id, first.call_id);
+    assert!(
+        agent.quiet_for(300).await,
+        "the phone was not asked to dial twice"
+    );
+    assert_eq!(dial_log(&t, ALICE).await.len(), 1);
+});
+
+// A widget that reconnects with the last sequence it saw gets the call states it missed.
+both_dbs!(
+    resumed_widget_gets_missed_call_states,
+    |t: TestRelay| async move {
+        let (mut w, token) = t.signed_in_widget(ALICE).await;
+        let (mut agent, _) = t.agent(ALICE, "alice phone").await;
+        let _presence = w.next().await;
+        let RelayToWidget::DialAccepted(acc) = w.request(dial("13900139000")).await else {
+            panic!()
+        };
+        let _order = agent.next().await;
+        let RelayToWidget::CallState(sent) = w.next().await.msg else {
+            panic!()
+        };
+        drop(w); // the page loses its connection...
+        for state in [CallState::Dialing, CallState::Active] {
+            let update = CallUpdate {
+                call_id: acc.call_id.clone(),
+                state,
+                detail: None,
+            };
+            agent.send(AgentMsg::CallUpdate(update)).await;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+        let mut w = t.widget().await; // ...and comes back
+        let resume = ringlink_protocol::widget::Resume {
+            token,
+            since: Some(sent.seq),
+        };
+        let r = w.request(WidgetMsg::Resume(resume)).await;
+        assert!(matches!(r, RelayToWidget::SignedIn(_)), "{r:?}");
+        assert!(matches!(w.next().await.msg, RelayToWidget::Presence(_)));
+        let mut missed = Vec::new();
+        for _ in 0..2 {
+            let RelayToWidget::CallState(e) = w.next().await.msg else {
+                panic!()
+            };
+            missed.push(e.state);
+        }
+        assert_eq!(missed, vec![CallState::Dialing, CallState::Active]);
+    }
+);

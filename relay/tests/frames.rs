@@ -57,6 +57,7 @@ both_dbs!(
             .request(WidgetMsg::Dial(ringlink_protocol::widget::Dial {
                 number: "13800138000".into(),
                 device: None,
+                client_id: None,
             }))
             .await;
         assert!(

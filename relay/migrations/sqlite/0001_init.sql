@@ -48,7 +48,10 @@ CREATE TABLE dial_calls (
     number TEXT NOT NULL,
     state TEXT NOT NULL,
     detail TEXT,
+    client_id TEXT,
     created_at BIGINT NOT NULL,
     updated_at BIGINT NOT NULL
 );
 CREATE INDEX dial_calls_member ON dial_calls(member_id, created_at);
+-- A widget's retry of the same dial (same client id) is stored once.
+CREATE UNIQUE INDEX dial_calls_client ON dial_calls(member_id, client_id);

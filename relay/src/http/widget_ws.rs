@@ -105,9 +105,11 @@ async fn run(relay: Arc<Relay>, mut socket: WebSocket, address: String) {
                     last_heard = Instant::now();
                     let (reply, push) = me.handle(env).await;
                     if !ws::send(&mut socket, &reply).await { break }
-                    if let Some(p) = push {
-                        if !ws::send(&mut socket, &Envelope::push(p)).await { break }
+                    let mut open = true;
+                    for p in push {
+                        open = open && ws::send(&mut socket, &Envelope::push(p)).await;
                     }
+                    if !open { break }
                 }
                 Incoming::Bad(id, e) => {
                     last_heard = Instant::now();
@@ -146,39 +148,49 @@ fn answer<R: Request<Reply = RelayToWidget>>(
 }
 
 impl WidgetConn {
-    /// Answers one request; a second frame (presence) follows a successful sign-in.
+    /// Answers one request, with the pushes that follow it (presence and missed call events
+    /// after a sign-in).
     async fn handle(
         &mut self,
         env: Envelope<WidgetMsg>,
-    ) -> (Envelope<RelayToWidget>, Option<RelayToWidget>) {
+    ) -> (Envelope<RelayToWidget>, Vec<RelayToWidget>) {
         let re = env.id;
         match env.msg {
             WidgetMsg::SignIn(req) => {
                 let result = self.sign_in(req).await;
-                let push = result.is_ok().then(|| self.subscribe());
+                let push = if result.is_ok() {
+                    self.subscribe(None)
+                } else {
+                    Vec::new()
+                };
                 (answer::<SignIn>(re, result), push)
             }
             WidgetMsg::Resume(req) => {
+                let since = req.since;
                 let result = self.resume(req).await;
-                let push = result.is_ok().then(|| self.subscribe());
+                let push = if result.is_ok() {
+                    self.subscribe(since)
+                } else {
+                    Vec::new()
+                };
                 (answer::<Resume>(re, result), push)
             }
-            WidgetMsg::SignOut(_) => (answer::<SignOut>(re, self.sign_out().await), None),
+            WidgetMsg::SignOut(_) => (answer::<SignOut>(re, self.sign_out().await), Vec::new()),
             WidgetMsg::Dial(req) => {
                 let result = match &self.member {
                     Some(m) => dial::place(&self.relay, m, req).await,
                     None => Err(not_signed_in()),
                 };
-                (answer::<Dial>(re, result), None)
+                (answer::<Dial>(re, result), Vec::new())
             }
             WidgetMsg::ConfirmPairing(req) => {
                 let result = match &self.member {
                     Some(m) => pairing::confirm(&self.relay, m, &req.code).await,
                     None => Err(not_signed_in()),
                 };
-                (answer::<ConfirmPairing>(re, result), None)
+                (answer::<ConfirmPairing>(re, result), Vec::new())
             }
-            WidgetMsg::Ping(_) => (answer::<Ping>(re, Ok(Pong {})), None),
+            WidgetMsg::Ping(_) => (answer::<Ping>(re, Ok(Pong {})), Vec::new()),
         }
     }
 
@@ -233,14 +245,17 @@ impl WidgetConn {
         Ok(SignedOut {})
     }
 
-    /// Joins the member's presence and call stream; returns the presence to push now.
-    fn subscribe(&self) -> RelayToWidget {
+    /// Joins the member's presence and call stream; returns what to push now: the presence,
+    /// then the call events after `since` that this widget missed.
+    fn subscribe(&self, since: Option<u64>) -> Vec<RelayToWidget> {
         let member = self.member.as_ref().expect("subscribe after sign-in");
-        RelayToWidget::Presence(self.relay.hub.add_widget(
-            member.member_id,
-            self.conn,
-            self.tx.clone(),
-        ))
+        let (presence, missed) =
+            self.relay
+                .hub
+                .add_widget(member.member_id, self.conn, self.tx.clone(), since);
+        std::iter::once(RelayToWidget::Presence(presence))
+            .chain(missed.into_iter().map(RelayToWidget::CallState))
+            .collect()
     }
 
     fn leave(&mut self) {
