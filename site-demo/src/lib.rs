@@ -1,1 +1,122 @@
-//! placeholder
+//! The demo merchant shop: a few product pages that paste the Ringlink tag, show the merchant's
+//! numbers marked for one-click dialling, and carry `tel:` links the widget enhances.
+
+use axum::extract::{Path, State};
+use axum::http::{header, StatusCode};
+use axum::response::{Html, IntoResponse, Response};
+use axum::routing::get;
+use axum::Router;
+
+/// Where the shop's pages point the tag.
+#[derive(Clone, Debug)]
+pub struct ShopConfig {
+    /// The relay's base URL, e.g. `http://127.0.0.1:8080`.
+    pub relay_url: String,
+    /// The site key from `ringlink-relay admin site create`.
+    pub site_key: String,
+    /// `zh` or `en`; empty lets the widget follow the browser.
+    pub lang: String,
+}
+
+const LAYOUT: &str = include_str!("../pages/layout.html");
+const HOME: &str = include_str!("../pages/home.html");
+const TEA: &str = include_str!("../pages/tea.html");
+const KETTLE: &str = include_str!("../pages/kettle.html");
+const CUPS: &str = include_str!("../pages/cups.html");
+
+/// The products: path, title, page body.
+const PAGES: [(&str, &str, &str); 4] = [
+    ("", "Lotus Tea House", HOME),
+    ("tea", "Longjing green tea", TEA),
+    ("kettle", "Clay kettle", KETTLE),
+    ("cups", "Celadon cups", CUPS),
+];
+
+/// The shop's routes.
+pub fn app(config: ShopConfig) -> Router {
+    Router::new()
+        .route(
+            "/",
+            get(|s: State<ShopConfig>| page(s, Path(String::new()))),
+        )
+        .route("/products/{name}", get(page))
+        .route("/healthz", get(|| async { "ok\n" }))
+        .with_state(config)
+}
+
+async fn page(State(config): State<ShopConfig>, Path(name): Path<String>) -> Response {
+    match render(&config, &name) {
+        Some(html) => ([(header::CACHE_CONTROL, "no-store")], Html(html)).into_response(),
+        None => (
+            StatusCode::NOT_FOUND,
+            Html("<h1>No such product</h1><a href=\"/\">Back to the shop</a>"),
+        )
+            .into_response(),
+    }
+}
+
+/// One page with the tag filled in; `None` for an unknown product.
+pub fn render(config: &ShopConfig, name: &str) -> Option<String> {
+    let (_, title, body) = PAGES.iter().find(|(path, _, _)| *path == name)?;
+    let lang = if config.lang.is_empty() {
+        String::new()
+    } else {
+        format!(" data-lang=\"{}\"", escape(&config.lang))
+    };
+    Some(
+        LAYOUT
+            .replace("{{TITLE}}", title)
+            .replace("{{BODY}}", body)
+            .replace("{{RELAY}}", &escape(config.relay_url.trim_end_matches('/')))
+            .replace("{{SITE_KEY}}", &escape(&config.site_key))
+            .replace("{{LANG}}", &lang),
+    )
+}
+
+fn escape(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('"', "&quot;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn config() -> ShopConfig {
+        ShopConfig {
+            relay_url: "http://relay.test:8080/".into(),
+            site_key: "demo".into(),
+            lang: String::new(),
+        }
+    }
+
+    #[test]
+    fn every_page_pastes_the_tag_once() {
+        // covers CALL-1, DIAL-4: every shop page carries the one tag and marked numbers
+        for (path, _, _) in PAGES {
+            let html = render(&config(), path).unwrap();
+            let tag = r#"<script src="http://relay.test:8080/widget/widget.js" data-site="demo" data-tel="enhance" async></script>"#;
+            assert_eq!(html.matches(tag).count(), 1, "{path}");
+            assert!(
+                html.contains("data-ringlink-dial="),
+                "{path} shows a number to dial"
+            );
+            assert!(!html.contains("{{"), "{path} has an unfilled placeholder");
+        }
+        assert!(render(&config(), "nothing").is_none());
+    }
+
+    #[test]
+    fn config_values_are_escaped() {
+        let c = ShopConfig {
+            site_key: "\"><script>".into(),
+            lang: "zh".into(),
+            ..config()
+        };
+        let html = render(&c, "").unwrap();
+        assert!(!html.contains("\"><script>"));
+        assert!(html.contains(r#"data-lang="zh""#));
+    }
+}
