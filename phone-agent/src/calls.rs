@@ -51,6 +51,10 @@ impl Prompt {
     /// Asks about `number`. A broken terminal counts as "no".
     pub async fn ask(&mut self, number: &E164) -> Answer {
         match confirm::ask(number, &mut self.input, &mut self.output, self.timeout).await {
+            Ok(Answer::NoInput) => {
+                tracing::warn!("stdin is closed: with --confirm, every dial is declined");
+                Answer::NoInput
+            }
             Ok(answer) => answer,
             Err(e) => {
                 tracing::warn!("cannot ask for confirmation ({e}); not dialling");

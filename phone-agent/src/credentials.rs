@@ -31,15 +31,19 @@ pub struct Credentials {
     pub device_token: Secret,
     /// The member this handset dials for.
     pub member: E164,
+    /// The device name given at sign-in; `run` shows it to the member unless told another.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
 }
 
 impl Credentials {
-    pub fn from_grant(relay: &str, grant: DeviceGrant) -> Self {
+    pub fn from_grant(relay: &str, name: &str, grant: DeviceGrant) -> Self {
         Self {
             relay: relay.to_owned(),
             device: grant.device,
             device_token: grant.device_token,
             member: grant.member,
+            name: Some(name.to_owned()),
         }
     }
 }

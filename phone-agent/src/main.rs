@@ -83,7 +83,8 @@ struct RunArgs {
     /// Decline when nobody answers the prompt within this many seconds
     #[arg(long, default_value_t = ringlink_agent::confirm::DEFAULT_TIMEOUT.as_secs())]
     confirm_timeout_secs: u64,
-    /// This device's name as the member sees it [default: the hostname]
+    /// This device's name as the member sees it [default: the name given at sign-in, else the
+    /// hostname]
     #[arg(long)]
     name: Option<String>,
 }
@@ -104,6 +105,7 @@ fn main() {
     let cli = Cli::parse();
     tracing_subscriber::fmt()
         .with_writer(std::io::stderr)
+        .with_ansi(std::io::stderr().is_terminal())
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env()
                 .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
@@ -174,13 +176,14 @@ async fn login(
     if password.is_empty() {
         bail!("the password is empty");
     }
+    let name = device_name(name);
     let req = AgentLogin {
         number,
         password: Secret::new(password),
-        device_name: device_name(name),
+        device_name: name.clone(),
     };
     let grant = client.login(&req).await?;
-    let creds = Credentials::from_grant(client.base(), grant);
+    let creds = Credentials::from_grant(client.base(), &name, grant);
     credentials::save(path, &creds)?;
     println!(
         "Signed in as {} (device {}). Credentials saved to {}.\nStart the agent with `ringlink-agent run`.",
@@ -193,7 +196,8 @@ async fn login(
 
 async fn pair(path: &std::path::Path, relay: &str, name: Option<String>) -> anyhow::Result<()> {
     let client = RelayClient::new(relay)?;
-    let grant = relay_api::pair(&client, &device_name(name), |started| {
+    let name = device_name(name);
+    let grant = relay_api::pair(&client, &name, |started| {
         println!();
         println!(
             "    Type this code in the Ringlink panel on the web page: {}",
@@ -203,7 +207,7 @@ async fn pair(path: &std::path::Path, relay: &str, name: Option<String>) -> anyh
         println!("Waiting for the code to be confirmed…");
     })
     .await?;
-    let creds = Credentials::from_grant(client.base(), grant);
+    let creds = Credentials::from_grant(client.base(), &name, grant);
     credentials::save(path, &creds)?;
     println!(
         "Paired as {} (device {}). Credentials saved to {}.\nStart the agent with `ringlink-agent run`.",
@@ -235,8 +239,8 @@ async fn run(path: &std::path::Path, args: RunArgs) -> anyhow::Result<()> {
     };
     let (tx, rx) = tokio::sync::mpsc::channel(UPDATE_QUEUE);
     let config = AgentConfig {
+        name: device_name(args.name.or_else(|| creds.name.clone())),
         credentials: creds,
-        name: device_name(args.name),
         desk: CallDesk::new(dialer, prompt, tx),
     };
     tokio::select! {

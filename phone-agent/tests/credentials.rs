@@ -13,6 +13,7 @@ fn sample() -> Credentials {
         device: "dev_123".into(),
         device_token: Secret::new("tok-very-secret-value"),
         member: E164::new("+8613800138000").unwrap(),
+        name: Some("test handset".into()),
     }
 }
 
@@ -46,6 +47,15 @@ fn file_is_owner_only_and_round_trips() {
 fn token_never_shows_in_debug_output() {
     let shown = format!("{:?}", sample());
     assert!(!shown.contains("tok-very-secret-value"), "{shown}");
+}
+
+#[test]
+fn files_without_a_name_still_load() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("agent.json");
+    let json = r#"{"relay":"http://r","device":"d","device_token":"t","member":"+8613800138000"}"#;
+    std::fs::write(&path, json).unwrap();
+    assert_eq!(credentials::load(&path).unwrap().name, None);
 }
 
 #[test]

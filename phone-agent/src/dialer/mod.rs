@@ -70,6 +70,8 @@ pub enum DialError {
     DBus(#[from] zbus::Error),
     #[error("ModemManager: {0}")]
     DBusFdo(#[from] zbus::fdo::Error),
+    #[error("ModemManager is not running on the bus ({0}); start it with `systemctl start ModemManager`")]
+    NotRunning(String),
     #[error("ModemManager lists no modem with voice support; check `mmcli -L` and that the modem is enabled")]
     NoVoiceModem,
     #[error("ModemManager went away during the call")]

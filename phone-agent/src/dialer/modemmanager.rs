@@ -239,7 +239,13 @@ async fn find_voice_modem(conn: &Connection) -> Result<OwnedObjectPath, DialErro
         .path(ROOT_PATH)?
         .build()
         .await?;
-    let objects = manager.get_managed_objects().await?;
+    let objects = match manager.get_managed_objects().await {
+        Ok(objects) => objects,
+        Err(zbus::fdo::Error::ServiceUnknown(m) | zbus::fdo::Error::NameHasNoOwner(m)) => {
+            return Err(DialError::NotRunning(m))
+        }
+        Err(e) => return Err(e.into()),
+    };
     let mut modems: Vec<OwnedObjectPath> = objects
         .into_iter()
         .filter(|(_, ifaces)| ifaces.keys().any(|i| i.as_str() == VOICE_INTERFACE))
