@@ -17,6 +17,7 @@ pub const JITTER_DIVISOR: u32 = 4;
 #[derive(Debug, Clone)]
 pub struct Backoff {
     step: Duration,
+    failures: u32,
 }
 
 impl Default for Backoff {
@@ -27,7 +28,15 @@ impl Default for Backoff {
 
 impl Backoff {
     pub fn new() -> Self {
-        Self { step: FIRST_DELAY }
+        Self {
+            step: FIRST_DELAY,
+            failures: 0,
+        }
+    }
+
+    /// Delays handed out since the last reset: failed attempts in a row.
+    pub fn failures(&self) -> u32 {
+        self.failures
     }
 
     /// The delay before jitter that the next attempt waits.
@@ -46,11 +55,12 @@ impl Backoff {
         let max_jitter = step / JITTER_DIVISOR;
         let jitter = Duration::from_millis(rng.gen_range(0..=max_jitter.as_millis() as u64));
         self.step = (step * 2).min(MAX_DELAY);
+        self.failures = self.failures.saturating_add(1);
         step + jitter
     }
 
     /// Back to the first delay, after a connection that worked.
     pub fn reset(&mut self) {
-        self.step = FIRST_DELAY;
+        *self = Self::new();
     }
 }

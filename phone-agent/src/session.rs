@@ -74,9 +74,8 @@ pub async fn run(
     };
     let mut backoff = Backoff::new();
     let mut pending = None;
-    let mut attempt = 0u64;
     loop {
-        attempt += 1;
+        let attempt = backoff.failures() + 1;
         tracing::info!(attempt, %url, "connecting to the relay");
         let link = Link {
             config: &config,
@@ -90,11 +89,7 @@ pub async fn run(
             Outcome::SignedOut(why) => return Err(Error::SignedOut(why)),
             Outcome::Retry(why) => {
                 let delay = backoff.next_delay();
-                tracing::warn!(
-                    "{why}; reconnecting in {:.1} s (attempt {})",
-                    delay.as_secs_f64(),
-                    attempt + 1
-                );
+                tracing::warn!("{why}; reconnecting in {:.1} s", delay.as_secs_f64());
                 tokio::time::sleep(delay).await;
             }
         }

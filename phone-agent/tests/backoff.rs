@@ -25,8 +25,9 @@ fn delays_double_up_to_the_cap_with_bounded_jitter() {
     assert_eq!(steps, [1, 2, 4, 8, 16, 32, 60, 60, 60, 60, 60, 60]);
     assert_eq!(FIRST_DELAY, Duration::from_secs(1));
     assert_eq!(MAX_DELAY, Duration::from_secs(60));
+    assert_eq!(b.failures(), 12);
     b.reset();
-    assert_eq!(b.step(), FIRST_DELAY);
+    assert_eq!((b.step(), b.failures()), (FIRST_DELAY, 0));
 }
 
 // covers DIAL-3
