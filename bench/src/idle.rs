@@ -9,7 +9,7 @@ use serde::Serialize;
 use tokio::sync::Semaphore;
 
 use crate::relay_proc::RelayProc;
-use crate::stats::{rss_bytes, tcp_socket_memory};
+use crate::stats::{kernel_slab, rss_bytes, tcp_socket_memory};
 
 /// Handshakes in flight at once: enough to fill the relay's core, few enough not to hit the
 /// listen backlog.
@@ -24,12 +24,15 @@ pub struct IdleResult {
     pub relay_rss_after: u64,
     pub rss_per_conn: f64,
     pub kernel_per_conn: f64,
+    /// Growth of the kernel's slab per connection, both loopback ends and the client's files.
+    pub slab_per_conn: f64,
     pub first_error: Option<String>,
 }
 
 pub async fn run(relay: &RelayProc, n: usize) -> Result<IdleResult> {
     let rss0 = rss_bytes(relay.pid());
     let sock0 = tcp_socket_memory();
+    let slab0 = kernel_slab();
     let gate = Arc::new(Semaphore::new(CONNECT_CONCURRENCY));
     let started = Instant::now();
     let mut tasks = Vec::with_capacity(n);
@@ -56,6 +59,7 @@ pub async fn run(relay: &RelayProc, n: usize) -> Result<IdleResult> {
     tokio::time::sleep(Duration::from_secs(2)).await;
     let rss1 = rss_bytes(relay.pid());
     let sock1 = tcp_socket_memory();
+    let slab1 = kernel_slab();
     let connected = held.len().max(1);
     let result = IdleResult {
         n,
@@ -65,6 +69,7 @@ pub async fn run(relay: &RelayProc, n: usize) -> Result<IdleResult> {
         relay_rss_after: rss1,
         rss_per_conn: rss1.saturating_sub(rss0) as f64 / connected as f64,
         kernel_per_conn: sock1.saturating_sub(sock0) as f64 / connected as f64,
+        slab_per_conn: slab1.saturating_sub(slab0) as f64 / connected as f64,
         first_error,
     };
     drop(held);

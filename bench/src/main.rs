@@ -174,10 +174,10 @@ async fn run(cli: Cli) -> Result<()> {
     }
 
     if want("idle") {
-        println!("\n## idle phone-agent connections\n| N | connected | relay RSS per conn (KB) | kernel TCP per conn, both ends (KB) | relay RSS total (MiB) |\n|---|---|---|---|---|");
+        println!("\n## idle phone-agent connections\n| N | connected | relay RSS per conn (KB) | kernel TCP buffers per conn (KB) | kernel slab per conn, both ends (KB) | relay RSS total (MiB) |\n|---|---|---|---|---|---|");
         let mut rows = Vec::new();
         for &n in &idle_ns {
-            let (mut per, mut kern, mut total, mut ok) = (Vec::new(), Vec::new(), Vec::new(), 0);
+            let (mut per, mut kern, mut slab, mut total, mut ok) = (Vec::new(), Vec::new(), Vec::new(), Vec::new(), 0);
             for _ in 0..runs {
                 let (relay, _dir) = fresh_relay()?;
                 let r = idle::run(&relay, n).await?;
@@ -189,6 +189,7 @@ async fn run(cli: Cli) -> Result<()> {
                 }
                 per.push(r.rss_per_conn / 1024.0);
                 kern.push(r.kernel_per_conn / 1024.0);
+                slab.push(r.slab_per_conn / 1024.0);
                 total.push(r.relay_rss_after as f64 / 1048576.0);
                 ok = r.connected;
                 rows.push(r);

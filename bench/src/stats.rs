@@ -111,6 +111,17 @@ pub fn tcp_socket_memory() -> u64 {
     pages * 4096
 }
 
+/// Kernel slab memory (socket structures, files, dentries live here), in bytes.
+pub fn kernel_slab() -> u64 {
+    let s = std::fs::read_to_string("/proc/meminfo").unwrap_or_default();
+    s.lines()
+        .find(|l| l.starts_with("Slab:"))
+        .and_then(|l| l.split_whitespace().nth(1))
+        .and_then(|kb| kb.parse::<u64>().ok())
+        .map(|kb| kb * 1024)
+        .unwrap_or(0)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
