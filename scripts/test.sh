@@ -35,6 +35,9 @@ echo "DATABASE_URL_PG=$DATABASE_URL_PG"
 say "build binaries for the end-to-end tests"
 cargo build --workspace --bins --quiet
 
+say "benchmark harness smoke (seconds, tiny N; real figures: scripts/bench.sh)"
+target/debug/ringlink-bench --quick --relay-bin target/debug/ringlink-relay --out target/bench/smoke.json
+
 say "tests"
 if cargo nextest --version >/dev/null 2>&1; then
   cargo nextest run --workspace --no-fail-fast --failure-output final
