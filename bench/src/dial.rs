@@ -132,7 +132,7 @@ async fn widget_task(
             t = trig.recv() => {
                 if t.is_none() { break }
                 // The request id is the send time: the timestamp travels in the frame.
-                let dial = WidgetMsg::Dial(Dial { number: "+8613800138000".into(), device: None, client_id: None });
+                let dial = WidgetMsg::Dial(Dial { number: "+8613800138000".into(), device: None, client_id: Some(format!("b{}", ns())) });
                 if tx.send(Message::Text(encode(&Envelope::request(ns(), dial)).into())).await.is_err() { break }
             }
             m = rx.next() => match m {

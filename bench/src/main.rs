@@ -177,7 +177,8 @@ async fn run(cli: Cli) -> Result<()> {
         println!("\n## idle phone-agent connections\n| N | connected | relay RSS per conn (KB) | kernel TCP buffers per conn (KB) | kernel slab per conn, both ends (KB) | relay RSS total (MiB) |\n|---|---|---|---|---|---|");
         let mut rows = Vec::new();
         for &n in &idle_ns {
-            let (mut per, mut kern, mut slab, mut total, mut ok) = (Vec::new(), Vec::new(), Vec::new(), Vec::new(), 0);
+            let (mut per, mut kern, mut slab, mut total, mut ok) =
+                (Vec::new(), Vec::new(), Vec::new(), Vec::new(), 0);
             for _ in 0..runs {
                 let (relay, _dir) = fresh_relay()?;
                 let r = idle::run(&relay, n).await?;

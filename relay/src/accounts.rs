@@ -229,10 +229,11 @@ pub fn hash_token(token: &str) -> String {
     hex::encode(Sha256::digest(token.as_bytes()))
 }
 
-/// Readable random ids (no 0/O, 1/I/L).
+/// Readable random ids (no 0/O, 1/I/L), from the thread's CSPRNG (ChaCha, seeded and reseeded
+/// from the OS): one `getrandom` call per character showed up in the dial profile.
 pub fn random_id(len: usize) -> String {
     const ALPHABET: &[u8] = b"ABCDEFGHJKMNPQRSTUVWXYZ23456789";
-    let mut rng = rand::rngs::OsRng;
+    let mut rng = rand::thread_rng();
     (0..len)
         .map(|_| ALPHABET[rng.gen_range(0..ALPHABET.len())] as char)
         .collect()

@@ -6,11 +6,11 @@ use std::time::Duration;
 use ringlink_protocol::agent::{CallUpdate, DialOrder, RelayToAgent};
 use ringlink_protocol::call::CallState;
 use ringlink_protocol::widget::{Dial, DialAccepted};
-use ringlink_protocol::{ErrorBody, ErrorCode, E164};
+use ringlink_protocol::{ErrorBody, ErrorCode};
 
 use crate::accounts::{random_id, Identity};
+use crate::dial_log::LogOp;
 use crate::hub::{LiveCall, UpdateRefused};
-use crate::store::calls::DialCallRow;
 use crate::store::now;
 use crate::Relay;
 
@@ -27,22 +27,12 @@ fn not_connected() -> ErrorBody {
 }
 
 /// Forwards a dial intent to the member's agent (the named device, or the most recent one).
+/// A retry with the same client id within ten minutes gets the first acceptance, undialled.
 pub async fn place(relay: &Relay, member: &Identity, req: Dial) -> Result<DialAccepted, ErrorBody> {
     let number = relay
         .accounts
         .parse_number(&req.number)
         .map_err(|e| ErrorBody::new(ErrorCode::InvalidNumber, e.to_string()))?;
-    let client_id = req.client_id.as_deref();
-    if let Some(cid) = client_id {
-        let earlier = relay
-            .store
-            .dial_call_by_client_id(member.member_id, cid)
-            .await
-            .map_err(internal)?;
-        if let Some(earlier) = earlier {
-            return replayed(earlier);
-        }
-    }
     let Some((agent, conn, tx)) = relay
         .hub
         .pick_agent(member.member_id, req.device.as_deref())
@@ -62,6 +52,17 @@ pub async fn place(relay: &Relay, member: &Identity, req: Dial) -> Result<DialAc
         }
         return Err(not_connected());
     };
+    let accepted = DialAccepted {
+        call_id: format!("call_{}", random_id(16)),
+        number: number.clone(),
+        device: agent.device.clone(),
+    };
+    if let Some(cid) = req.client_id.as_deref() {
+        if let Some(earlier) = relay.dial_log.remember(member.member_id, cid, &accepted) {
+            tracing::info!(call = %earlier.call_id, "replayed dial answered without dialling again");
+            return Ok(earlier);
+        }
+    }
     relay
         .dial_throttle
         .hit(&member.member_id.to_string())
@@ -70,23 +71,18 @@ pub async fn place(relay: &Relay, member: &Identity, req: Dial) -> Result<DialAc
             message: format!("too many dial requests; wait {secs} s before dialling again"),
             retry_after: Some(secs),
         })?;
-    let call_id = format!("call_{}", random_id(16));
-    let device = &agent.device;
-    let earlier = relay
-        .store
-        .insert_dial_call(
-            &call_id,
-            member.member_id,
-            device,
-            number.as_str(),
-            "sent",
-            client_id,
-        )
-        .await
-        .map_err(internal)?;
-    if let Some(earlier) = earlier {
-        return replayed(earlier); // the same retry raced in on another connection
-    }
+    let call_id = accepted.call_id.clone();
+    relay
+        .dial_log
+        .record(LogOp::Insert {
+            public_id: call_id.clone(),
+            member_id: member.member_id,
+            device: agent.device.clone(),
+            number: number.to_string(),
+            client_id: req.client_id.clone(),
+            at: now(),
+        })
+        .await;
     let order = DialOrder {
         call_id: call_id.clone(),
         number: number.clone(),
@@ -95,37 +91,29 @@ pub async fn place(relay: &Relay, member: &Identity, req: Dial) -> Result<DialAc
         .try_send(crate::hub::push_frame(RelayToAgent::DialOrder(order)))
         .is_err()
     {
-        let _ = relay
-            .store
-            .update_dial_call(&call_id, "failed", Some("agent unreachable"))
+        let detail = Some("agent unreachable".to_owned());
+        relay
+            .dial_log
+            .record(LogOp::State {
+                public_id: call_id,
+                state: "failed",
+                detail,
+                at: now(),
+            })
             .await;
         return Err(not_connected());
     }
     metrics::counter!("ringlink_dial_intents_total").increment(1);
     let call = LiveCall {
         member_id: member.member_id,
-        device: agent.device.clone(),
+        device: agent.device,
         agent_conn: conn,
-        number: number.clone(),
+        number,
         state: CallState::Sent,
     };
     relay.hub.start_call(&call_id, call, now());
-    tracing::info!(call = %call_id, device = %agent.device, "dial intent forwarded");
-    Ok(DialAccepted {
-        call_id,
-        number,
-        device: agent.device,
-    })
-}
-
-/// The answer to a dial the widget already made: the first acceptance, nothing dialled again.
-fn replayed(earlier: DialCallRow) -> Result<DialAccepted, ErrorBody> {
-    tracing::info!(call = %earlier.public_id, "replayed dial answered without dialling again");
-    Ok(DialAccepted {
-        number: E164::new(&earlier.number).map_err(internal)?,
-        call_id: earlier.public_id,
-        device: earlier.device,
-    })
+    tracing::debug!(call = %call_id, "dial intent forwarded");
+    Ok(accepted)
 }
 
 /// Applies a state the agent reported for one of its own calls.
@@ -149,28 +137,27 @@ pub async fn report(relay: &Relay, conn: u64, update: CallUpdate) -> Result<(), 
             )
         })?;
     relay
-        .store
-        .update_dial_call(
-            &event.call_id,
-            state_name(event.state),
-            event.detail.as_deref(),
-        )
-        .await
-        .map_err(internal)?;
+        .dial_log
+        .record(LogOp::State {
+            public_id: event.call_id,
+            state: state_name(event.state),
+            detail: event.detail,
+            at: event.at,
+        })
+        .await;
     Ok(())
 }
 
 /// An agent connection ended: its unfinished calls fail, and widgets are told.
 pub async fn agent_gone(relay: &Relay, member_id: i64, conn: u64) {
     for event in relay.hub.remove_agent(member_id, conn, now()) {
-        let detail = event.detail.as_deref();
-        if let Err(e) = relay
-            .store
-            .update_dial_call(&event.call_id, "failed", detail)
-            .await
-        {
-            tracing::warn!(call = %event.call_id, "could not record failed call: {e}");
-        }
+        let op = LogOp::State {
+            public_id: event.call_id,
+            state: "failed",
+            detail: event.detail,
+            at: event.at,
+        };
+        relay.dial_log.record(op).await;
     }
 }
 

@@ -7,6 +7,7 @@
 //! - [`throttle`]: in-memory rate limits.
 //! - [`hub`]: live presence of agents and widgets, calls in flight.
 //! - [`dial`]: DIAL routing from a member's widget to that member's own phone agent.
+//! - [`dial_log`]: the ordered, batched writer of the dial log.
 //! - [`pairing`]: pairing a phone agent by a short code.
 //! - [`admin`]: operator tasks behind `ringlink-relay admin`.
 //! - [`telemetry`]: logs and Prometheus metrics.
@@ -16,6 +17,7 @@ pub mod accounts;
 pub mod admin;
 pub mod config;
 pub mod dial;
+pub mod dial_log;
 mod http;
 pub mod hub;
 pub mod pairing;
@@ -43,6 +45,7 @@ pub struct Relay {
     pub store: Store,
     pub accounts: accounts::Accounts,
     pub hub: hub::Hub,
+    pub dial_log: dial_log::DialLog,
     pub dial_throttle: throttle::Throttle,
     pub pair_start_throttle: throttle::Throttle,
     pub pair_confirm_throttle: throttle::Throttle,
@@ -101,7 +104,9 @@ impl Relay {
             config.session_ttl_hours * 3600,
             config.device_ttl_days * 86_400,
         );
+        let dial_log = dial_log::DialLog::start(store.clone()).await?;
         Ok(Arc::new(Self {
+            dial_log,
             accounts,
             store,
             hub: hub::Hub::new(),
@@ -151,6 +156,7 @@ pub async fn start(config: Config) -> Result<Running, StartError> {
         {
             tracing::warn!("some sockets did not close within {SHUTDOWN_GRACE:?}");
         }
+        state.dial_log.flush().await;
         state.store.close().await;
     });
     tracing::info!(%addr, "relay listening");

@@ -2,7 +2,7 @@
 
 use sqlx::Row;
 
-use super::{is_unique_violation, now, Result, Store};
+use super::{Result, Store};
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct DialCallRow {
@@ -16,76 +16,75 @@ pub struct DialCallRow {
 }
 
 impl Store {
-    /// Records a dial. With a `client_id` the widget already used, nothing is inserted and the
-    /// first call is returned instead (`Ok(Some(existing))`).
-    pub async fn insert_dial_call(
-        &self,
-        public_id: &str,
-        member_id: i64,
-        device: &str,
-        number: &str,
-        state: &str,
-        client_id: Option<&str>,
-    ) -> Result<Option<DialCallRow>> {
-        let t = now();
-        let inserted = sqlx::query(
-            "INSERT INTO dial_calls (public_id, member_id, device, number, state, client_id, created_at, updated_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $7)",
+    /// Dials made with a client id since `since` (Unix seconds): (member, client id, call).
+    pub async fn recent_client_dials(&self, since: i64) -> Result<Vec<(i64, String, DialCallRow)>> {
+        let rows = sqlx::query(
+            "SELECT member_id, client_id, public_id, device, number, state, detail, created_at, updated_at \
+             FROM dial_calls WHERE client_id IS NOT NULL AND created_at >= $1",
         )
-        .bind(public_id)
-        .bind(member_id)
-        .bind(device)
-        .bind(number)
-        .bind(state)
-        .bind(client_id)
-        .bind(t)
-        .execute(self.pool())
-        .await;
-        match (inserted, client_id) {
-            (Ok(_), _) => Ok(None),
-            (Err(e), Some(client_id)) if is_unique_violation(&e) => {
-                Ok(self.dial_call_by_client_id(member_id, client_id).await?)
+        .bind(since)
+        .fetch_all(self.pool())
+        .await?;
+        rows.iter()
+            .map(|r| {
+                Ok((
+                    r.try_get("member_id")?,
+                    r.try_get("client_id")?,
+                    dial_call_row(r)?,
+                ))
+            })
+            .collect()
+    }
+
+    /// Writes a batch of dial-log operations in one transaction, in order. Inserts that repeat
+    /// a (member, client id) are skipped: the first dial with that id stands.
+    pub async fn write_dial_log(&self, ops: &[crate::dial_log::LogOp]) -> Result<()> {
+        use crate::dial_log::LogOp;
+        let mut tx = self.pool().begin().await?;
+        for op in ops {
+            match op {
+                LogOp::Insert {
+                    public_id,
+                    member_id,
+                    device,
+                    number,
+                    client_id,
+                    at,
+                } => {
+                    sqlx::query(
+                        "INSERT INTO dial_calls (public_id, member_id, device, number, state, client_id, created_at, updated_at) \
+                         VALUES ($1, $2, $3, $4, 'sent', $5, $6, $6) ON CONFLICT DO NOTHING",
+                    )
+                    .bind(public_id)
+                    .bind(member_id)
+                    .bind(device)
+                    .bind(number)
+                    .bind(client_id.as_deref())
+                    .bind(at)
+                    .execute(&mut *tx)
+                    .await?;
+                }
+                LogOp::State {
+                    public_id,
+                    state,
+                    detail,
+                    at,
+                } => {
+                    sqlx::query(
+                        "UPDATE dial_calls SET state = $1, detail = $2, updated_at = $3 \
+                         WHERE public_id = $4 AND state NOT IN ('ended', 'failed', 'declined')",
+                    )
+                    .bind(state)
+                    .bind(detail.as_deref())
+                    .bind(at)
+                    .bind(public_id)
+                    .execute(&mut *tx)
+                    .await?;
+                }
             }
-            (Err(e), _) => Err(e.into()),
         }
-    }
-
-    /// The member's dial made with this client id, if any.
-    pub async fn dial_call_by_client_id(
-        &self,
-        member_id: i64,
-        client_id: &str,
-    ) -> Result<Option<DialCallRow>> {
-        let row = sqlx::query(
-            "SELECT public_id, device, number, state, detail, created_at, updated_at FROM dial_calls \
-             WHERE member_id = $1 AND client_id = $2",
-        )
-        .bind(member_id)
-        .bind(client_id)
-        .fetch_optional(self.pool())
-        .await?;
-        row.map(|r| dial_call_row(&r)).transpose()
-    }
-
-    /// Records a new state unless the call already reached a final one (a late or replayed
-    /// update never overwrites how a call ended).
-    pub async fn update_dial_call(
-        &self,
-        public_id: &str,
-        state: &str,
-        detail: Option<&str>,
-    ) -> Result<bool> {
-        let done = sqlx::query(
-            "UPDATE dial_calls SET state = $1, detail = $2, updated_at = $3 \
-             WHERE public_id = $4 AND state NOT IN ('ended', 'failed', 'declined')",
-        )
-        .bind(state)
-        .bind(detail)
-        .bind(now())
-        .bind(public_id)
-        .execute(self.pool())
-        .await?;
-        Ok(done.rows_affected() == 1)
+        tx.commit().await?;
+        Ok(())
     }
 
     pub async fn list_dial_calls(&self, member_id: i64, limit: i64) -> Result<Vec<DialCallRow>> {

@@ -1,0 +1,154 @@
+//! The dial log writer: records of dial intents and their states reach the database through one
+//! ordered queue, written in batches off the request path. A dial's round trip never waits for
+//! the disk (the sqlx SQLite worker hop and its context switches dominated the dial profile).
+//! Retries of a dial (same client id) are answered from memory while the record is in flight.
+
+use std::collections::HashMap;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use ringlink_protocol::widget::DialAccepted;
+use tokio::sync::{mpsc, oneshot};
+
+use crate::store::Store;
+
+/// Operations queued before the writer stops taking more: a second of dialling at 2k/s fits
+/// many times over; past it, writes happen inline (slower, nothing lost).
+const QUEUE: usize = 65_536;
+/// At most this many operations per transaction.
+const BATCH: usize = 512;
+/// How long a dial's client id is remembered in memory (the database keeps it for good).
+const REMEMBER: Duration = Duration::from_secs(600);
+/// Above this many remembered ids, expired ones are swept.
+const SWEEP_ABOVE: usize = 10_000;
+
+/// One write to the dial log.
+#[derive(Debug, Clone)]
+pub enum LogOp {
+    Insert {
+        public_id: String,
+        member_id: i64,
+        device: String,
+        number: String,
+        client_id: Option<String>,
+        at: i64,
+    },
+    State {
+        public_id: String,
+        state: &'static str,
+        detail: Option<String>,
+        at: i64,
+    },
+}
+
+enum Cmd {
+    Op(LogOp),
+    /// Reply once everything queued before it is written.
+    Flush(oneshot::Sender<()>),
+}
+
+pub struct DialLog {
+    tx: mpsc::Sender<Cmd>,
+    store: Store,
+    recent: Mutex<HashMap<(i64, String), (DialAccepted, Instant)>>,
+}
+
+impl DialLog {
+    /// Starts the writer task, remembering the client ids of the last ten minutes' dials so a
+    /// retry that spans a relay restart is still dialled once.
+    pub async fn start(store: Store) -> Result<Self, crate::store::StoreError> {
+        let since = crate::store::now() - REMEMBER.as_secs() as i64;
+        let mut recent = HashMap::new();
+        for (member_id, client_id, row) in store.recent_client_dials(since).await? {
+            let Ok(number) = ringlink_protocol::E164::new(&row.number) else {
+                continue;
+            };
+            let accepted = DialAccepted {
+                call_id: row.public_id,
+                number,
+                device: row.device,
+            };
+            let age = Duration::from_secs(
+                crate::store::now().saturating_sub(row.created_at).max(0) as u64,
+            );
+            let at = Instant::now().checked_sub(age).unwrap_or_else(Instant::now);
+            recent.insert((member_id, client_id), (accepted, at));
+        }
+        let (tx, rx) = mpsc::channel(QUEUE);
+        tokio::spawn(writer(store.clone(), rx));
+        Ok(Self {
+            tx,
+            store,
+            recent: Mutex::new(recent),
+        })
+    }
+
+    /// Queues a write; if the queue is full, writes it now.
+    pub async fn record(&self, op: LogOp) {
+        if let Err(
+            mpsc::error::TrySendError::Full(Cmd::Op(op))
+            | mpsc::error::TrySendError::Closed(Cmd::Op(op)),
+        ) = self.tx.try_send(Cmd::Op(op))
+        {
+            if let Err(e) = self.store.write_dial_log(std::slice::from_ref(&op)).await {
+                tracing::error!("dial log write failed: {e}");
+            }
+        }
+    }
+
+    /// Waits until everything queued so far is in the database (shutdown, tests).
+    pub async fn flush(&self) {
+        let (done, wait) = oneshot::channel();
+        if self.tx.send(Cmd::Flush(done)).await.is_ok() {
+            let _ = wait.await;
+        }
+    }
+
+    /// Remembers a dial's acceptance under its client id; returns the earlier one if another
+    /// connection got there first.
+    pub fn remember(
+        &self,
+        member_id: i64,
+        client_id: &str,
+        accepted: &DialAccepted,
+    ) -> Option<DialAccepted> {
+        let mut recent = self.recent.lock().expect("dial log lock");
+        if recent.len() > SWEEP_ABOVE {
+            recent.retain(|_, (_, t)| t.elapsed() < REMEMBER);
+        }
+        let key = (member_id, client_id.to_owned());
+        match recent.get(&key) {
+            Some((earlier, t)) if t.elapsed() < REMEMBER => Some(earlier.clone()),
+            _ => {
+                recent.insert(key, (accepted.clone(), Instant::now()));
+                None
+            }
+        }
+    }
+}
+
+async fn writer(store: Store, mut rx: mpsc::Receiver<Cmd>) {
+    let mut ops = Vec::with_capacity(BATCH);
+    let mut acks = Vec::new();
+    while let Some(first) = rx.recv().await {
+        let mut next = Some(first);
+        while let Some(cmd) = next.take() {
+            match cmd {
+                Cmd::Op(op) => ops.push(op),
+                Cmd::Flush(ack) => acks.push(ack),
+            }
+            if ops.len() < BATCH {
+                next = rx.try_recv().ok();
+            }
+        }
+        if !ops.is_empty() {
+            if let Err(e) = store.write_dial_log(&ops).await {
+                tracing::error!("dial log batch of {} failed: {e}", ops.len());
+            }
+            ops.clear();
+        }
+        for ack in acks.drain(..) {
+            let _ = ack.send(());
+        }
+    }
+}
