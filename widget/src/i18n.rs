@@ -141,7 +141,7 @@ pub struct Text {
     pub dial_sending: &'static str,
     pub need_number: &'static str,
     pub page_numbers: &'static str,
-    /// `{label}` and `{number}`: the accessible name of a page-number button.
+    /// `{who}` ("Shop front desk, +86 10 6552 9988"): the accessible name of a page-number button.
     pub call_page_number: &'static str,
     pub connecting: &'static str,
     pub reconnecting: &'static str,
@@ -178,7 +178,7 @@ pub static EN: Text = Text {
     dial_sending: "Sending to your phone…",
     need_number: "Type the number to call, or use the keypad.",
     page_numbers: "Numbers on this page",
-    call_page_number: "Call {label}, {number}",
+    call_page_number: "Call {who}",
     connecting: "Connecting…",
     reconnecting: "Connection lost — reconnecting…",
     refused: "This site is not allowed to use Ringlink (check the site key and allowed origins)",
@@ -213,7 +213,7 @@ pub static ZH: Text = Text {
     dial_sending: "正在发送到您的手机…",
     need_number: "请输入要拨打的号码，或使用拨号键盘。",
     page_numbers: "本页电话",
-    call_page_number: "拨打 {label}，{number}",
+    call_page_number: "拨打 {who}",
     connecting: "正在连接…",
     reconnecting: "连接已断开，正在重新连接…",
     refused: "此网站不能使用 Ringlink（请检查站点密钥和允许的来源）",

@@ -7,6 +7,7 @@
 //! - [`keypad`]: the virtual keypad's keys and editing rules.
 //! - [`backoff`]: reconnect delays, 1 s to 30 s with jitter.
 //! - [`model`]: what the panel shows and how each relay frame changes it.
+//! - [`codec`]: frames to and from the protocol's types, checked against its serde derives.
 //!
 //! Browser side (`wasm32` only):
 //! - `app`: the mounted app: signals, the work the model asks for, the host-page callback.
@@ -16,6 +17,7 @@
 //! - [`mount`] and `Widget`: what the loader calls.
 
 pub mod backoff;
+pub mod codec;
 pub mod i18n;
 pub mod keypad;
 pub mod model;

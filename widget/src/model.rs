@@ -77,6 +77,20 @@ pub struct CallView {
     pub detail: Option<String>,
 }
 
+/// The state's wire name (`data-state` of the call-state line, `state` of the host-page event).
+pub fn state_name(state: CallState) -> &'static str {
+    match state {
+        CallState::Sent => "sent",
+        CallState::Confirming => "confirming",
+        CallState::Dialing => "dialing",
+        CallState::Ringing => "ringing",
+        CallState::Active => "active",
+        CallState::Ended => "ended",
+        CallState::Failed => "failed",
+        CallState::Declined => "declined",
+    }
+}
+
 /// Work the model asks the browser side to do.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Out {
@@ -145,6 +159,8 @@ impl Model {
     pub fn screen(&self) -> Screen {
         match &self.session {
             Session::SignedOut => Screen::SignIn,
+            // A sign-in on its way keeps the form (and what was typed) on screen.
+            Session::Waiting if self.token.is_none() => Screen::SignIn,
             Session::Waiting => Screen::Waiting,
             Session::SignedIn { .. } if self.agents.is_empty() => Screen::NoPhone,
             Session::SignedIn { .. } => Screen::Dialer,
@@ -211,6 +227,11 @@ impl Model {
             line.push(')');
         }
         Some(line)
+    }
+
+    /// The sign-in form was sent and is not answered yet.
+    pub fn signing_in(&self) -> bool {
+        self.session == Session::Waiting && self.token.is_none()
     }
 
     pub fn dial_pending(&self) -> bool {
@@ -466,7 +487,8 @@ mod tests {
         assert_eq!(m.agent_state(), "signed-out");
         let out = m.sign_in(" 13800138000 ", "demo-password-1");
         assert!(matches!(&out[..], [Out::Send(WidgetMsg::SignIn(s))] if s.number == "13800138000"));
-        assert_eq!(m.screen(), Screen::Waiting);
+        assert_eq!(m.screen(), Screen::SignIn, "the form stays while signing in");
+        assert!(m.signing_in());
         let out = m.frame(
             Some(Asked::SignIn),
             RelayToWidget::SignedIn(SignedIn {
@@ -607,6 +629,18 @@ mod tests {
         assert!(line.contains("nothing was dialled"), "{line}");
         assert!(line.contains("+861065529988"), "{line}");
         assert_eq!(m.frame(None, event(2, CallState::Active)), vec![]);
+    }
+
+    #[test]
+    fn state_names_match_the_wire() {
+        // covers DIAL-5: the page shows the states the phone reports, by their wire names
+        use CallState::*;
+        for state in [
+            Sent, Confirming, Dialing, Ringing, Active, Ended, Failed, Declined,
+        ] {
+            let wire = serde_json::to_value(state).unwrap();
+            assert_eq!(wire.as_str(), Some(state_name(state)));
+        }
     }
 
     #[test]

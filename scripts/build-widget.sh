@@ -1,0 +1,62 @@
+#!/usr/bin/env bash
+# Builds the browser widget into widget/dist/: the Leptos app (wasm + wasm-bindgen glue), the
+# loader and the stylesheet, then prints their sizes (raw, gzip -9, brotli -q 11) and writes the
+# table to widget/dist/sizes.txt. The relay embeds widget/dist/ at its own build.
+#
+# The plain route from shared TOOLCHAIN.md: cargo + wasm-bindgen, no trunk. No wasm-opt is run:
+# Debian's binaryen corrupts wasm-bindgen 0.2.130 output, and a good one saves about 1 KB.
+set -euo pipefail
+
+WASM_BINDGEN_VERSION=0.2.130
+# The goal for all four files together, brotli: a widget on every merchant page must be light.
+BUDGET_BROTLI=$((60 * 1024))
+
+cd "$(dirname "$0")/.."
+dist=widget/dist
+target=wasm32-unknown-unknown
+
+die() {
+    echo "build-widget: $*" >&2
+    exit 1
+}
+
+command -v cargo >/dev/null || die "cargo is missing: install Rust with rustup"
+if command -v rustup >/dev/null && ! rustup target list --installed | grep -qx "$target"; then
+    die "the $target target is missing: rustup target add $target"
+fi
+command -v wasm-bindgen >/dev/null ||
+    die "wasm-bindgen is missing: cargo install wasm-bindgen-cli --version $WASM_BINDGEN_VERSION"
+have=$(wasm-bindgen --version | awk '{print $2}')
+[ "$have" = "$WASM_BINDGEN_VERSION" ] ||
+    die "wasm-bindgen is $have, the widget needs $WASM_BINDGEN_VERSION (it must match the crate): cargo install wasm-bindgen-cli --version $WASM_BINDGEN_VERSION"
+
+cargo build -p ringlink-widget --profile wasm-release --target "$target"
+
+mkdir -p "$dist"
+find "$dist" -mindepth 1 ! -name .keep -delete
+wasm-bindgen --target web --no-typescript --remove-name-section --remove-producers-section \
+    --out-dir "$dist" "target/$target/wasm-release/ringlink_widget.wasm"
+cp widget/loader/widget.js widget/style/widget.css "$dist/"
+
+files=(widget.js ringlink_widget.js ringlink_widget_bg.wasm widget.css)
+gz() { gzip -9 -c "$1" | wc -c; }
+br() {
+    if command -v brotli >/dev/null; then brotli -q 11 -c "$1" | wc -c; else echo 0; fi
+}
+{
+    printf '%-26s %9s %9s %9s\n' file raw gzip-9 brotli-11
+    total_raw=0 total_gz=0 total_br=0
+    for f in "${files[@]}"; do
+        raw=$(wc -c <"$dist/$f") g=$(gz "$dist/$f") b=$(br "$dist/$f")
+        total_raw=$((total_raw + raw)) total_gz=$((total_gz + g)) total_br=$((total_br + b))
+        printf '%-26s %9d %9d %9d\n' "$f" "$raw" "$g" "$b"
+    done
+    printf '%-26s %9d %9d %9d\n' total "$total_raw" "$total_gz" "$total_br"
+} | tee "$dist/sizes.txt"
+
+command -v brotli >/dev/null || echo "build-widget: brotli is missing (apt-get install -y brotli): brotli sizes show 0"
+total_br=$(awk '$1 == "total" {print $4}' "$dist/sizes.txt")
+if [ "$total_br" -gt "$BUDGET_BROTLI" ]; then
+    echo "build-widget: warning: $total_br bytes brotli is over the $BUDGET_BROTLI-byte goal" >&2
+fi
+echo "widget built in $dist/"

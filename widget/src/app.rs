@@ -1,0 +1,246 @@
+//! The mounted app: the signals the views read, the work the model asks for (frames, the session
+//! token, host-page events), and the `mount` export and `Widget` handle the loader drives.
+
+use std::cell::RefCell;
+use std::rc::Rc;
+
+use leptos::prelude::*;
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+use web_sys::{ShadowRoot, Storage};
+
+use crate::connection::{ConnEvent, Connection};
+use crate::i18n::{Lang, Text};
+use crate::model::{state_name, Model, Out, PageNumber, Screen};
+
+/// Where the session token lives: this tab only, and only after the visitor signed in.
+const TOKEN_KEY: &str = "ringlink.token";
+
+/// Everything the views need; `Copy`, so every closure takes its own.
+#[derive(Clone, Copy)]
+pub struct App {
+    pub model: RwSignal<Model>,
+    /// The model's screen, changing only when the screen does: views switch on it without
+    /// rebuilding on every keystroke.
+    pub screen: Memo<Screen>,
+    pub open: RwSignal<bool>,
+    /// Numbers marked on the host page, as quick-dial buttons.
+    pub numbers: RwSignal<Vec<PageNumber>>,
+    pub lang: Lang,
+}
+
+thread_local! {
+    static CONN: RefCell<Option<Connection>> = const { RefCell::new(None) };
+    /// The loader's `emit(type, detail)`: it dispatches `ringlink:<type>` on `window`.
+    static EMIT: RefCell<Option<js_sys::Function>> = const { RefCell::new(None) };
+    static ROOT: RefCell<Option<ShadowRoot>> = const { RefCell::new(None) };
+}
+
+impl App {
+    pub fn t(self) -> &'static Text {
+        self.lang.text()
+    }
+
+    /// Changes the model and does the work it asks for.
+    pub fn act(self, change: impl FnOnce(&mut Model) -> Vec<Out>) {
+        run(self.model.try_update(change).unwrap_or_default());
+    }
+
+    /// Opens or closes the panel, tells the host page, and on opening moves focus into it.
+    pub fn set_open(self, open: bool) {
+        if self.open.get_untracked() == open {
+            return;
+        }
+        // Told before the panel leaves the DOM, so the loader can see focus was inside it and
+        // give it back to the bubble.
+        emit(if open { "open" } else { "close" }, &JsValue::NULL);
+        self.open.set(open);
+        if open {
+            request_animation_frame(focus_first);
+        }
+    }
+}
+
+/// Does the work the model asked for (one copy, however many closures call `act`).
+fn run(out: Vec<Out>) {
+    for o in out {
+        match o {
+            Out::Send(msg) => CONN.with(|c| {
+                if let Some(c) = c.borrow().as_ref() {
+                    c.send(msg)
+                }
+            }),
+            Out::SaveToken(token) => {
+                if let Some(s) = storage() {
+                    let _ = s.set_item(TOKEN_KEY, &token);
+                }
+            }
+            Out::ForgetToken => {
+                if let Some(s) = storage() {
+                    let _ = s.remove_item(TOKEN_KEY);
+                }
+            }
+            Out::CallState(call) => {
+                let detail = js_sys::Object::new();
+                let set = |k: &str, v: &str| {
+                    let _ = js_sys::Reflect::set(&detail, &k.into(), &v.into());
+                };
+                set("callId", &call.call_id);
+                set("number", &call.number);
+                set("state", state_name(call.state));
+                set("detail", call.detail.as_deref().unwrap_or(""));
+                emit("call-state", &detail);
+            }
+        }
+    }
+}
+
+fn emit(kind: &str, detail: &JsValue) {
+    EMIT.with(|e| {
+        if let Some(f) = e.borrow().as_ref() {
+            let _ = f.call2(&JsValue::NULL, &kind.into(), detail);
+        }
+    });
+}
+
+fn storage() -> Option<Storage> {
+    web_sys::window()?.session_storage().ok()?
+}
+
+/// Focus goes to the panel's first field, else its first button: keyboard and screen-reader
+/// users land where they can act.
+fn focus_first() {
+    ROOT.with(|r| {
+        let Some(root) = r.borrow().clone() else {
+            return;
+        };
+        let first = ["[data-rl=panel] .rl-body input", "[data-rl=panel] button"]
+            .iter()
+            .find_map(|sel| root.query_selector(sel).ok().flatten());
+        if let Some(el) = first.and_then(|e| e.dyn_into::<web_sys::HtmlElement>().ok()) {
+            let _ = el.focus();
+        }
+    });
+}
+
+fn prop(obj: &JsValue, key: &str) -> Option<String> {
+    js_sys::Reflect::get(obj, &key.into()).ok()?.as_string()
+}
+
+/// `[{number, label}]` from the loader, without blanks or repeats.
+fn page_numbers(list: &JsValue) -> Vec<PageNumber> {
+    let mut out: Vec<PageNumber> = Vec::new();
+    let Some(list) = list.dyn_ref::<js_sys::Array>() else {
+        return out;
+    };
+    for item in list.iter() {
+        let number = prop(&item, "number").unwrap_or_default().trim().to_owned();
+        if number.is_empty() || out.iter().any(|p| p.number == number) {
+            continue;
+        }
+        let label = prop(&item, "label").unwrap_or_default().trim().to_owned();
+        out.push(PageNumber { number, label });
+    }
+    out
+}
+
+/// Mounts the app into `root` (the loader's open shadow root), in a `div.rl-app` it adds.
+/// `config`: `ws` (the relay's widget WebSocket URL, with `?site=`), `lang` (`zh`, `en` or
+/// empty), `numbers` (`[{number, label}]` marked on the page), `emit(type, detail)`.
+#[wasm_bindgen]
+pub fn mount(root: ShadowRoot, config: JsValue) -> Result<Widget, JsValue> {
+    let url = prop(&config, "ws").ok_or("ringlink: config.ws (the relay WebSocket URL) is missing")?;
+    let navigator = web_sys::window().and_then(|w| w.navigator().language());
+    let lang = Lang::choose(prop(&config, "lang").as_deref(), navigator.as_deref());
+    let emit_fn = js_sys::Reflect::get(&config, &"emit".into())?;
+    EMIT.with(|e| *e.borrow_mut() = emit_fn.dyn_into().ok());
+    let numbers = page_numbers(&js_sys::Reflect::get(&config, &"numbers".into())?);
+
+    let document = web_sys::window()
+        .and_then(|w| w.document())
+        .ok_or("ringlink: no document")?;
+    let holder: web_sys::HtmlElement = document.create_element("div")?.unchecked_into();
+    holder.set_class_name("rl-app");
+    root.append_child(&holder)?;
+    ROOT.with(|r| *r.borrow_mut() = Some(root));
+
+    // Reading the kept token is the first touch of storage: the visitor has reached for the
+    // bubble by now.
+    let token = storage().and_then(|s| s.get_item(TOKEN_KEY).ok().flatten());
+    let made: Rc<RefCell<Option<App>>> = Rc::default();
+    let out = made.clone();
+    leptos::mount::mount_to(holder, move || {
+        let model = RwSignal::new(Model::new(lang, token));
+        let app = App {
+            model,
+            screen: Memo::new(move |_| model.with(|m| m.screen())),
+            open: RwSignal::new(false),
+            numbers: RwSignal::new(numbers),
+            lang,
+        };
+        *out.borrow_mut() = Some(app);
+        crate::panel::panel(app)
+    })
+    .forget();
+    let app = made.borrow_mut().take().ok_or("ringlink: mount failed")?;
+
+    let sink = Rc::new(move |ev: ConnEvent| match ev {
+        ConnEvent::Open => app.act(|m| m.connected()),
+        ConnEvent::Frame(asked, msg) => app.act(|m| m.frame(asked, msg)),
+        ConnEvent::Closed { ever_open } => app.act(|m| {
+            m.disconnected(ever_open);
+            Vec::new()
+        }),
+    });
+    let conn = Connection::start(url, sink);
+    CONN.with(|c| *c.borrow_mut() = Some(conn));
+    Ok(Widget { app })
+}
+
+/// The handle `mount` returns; the loader's command queue calls it.
+#[wasm_bindgen]
+pub struct Widget {
+    app: App,
+}
+
+#[wasm_bindgen]
+impl Widget {
+    pub fn open(&self) {
+        self.app.set_open(true);
+    }
+
+    pub fn close(&self) {
+        self.app.set_open(false);
+    }
+
+    pub fn toggle(&self) {
+        self.app.set_open(!self.app.open.get_untracked());
+    }
+
+    /// Opens the panel with `number` in the number box (a click-to-dial number on the page).
+    pub fn dial(&self, number: String) {
+        self.app.model.update(|m| {
+            m.number = number.trim().to_owned();
+            m.error = None;
+        });
+        self.app.set_open(true);
+    }
+
+    /// Replaces the page's marked numbers (`[{number, label}]`), shown as quick-dial buttons.
+    #[wasm_bindgen(js_name = setNumbers)]
+    pub fn set_numbers(&self, list: JsValue) {
+        self.app.numbers.set(page_numbers(&list));
+    }
+
+    #[wasm_bindgen(js_name = isOpen)]
+    pub fn is_open(&self) -> bool {
+        self.app.open.get_untracked()
+    }
+}
+
+/// A fresh id for one dial, so a retry after a reconnect is recognised and never dials twice.
+pub fn client_id() -> String {
+    let now = js_sys::Date::now() as u64;
+    let random = (js_sys::Math::random() * 4_294_967_296.0) as u64;
+    format!("w{now:x}{random:08x}")
+}

@@ -1,0 +1,18 @@
+//! The live state of the current call (DIAL-5, DIAL-6), in words, in a polite live region.
+
+use leptos::prelude::*;
+
+use crate::app::App;
+use crate::model::state_name;
+
+pub fn line(app: App) -> impl IntoView {
+    let m = app.model;
+    let state = move || {
+        m.with(|m| m.call.as_ref().map_or("idle", |c| state_name(c.state)))
+    };
+    view! {
+        <p class="rl-call" data-rl="call-state" data-state=state role="status" aria-live="polite">
+            {move || m.with(|m| m.call_line())}
+        </p>
+    }
+}

@@ -1,0 +1,38 @@
+//! The sign-in form (DIAL-2): mobile number and password, 16px inputs with labels.
+
+use leptos::ev::SubmitEvent;
+use leptos::html::Input;
+use leptos::prelude::*;
+
+use crate::app::App;
+
+pub fn form(app: App) -> impl IntoView {
+    let t = app.t();
+    let number: NodeRef<Input> = NodeRef::new();
+    let password: NodeRef<Input> = NodeRef::new();
+    let busy = move || app.model.with(|m| m.signing_in());
+    let submit = move |ev: SubmitEvent| {
+        ev.prevent_default();
+        if let (Some(n), Some(p)) = (number.get(), password.get()) {
+            app.act(|m| m.sign_in(&n.value(), &p.value()));
+        }
+    };
+    view! {
+        <form class="rl-form" on:submit=submit>
+            <p class="rl-intro">{t.sign_in_intro}</p>
+            <label class="rl-field">
+                <span>{t.number_label}</span>
+                <input data-rl="signin-number" type="tel" inputmode="tel" autocomplete="username"
+                    node_ref=number/>
+            </label>
+            <label class="rl-field">
+                <span>{t.password_label}</span>
+                <input data-rl="signin-password" type="password"
+                    autocomplete="current-password" node_ref=password/>
+            </label>
+            <button type="submit" class="rl-primary" data-rl="signin-submit" disabled=busy>
+                {move || if busy() { t.signing_in } else { t.sign_in }}
+            </button>
+        </form>
+    }
+}
