@@ -121,6 +121,16 @@ impl TestRelay {
         })
     }
 
+    /// Wraps a relay started by the test itself (already seeded, e.g. after a restart).
+    pub fn adopt(running: Running, dir: tempfile::TempDir) -> Self {
+        let base = format!("127.0.0.1:{}", running.addr.port());
+        Self {
+            running,
+            base,
+            _dir: dir,
+        }
+    }
+
     pub fn http(&self, path: &str) -> String {
         format!("http://{}{path}", self.base)
     }
