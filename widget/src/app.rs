@@ -11,21 +11,18 @@ use web_sys::{ShadowRoot, Storage};
 
 use crate::connection::{ConnEvent, Connection};
 use crate::i18n::{Lang, Text};
-use crate::model::{state_name, Model, Out, PageNumber, Screen};
+use crate::model::{state_name, Action, Model, Out, PageNumber};
 
 /// Where the session token lives: this tab only, and only after the visitor signed in.
 const TOKEN_KEY: &str = "ringlink.token";
 
-/// Everything the views need; `Copy`, so every closure takes its own.
+/// Everything the views need; `Copy`, so every closure takes its own. The panel's body is one
+/// view of the model, patched in place on each change: one reactive effect instead of dozens
+/// keeps the wasm small, and patching (not rebuilding) keeps focus and caret where they are.
 #[derive(Clone, Copy)]
 pub struct App {
     pub model: RwSignal<Model>,
-    /// The model's screen, changing only when the screen does: views switch on it without
-    /// rebuilding on every keystroke.
-    pub screen: Memo<Screen>,
     pub open: RwSignal<bool>,
-    /// Numbers marked on the host page, as quick-dial buttons.
-    pub numbers: RwSignal<Vec<PageNumber>>,
     pub lang: Lang,
 }
 
@@ -41,9 +38,21 @@ impl App {
         self.lang.text()
     }
 
-    /// Changes the model and does the work it asks for.
-    pub fn act(self, change: impl FnOnce(&mut Model) -> Vec<Out>) {
-        run(self.model.try_update(change).unwrap_or_default());
+    /// Changes the model and does the work it asks for. When the screen changes under the
+    /// visitor's focus (signed in, phone connected), focus moves to the new screen's first field.
+    pub fn act(self, action: Action) {
+        let before = self.model.with_untracked(|m| m.screen());
+        run(self
+            .model
+            .try_update(|m| m.apply(action))
+            .unwrap_or_default());
+        if self.model.with_untracked(|m| m.screen()) != before && focus_in_panel() {
+            request_animation_frame(|| {
+                if !focus_in_panel() {
+                    focus_first();
+                }
+            });
+        }
     }
 
     /// Opens or closes the panel, tells the host page, and on opening moves focus into it.
@@ -103,6 +112,15 @@ fn emit(kind: &str, detail: &JsValue) {
     });
 }
 
+/// Focus is on something inside the widget's shadow root.
+fn focus_in_panel() -> bool {
+    ROOT.with(|r| {
+        r.borrow()
+            .as_ref()
+            .is_some_and(|r| r.active_element().is_some())
+    })
+}
+
 fn storage() -> Option<Storage> {
     web_sys::window()?.session_storage().ok()?
 }
@@ -149,7 +167,8 @@ fn page_numbers(list: &JsValue) -> Vec<PageNumber> {
 /// empty), `numbers` (`[{number, label}]` marked on the page), `emit(type, detail)`.
 #[wasm_bindgen]
 pub fn mount(root: ShadowRoot, config: JsValue) -> Result<Widget, JsValue> {
-    let url = prop(&config, "ws").ok_or("ringlink: config.ws (the relay WebSocket URL) is missing")?;
+    let url =
+        prop(&config, "ws").ok_or("ringlink: config.ws (the relay WebSocket URL) is missing")?;
     let navigator = web_sys::window().and_then(|w| w.navigator().language());
     let lang = Lang::choose(prop(&config, "lang").as_deref(), navigator.as_deref());
     let emit_fn = js_sys::Reflect::get(&config, &"emit".into())?;
@@ -169,13 +188,12 @@ pub fn mount(root: ShadowRoot, config: JsValue) -> Result<Widget, JsValue> {
     let token = storage().and_then(|s| s.get_item(TOKEN_KEY).ok().flatten());
     let made: Rc<RefCell<Option<App>>> = Rc::default();
     let out = made.clone();
+    let mut model = Model::new(lang, token);
+    model.page_numbers = numbers;
     leptos::mount::mount_to(holder, move || {
-        let model = RwSignal::new(Model::new(lang, token));
         let app = App {
-            model,
-            screen: Memo::new(move |_| model.with(|m| m.screen())),
+            model: RwSignal::new(model),
             open: RwSignal::new(false),
-            numbers: RwSignal::new(numbers),
             lang,
         };
         *out.borrow_mut() = Some(app);
@@ -184,13 +202,12 @@ pub fn mount(root: ShadowRoot, config: JsValue) -> Result<Widget, JsValue> {
     .forget();
     let app = made.borrow_mut().take().ok_or("ringlink: mount failed")?;
 
-    let sink = Rc::new(move |ev: ConnEvent| match ev {
-        ConnEvent::Open => app.act(|m| m.connected()),
-        ConnEvent::Frame(asked, msg) => app.act(|m| m.frame(asked, msg)),
-        ConnEvent::Closed { ever_open } => app.act(|m| {
-            m.disconnected(ever_open);
-            Vec::new()
-        }),
+    let sink = Rc::new(move |ev: ConnEvent| {
+        app.act(match ev {
+            ConnEvent::Open => Action::Connected,
+            ConnEvent::Frame(asked, msg) => Action::Frame(asked, msg),
+            ConnEvent::Closed { ever_open } => Action::Disconnected { ever_open },
+        })
     });
     let conn = Connection::start(url, sink);
     CONN.with(|c| *c.borrow_mut() = Some(conn));
@@ -219,17 +236,14 @@ impl Widget {
 
     /// Opens the panel with `number` in the number box (a click-to-dial number on the page).
     pub fn dial(&self, number: String) {
-        self.app.model.update(|m| {
-            m.number = number.trim().to_owned();
-            m.error = None;
-        });
+        self.app.act(Action::Fill(number));
         self.app.set_open(true);
     }
 
     /// Replaces the page's marked numbers (`[{number, label}]`), shown as quick-dial buttons.
     #[wasm_bindgen(js_name = setNumbers)]
     pub fn set_numbers(&self, list: JsValue) {
-        self.app.numbers.set(page_numbers(&list));
+        self.app.act(Action::SetPageNumbers(page_numbers(&list)));
     }
 
     #[wasm_bindgen(js_name = isOpen)]

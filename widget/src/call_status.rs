@@ -2,17 +2,13 @@
 
 use leptos::prelude::*;
 
-use crate::app::App;
-use crate::model::state_name;
+use crate::model::{state_name, Model};
 
-pub fn line(app: App) -> impl IntoView {
-    let m = app.model;
-    let state = move || {
-        m.with(|m| m.call.as_ref().map_or("idle", |c| state_name(c.state)))
-    };
+pub fn line(m: &Model) -> impl IntoView {
+    let state = m.call.as_ref().map_or("idle", |c| state_name(c.state));
     view! {
         <p class="rl-call" data-rl="call-state" data-state=state role="status" aria-live="polite">
-            {move || m.with(|m| m.call_line())}
+            {m.call_line()}
         </p>
     }
 }

@@ -311,7 +311,10 @@ mod tests {
     fn every_relay_message_reads_as_serde_writes_it() {
         // covers DIAL-3, DIAL-5: presence and call states reach the page unchanged
         for msg in relay_messages() {
-            for env in [Envelope::push(msg.clone()), Envelope::reply(Some(42), msg.clone())] {
+            for env in [
+                Envelope::push(msg.clone()),
+                Envelope::reply(Some(42), msg.clone()),
+            ] {
                 let wire: Value = serde_json::from_str(&ringlink_protocol::encode(&env)).unwrap();
                 assert_eq!(decode(&wire), Some((env.re, msg.clone())), "{wire}");
             }
@@ -322,9 +325,14 @@ mod tests {
     fn unreadable_frames_are_refused_and_new_error_codes_read_as_internal() {
         let frame = |s: &str| decode(&serde_json::from_str::<Value>(s).unwrap());
         assert_eq!(frame(r#"{"msg":{"type":"launch","data":{}}}"#), None);
-        assert_eq!(frame(r#"{"msg":{"type":"paired","data":{"device":"d"}}}"#), None);
         assert_eq!(
-            frame(r#"{"msg":{"type":"dial_accepted","data":{"call_id":"c","number":"12","device":"d"}}}"#),
+            frame(r#"{"msg":{"type":"paired","data":{"device":"d"}}}"#),
+            None
+        );
+        assert_eq!(
+            frame(
+                r#"{"msg":{"type":"dial_accepted","data":{"call_id":"c","number":"12","device":"d"}}}"#
+            ),
             None,
             "numbers must be E.164"
         );
@@ -369,7 +377,11 @@ mod tests {
             let ours = encode(i as u64, &msg);
             let theirs = ringlink_protocol::encode(&Envelope::request(i as u64, msg.clone()));
             let ours_v: Value = serde_json::from_str(&ours).unwrap();
-            assert_eq!(ours_v, serde_json::from_str::<Value>(&theirs).unwrap(), "{ours}");
+            assert_eq!(
+                ours_v,
+                serde_json::from_str::<Value>(&theirs).unwrap(),
+                "{ours}"
+            );
             let back = ringlink_protocol::decode::<WidgetMsg>(&ours).unwrap();
             assert_eq!(back.msg, msg);
         }

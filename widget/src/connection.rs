@@ -165,10 +165,7 @@ impl Connection {
         };
         sink(ConnEvent::Closed { ever_open });
         let c = self.clone();
-        set_timeout(
-            move || c.connect(),
-            Duration::from_millis(u64::from(delay)),
-        );
+        set_timeout(move || c.connect(), Duration::from_millis(u64::from(delay)));
     }
 
     /// Sends a request now, or queues it until the socket opens (pings are not queued).

@@ -96,13 +96,28 @@ impl Lang {
     }
 }
 
+/// Puts `value` in place of the template's `{…}` placeholder (`"{name} — ready to dial"`).
+/// Splitting on braces keeps the wasm free of the substring-search machinery.
+pub fn fill(template: &str, value: &str) -> String {
+    match template.split_once('{') {
+        Some((head, rest)) => {
+            let tail = rest.split_once('}').map_or("", |(_, tail)| tail);
+            [head, value, tail].concat()
+        }
+        None => template.to_owned(),
+    }
+}
+
 /// Capitalizes the first letter and ends with a full stop: the relay writes messages as clauses.
+/// ASCII only: the relay writes English, and full Unicode case tables would weigh 10 KB.
 pub fn sentence(message: &str) -> String {
-    let mut chars = message.trim().chars();
-    let mut out: String = match chars.next() {
-        Some(c) => c.to_uppercase().chain(chars).collect(),
-        None => return String::new(),
-    };
+    let mut out = message.trim().to_owned();
+    if out.is_empty() {
+        return out;
+    }
+    if let Some(first) = out.get_mut(..1) {
+        first.make_ascii_uppercase();
+    }
     if !out.ends_with(['.', '!', '?', '。']) {
         out.push('.');
     }
@@ -259,6 +274,16 @@ mod tests {
         assert!(EN.not_connected.contains("not connected"));
         assert!(EN.not_connected.ends_with("ringlink-agent run"));
         assert!(ZH.not_connected.contains("未连接"));
+    }
+
+    #[test]
+    fn templates_take_their_value() {
+        assert_eq!(
+            fill(EN.phone_confirms, "Pixel 8"),
+            "Pixel 8 — asks before dialling"
+        );
+        assert_eq!(fill(ZH.call_page_number, "前台"), "拨打 前台");
+        assert_eq!(fill("no placeholder", "x"), "no placeholder");
     }
 
     #[test]

@@ -8,7 +8,7 @@ use ringlink_protocol::secret::Secret;
 use ringlink_protocol::widget::*;
 use ringlink_protocol::{ErrorBody, ErrorCode};
 
-use crate::i18n::Lang;
+use crate::i18n::{fill, Lang};
 use crate::keypad::{self, Key};
 
 /// Which request a reply answers; the connection remembers it by the request's id.
@@ -102,6 +102,39 @@ pub enum Out {
     CallState(CallView),
 }
 
+/// Everything that can happen to the panel: the connection's events and the visitor's actions.
+/// The app sends each one through [`Model::apply`], one path for all changes.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Action {
+    Connected,
+    Disconnected {
+        ever_open: bool,
+    },
+    Frame(Option<Asked>, RelayToWidget),
+    SignIn {
+        number: String,
+        password: String,
+    },
+    Press(Key),
+    /// The visitor typed in the number box.
+    SetNumber(String),
+    /// A click-to-dial number on the page: fill the number box.
+    Fill(String),
+    ChooseDevice(String),
+    /// "Call from my phone", with a fresh client id.
+    Dial {
+        client_id: String,
+    },
+    /// A quick-dial button for a number marked on the page.
+    DialPageNumber {
+        number: String,
+        client_id: String,
+    },
+    Pair(String),
+    SignOut,
+    SetPageNumbers(Vec<PageNumber>),
+}
+
 /// A number marked on the host page (`data-ringlink-dial`, or a `tel:` link).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct PageNumber {
@@ -131,6 +164,8 @@ pub struct Model {
     pub error: Option<String>,
     /// A quiet confirmation ("Paired with …").
     pub notice: Option<String>,
+    /// Numbers marked on the host page, shown as quick-dial buttons.
+    pub page_numbers: Vec<PageNumber>,
 }
 
 impl Model {
@@ -153,7 +188,34 @@ impl Model {
             dial_in_flight: None,
             error: None,
             notice: None,
+            page_numbers: Vec::new(),
         }
+    }
+
+    /// Applies one action; returns the work it asks for.
+    pub fn apply(&mut self, action: Action) -> Vec<Out> {
+        match action {
+            Action::Connected => return self.connected(),
+            Action::Disconnected { ever_open } => self.disconnected(ever_open),
+            Action::Frame(asked, msg) => return self.frame(asked, msg),
+            Action::SignIn { number, password } => return self.sign_in(&number, &password),
+            Action::Press(key) => self.press(key),
+            Action::SetNumber(number) => self.number = number,
+            Action::Fill(number) => {
+                self.number = number.trim().to_owned();
+                self.error = None;
+            }
+            Action::ChooseDevice(device) => self.device = Some(device),
+            Action::Dial { client_id } => return self.dial(client_id),
+            Action::DialPageNumber { number, client_id } => {
+                self.number = number;
+                return self.dial(client_id);
+            }
+            Action::Pair(code) => return self.pair(&code),
+            Action::SignOut => return self.sign_out(),
+            Action::SetPageNumbers(numbers) => self.page_numbers = numbers,
+        }
+        Vec::new()
     }
 
     pub fn screen(&self) -> Screen {
@@ -192,7 +254,7 @@ impl Model {
                 } else {
                     t.phone_ready
                 };
-                line.replace("{name}", &agent.name)
+                fill(line, &agent.name)
             }
         }
     }
@@ -392,7 +454,7 @@ impl Model {
             }
             RelayToWidget::Paired(p) => {
                 self.error = None;
-                self.notice = Some(self.lang.text().paired.replace("{name}", &p.name));
+                self.notice = Some(fill(self.lang.text().paired, &p.name));
             }
             RelayToWidget::Error(e) => self.error(asked, &e, &mut out),
         }
@@ -487,7 +549,11 @@ mod tests {
         assert_eq!(m.agent_state(), "signed-out");
         let out = m.sign_in(" 13800138000 ", "demo-password-1");
         assert!(matches!(&out[..], [Out::Send(WidgetMsg::SignIn(s))] if s.number == "13800138000"));
-        assert_eq!(m.screen(), Screen::SignIn, "the form stays while signing in");
+        assert_eq!(
+            m.screen(),
+            Screen::SignIn,
+            "the form stays while signing in"
+        );
         assert!(m.signing_in());
         let out = m.frame(
             Some(Asked::SignIn),
@@ -685,6 +751,24 @@ mod tests {
         );
         assert_eq!(m.screen(), Screen::SignIn);
         assert!(m.agents.is_empty());
+    }
+
+    #[test]
+    fn page_numbers_fill_the_box_or_dial_at_once() {
+        // covers DIAL-4: a number clicked on the page, or a call button in the panel
+        let mut m = signed_in(vec![phone("Pixel 8", false)]);
+        m.apply(Action::Fill(" +86 10 6552 9988 ".into()));
+        assert_eq!(m.number, "+86 10 6552 9988");
+        let out = m.apply(Action::DialPageNumber {
+            number: "+86 510 8766 1122".into(),
+            client_id: "c9".into(),
+        });
+        assert!(
+            matches!(&out[..], [Out::Send(WidgetMsg::Dial(d))] if d.number == "+86 510 8766 1122")
+        );
+        m.apply(Action::SetNumber("1".into()));
+        m.apply(Action::Press(Key::Digit(2)));
+        assert_eq!(m.number, "12");
     }
 
     #[test]

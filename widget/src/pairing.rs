@@ -6,6 +6,7 @@ use leptos::html::Input;
 use leptos::prelude::*;
 
 use crate::app::App;
+use crate::model::Action;
 
 pub fn form(app: App) -> impl IntoView {
     let t = app.t();
@@ -13,7 +14,7 @@ pub fn form(app: App) -> impl IntoView {
     let submit = move |ev: SubmitEvent| {
         ev.prevent_default();
         if let Some(input) = code.get() {
-            app.act(|m| m.pair(&input.value()));
+            app.act(Action::Pair(input.value()));
             input.set_value("");
         }
     };

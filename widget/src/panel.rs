@@ -1,48 +1,25 @@
-//! The panel shell: title and close button, the relay link and agent status lines (DIAL-3), the
-//! screen of the moment, the alert region, the call state, and sign-out. Escape closes it.
+//! The panel shell: title and close button, then one view of the model: the relay link and
+//! agent status lines (DIAL-3), the screen of the moment, the alert region, the call state, the
+//! page's numbers and sign-out. Escape closes it.
 
 use leptos::ev::KeyboardEvent;
 use leptos::prelude::*;
 
 use crate::app::App;
-use crate::model::{Screen, Session};
+use crate::model::{Action, Model, Screen, Session};
 use crate::{call_status, dialer, pairing, sign_in};
 
 pub fn panel(app: App) -> impl IntoView {
-    move || app.open.get().then(|| body(app))
+    move || app.open.get().then(|| shell(app))
 }
 
-fn body(app: App) -> impl IntoView {
+fn shell(app: App) -> impl IntoView {
     let t = app.t();
-    let m = app.model;
     let on_key = move |ev: KeyboardEvent| {
         if ev.key() == "Escape" {
             ev.stop_propagation();
             app.set_open(false);
         }
-    };
-    let screen = move || match app.screen.get() {
-        Screen::SignIn => sign_in::form(app).into_any(),
-        Screen::Waiting => ().into_any(),
-        Screen::NoPhone => pairing::form(app).into_any(),
-        Screen::Dialer => dialer::dialer(app).into_any(),
-    };
-    let member = move || {
-        m.with(|m| match &m.session {
-            Session::SignedIn { member } => Some(member.clone()),
-            _ => None,
-        })
-    };
-    let me = move || {
-        member().map(|number| {
-            view! {
-                <p class="rl-me">
-                    <span>{t.signed_in_as} " " <b>{number}</b></span>
-                    <button type="button" class="rl-link-btn" data-rl="signout"
-                        on:click=move |_| app.act(|m| m.sign_out())>{t.sign_out}</button>
-                </p>
-            }
-        })
     };
     view! {
         <section data-rl="panel" class="rl-panel" role="dialog" aria-label=t.title
@@ -52,20 +29,40 @@ fn body(app: App) -> impl IntoView {
                 <button type="button" class="rl-x" aria-label=t.close
                     on:click=move |_| app.set_open(false)>"×"</button>
             </header>
-            <div class="rl-body">
-                <p class="rl-conn" role="status">{move || m.with(|m| m.link_line())}</p>
-                <p class="rl-agent" data-rl="agent-status"
-                    data-state=move || m.with(|m| m.agent_state())>
-                    {move || m.with(|m| m.agent_line())}
-                </p>
-                {screen}
-                <p class="rl-error" data-rl="error" role="alert">
-                    {move || m.with(|m| m.error.clone())}
-                </p>
-                <p class="rl-notice" role="status">{move || m.with(|m| m.notice.clone())}</p>
-                {call_status::line(app)}
-                {me}
-            </div>
+            <div class="rl-body">{move || app.model.with(|m| body(app, m))}</div>
         </section>
+    }
+}
+
+/// The body for one state of the model. Re-run on every change and patched into the DOM.
+fn body(app: App, m: &Model) -> impl IntoView {
+    let t = app.t();
+    let screen = m.screen();
+    let main = match screen {
+        Screen::SignIn => sign_in::form(app, m.signing_in()).into_any(),
+        Screen::Waiting => ().into_any(),
+        Screen::NoPhone => pairing::form(app).into_any(),
+        Screen::Dialer => dialer::dialer(app, m).into_any(),
+    };
+    let numbers = (screen == Screen::Dialer).then(|| dialer::page_numbers(app, m));
+    let me = match &m.session {
+        Session::SignedIn { member } => Some(view! {
+            <p class="rl-me">
+                <span>{t.signed_in_as} " " <b>{member.clone()}</b></span>
+                <button type="button" class="rl-link-btn" data-rl="signout"
+                    on:click=move |_| app.act(Action::SignOut)>{t.sign_out}</button>
+            </p>
+        }),
+        _ => None,
+    };
+    view! {
+        <p class="rl-conn" role="status">{m.link_line()}</p>
+        <p class="rl-agent" data-rl="agent-status" data-state=m.agent_state()>{m.agent_line()}</p>
+        {main}
+        <p class="rl-error" data-rl="error" role="alert">{m.error.clone()}</p>
+        <p class="rl-notice" role="status">{m.notice.clone()}</p>
+        {call_status::line(m)}
+        {numbers}
+        {me}
     }
 }

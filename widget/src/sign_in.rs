@@ -5,16 +5,20 @@ use leptos::html::Input;
 use leptos::prelude::*;
 
 use crate::app::App;
+use crate::model::Action;
 
-pub fn form(app: App) -> impl IntoView {
+/// `busy` while the sign-in is on its way.
+pub fn form(app: App, busy: bool) -> impl IntoView {
     let t = app.t();
     let number: NodeRef<Input> = NodeRef::new();
     let password: NodeRef<Input> = NodeRef::new();
-    let busy = move || app.model.with(|m| m.signing_in());
     let submit = move |ev: SubmitEvent| {
         ev.prevent_default();
         if let (Some(n), Some(p)) = (number.get(), password.get()) {
-            app.act(|m| m.sign_in(&n.value(), &p.value()));
+            app.act(Action::SignIn {
+                number: n.value(),
+                password: p.value(),
+            });
         }
     };
     view! {
@@ -31,7 +35,7 @@ pub fn form(app: App) -> impl IntoView {
                     autocomplete="current-password" node_ref=password/>
             </label>
             <button type="submit" class="rl-primary" data-rl="signin-submit" disabled=busy>
-                {move || if busy() { t.signing_in } else { t.sign_in }}
+                {if busy { t.signing_in } else { t.sign_in }}
             </button>
         </form>
     }
