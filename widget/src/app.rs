@@ -91,13 +91,13 @@ fn run(out: Vec<Out>) {
             }
             Out::CallState(call) => {
                 let detail = js_sys::Object::new();
-                let set = |k: &str, v: &str| {
-                    let _ = js_sys::Reflect::set(&detail, &k.into(), &v.into());
+                let set = |k: &str, v: JsValue| {
+                    let _ = js_sys::Reflect::set(&detail, &k.into(), &v);
                 };
-                set("callId", &call.call_id);
-                set("number", &call.number);
-                set("state", state_name(call.state));
-                set("detail", call.detail.as_deref().unwrap_or(""));
+                set("callId", call.call_id.into());
+                set("number", call.number.into());
+                set("state", state_name(call.state).into());
+                set("detail", call.detail.map_or(JsValue::NULL, Into::into));
                 emit("call-state", &detail);
             }
         }

@@ -283,7 +283,9 @@ impl Model {
     pub fn call_line(&self) -> Option<String> {
         let call = self.call.as_ref()?;
         let mut line = format!("{} · {}", self.lang.call_state(call.state), call.number);
-        if let Some(detail) = call.detail.as_deref().filter(|d| !d.is_empty()) {
+        // A decline's detail only repeats what the state already says.
+        let detail = call.detail.as_deref().filter(|d| !d.is_empty());
+        if let Some(detail) = detail.filter(|_| call.state != CallState::Declined) {
             line.push_str(" (");
             line.push_str(detail);
             line.push(')');
@@ -473,6 +475,10 @@ impl Model {
             state: ev.state,
             detail: ev.detail,
         };
+        // The relay's `sent` repeats what the acceptance already showed.
+        if self.call.as_ref() == Some(&call) {
+            return None;
+        }
         self.call = Some(call.clone());
         Some(call)
     }
@@ -683,18 +689,23 @@ mod tests {
             }),
         );
         assert!(matches!(&out[..], [Out::CallState(c)] if c.state == CallState::Sent));
-        m.frame(None, event(1, CallState::Confirming));
+        assert_eq!(
+            m.frame(None, event(1, CallState::Sent)),
+            vec![],
+            "told once"
+        );
+        m.frame(None, event(2, CallState::Confirming));
         assert_eq!(m.call.as_ref().unwrap().state, CallState::Confirming);
         assert_eq!(
-            m.frame(None, event(1, CallState::Confirming)),
+            m.frame(None, event(2, CallState::Confirming)),
             vec![],
             "seen"
         );
-        m.frame(None, event(2, CallState::Declined));
+        m.frame(None, event(3, CallState::Declined));
         let line = m.call_line().unwrap();
         assert!(line.contains("nothing was dialled"), "{line}");
         assert!(line.contains("+861065529988"), "{line}");
-        assert_eq!(m.frame(None, event(2, CallState::Active)), vec![]);
+        assert_eq!(m.frame(None, event(3, CallState::Active)), vec![]);
     }
 
     #[test]

@@ -40,7 +40,7 @@ fn body(app: App, m: &Model) -> impl IntoView {
     let screen = m.screen();
     let main = match screen {
         Screen::SignIn => sign_in::form(app, m.signing_in()).into_any(),
-        Screen::Waiting => ().into_any(),
+        Screen::Waiting => view! { <p class="rl-wait">{t.signing_in}</p> }.into_any(),
         Screen::NoPhone => pairing::form(app).into_any(),
         Screen::Dialer => dialer::dialer(app, m).into_any(),
     };
