@@ -30,7 +30,9 @@ async fn pages_paste_the_tag_and_mark_numbers() {
         assert!(html.contains("data-ringlink-dial=\"+86"), "{path}");
         assert!(html.contains("href=\"tel:"), "{path}");
     }
-    let missing = reqwest::get(format!("{base}/products/nothing")).await.unwrap();
+    let missing = reqwest::get(format!("{base}/products/nothing"))
+        .await
+        .unwrap();
     assert_eq!(missing.status(), 404);
 }
 
