@@ -21,8 +21,10 @@ die() {
 }
 
 command -v cargo >/dev/null || die "cargo is missing: install Rust with rustup"
-if command -v rustup >/dev/null && ! rustup target list --installed | grep -qx "$target"; then
-    die "the $target target is missing: rustup target add $target"
+if command -v rustup >/dev/null; then
+    installed=$(rustup target list --installed)
+    grep -qx "$target" <<<"$installed" ||
+        die "the $target target is missing: rustup target add $target"
 fi
 command -v wasm-bindgen >/dev/null ||
     die "wasm-bindgen is missing: cargo install wasm-bindgen-cli --version $WASM_BINDGEN_VERSION"
