@@ -9,12 +9,14 @@
 //! - [`dial`]: DIAL routing from a member's widget to that member's own phone agent.
 //! - [`dial_log`]: the ordered, batched writer of the dial log.
 //! - [`pairing`]: pairing a phone agent by a short code.
+//! - [`billing`]: CALL billing: accounts, ledger, tariffs, reservations, settlement.
 //! - [`admin`]: operator tasks behind `ringlink-relay admin`.
 //! - [`telemetry`]: logs and Prometheus metrics.
 //! - `http`: routes, REST and WebSocket handlers, widget assets.
 
 pub mod accounts;
 pub mod admin;
+pub mod billing;
 pub mod config;
 pub mod dial;
 pub mod dial_log;

@@ -2,6 +2,7 @@
 //! backend, and the store functions of each domain in submodules. Portable SQL with `$1`
 //! placeholders; times are Unix seconds; secrets are stored hashed.
 
+pub mod billing;
 pub mod calls;
 pub mod members;
 pub mod pairings;

@@ -1,0 +1,1 @@
+//! Billing for CALL: accounts, the ledger, tariffs, credit reservations and settlement.

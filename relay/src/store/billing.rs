@@ -1,0 +1,1 @@
+//! Store functions of billing: accounts, ledger entries, tariffs, reservations, call records.
