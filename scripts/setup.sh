@@ -14,9 +14,13 @@ command -v cargo >/dev/null || { echo "cargo is missing: install Rust with rustu
 # Debian packages: command -> package
 declare -A need=([python3]=python3 [gzip]=gzip [brotli]=brotli)
 if [ "$mode" = test ]; then
-  need+=([chromium]=chromium [chromedriver]=chromium-driver [socat]=socat [pg_ctlcluster]=postgresql [dbus-daemon]=dbus [nats-server]=nats-server [taskset]=util-linux)
+  need+=([chromium]=chromium [chromedriver]=chromium-driver [socat]=socat [pg_ctlcluster]=postgresql [dbus-daemon]=dbus [nats-server]=nats-server [taskset]=util-linux [sipp]=sip-tester)
 fi
 missing=()
+# The SMSC test peer (PyPI smpp34) runs in a virtualenv the tests make.
+if [ "$mode" = test ] && ! python3 -c 'import ensurepip, venv' >/dev/null 2>&1; then
+  missing+=(python3-venv)
+fi
 for cmd in "${!need[@]}"; do
   command -v "$cmd" >/dev/null 2>&1 || missing+=("${need[$cmd]}")
 done

@@ -38,6 +38,20 @@ pub enum ErrorCode {
     UnknownSite,
     /// The call is unknown to the relay.
     UnknownCall,
+    /// The page named a call button the merchant has not configured (CALL).
+    UnknownButton,
+    /// The callback number has not been verified by SMS code yet: send a code first (CALL-3).
+    NumberNotVerified,
+    /// The SMS code is wrong or expired.
+    CodeInvalid,
+    /// The destination's country or class (premium-rate, shared-cost, …) is not allowed here.
+    DestinationNotAllowed,
+    /// The payer's balance cannot pay for the call, or its daily cap is reached (CALL-4).
+    InsufficientBalance,
+    /// A call is already live for this member or this number: one at a time.
+    CallInProgress,
+    /// This relay has no telephony (SIP trunk) or SMS configured for this.
+    Unavailable,
     /// Something broke on the relay; the message says nothing secret.
     Internal,
 }

@@ -7,6 +7,7 @@
 //! - [`envelope`]: the frame envelope (`id`, `re`, `msg`), decoding with clear errors.
 //! - [`error`]: the error codes and bodies every side shows to people.
 //! - [`call`]: call states reported by the phone agent and shown in the widget.
+//! - [`call_me`]: CALL ("call me now") requests and two-leg call progress.
 //! - [`widget`]: widget <-> relay messages.
 //! - [`agent`]: phone agent <-> relay messages.
 //! - [`rest`]: REST bodies for agent sign-in and pairing.
@@ -15,6 +16,7 @@
 
 pub mod agent;
 pub mod call;
+pub mod call_me;
 pub mod envelope;
 pub mod error;
 pub mod limits;

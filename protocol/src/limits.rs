@@ -29,3 +29,9 @@ pub const MAX_ID: usize = 64;
 
 /// Backend names of the phone agent ("at", "modemmanager", "command", "dry-run").
 pub const MAX_BACKEND_NAME: usize = 32;
+
+/// Merchant button keys as pages name them (`data-ringlink-call="sales"`).
+pub const MAX_BUTTON_KEY: usize = 32;
+
+/// SMS verification codes are 6 digits; a little room for spaces typed around them.
+pub const MAX_VERIFY_CODE: usize = 12;

@@ -2,6 +2,7 @@
 //! wrong message: it returns `R::Response`, and only the paired type fits.
 
 use crate::agent::{AgentMsg, Hello, RelayToAgent, Welcome};
+use crate::call_me::*;
 use crate::widget::*;
 
 /// A request message and the one response type that answers it.
@@ -37,6 +38,11 @@ request_messages!(WidgetMsg => RelayToWidget:
     (Dial, DialAccepted),
     (ConfirmPairing, Paired),
     (Ping, Pong),
+    (CallOptions, CallOffer),
+    (SendCode, CodeSent),
+    (VerifyCode, NumberVerified),
+    (CallMe, CallPlaced),
+    (HangUp, HungUp),
 );
 
 request_messages!(AgentMsg => RelayToAgent:

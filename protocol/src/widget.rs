@@ -4,6 +4,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::call::CallEvent;
+use crate::call_me::*;
 use crate::envelope::Validate;
 use crate::error::{check_len, ErrorBody};
 use crate::limits::*;
@@ -79,6 +80,11 @@ pub enum WidgetMsg {
     Dial(Dial),
     ConfirmPairing(ConfirmPairing),
     Ping(Ping),
+    CallOptions(CallOptions),
+    SendCode(SendCode),
+    VerifyCode(VerifyCode),
+    CallMe(CallMe),
+    HangUp(HangUp),
 }
 
 impl Validate for WidgetMsg {
@@ -101,6 +107,21 @@ impl Validate for WidgetMsg {
             }
             WidgetMsg::ConfirmPairing(m) => check_len("code", &m.code, 1, 2 * PAIRING_CODE_LEN),
             WidgetMsg::SignOut(_) | WidgetMsg::Ping(_) => Ok(()),
+            WidgetMsg::CallOptions(m) => validate_button(&m.button),
+            WidgetMsg::SendCode(m) => check_len("number", &m.number, 1, MAX_NUMBER_INPUT),
+            WidgetMsg::VerifyCode(m) => {
+                check_len("number", &m.number, 1, MAX_NUMBER_INPUT)?;
+                validate_code(&m.code)
+            }
+            WidgetMsg::CallMe(m) => {
+                validate_button(&m.button)?;
+                check_len("callback", &m.callback, 1, MAX_NUMBER_INPUT)?;
+                match &m.client_id {
+                    Some(c) => check_len("client_id", c, 1, MAX_ID),
+                    None => Ok(()),
+                }
+            }
+            WidgetMsg::HangUp(m) => check_len("call_id", &m.call_id, 1, MAX_ID),
         }
     }
 }
@@ -182,6 +203,13 @@ pub enum RelayToWidget {
     Presence(Presence),
     /// Push: a call changed state.
     CallState(CallEvent),
+    CallOffer(CallOffer),
+    CodeSent(CodeSent),
+    NumberVerified(NumberVerified),
+    CallPlaced(CallPlaced),
+    HungUp(HungUp),
+    /// Push: a two-leg call moved on (CALL).
+    CallProgress(CallProgress),
     /// The reply to a request that failed, or a push explaining a closed connection.
     Error(ErrorBody),
 }
