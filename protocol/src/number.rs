@@ -98,6 +98,25 @@ pub fn parse_number(input: &str, region: &str) -> Result<E164, NumberError> {
     E164::new(&parsed.format().mode(phonenumber::Mode::E164).to_string())
 }
 
+/// What kind of line a number is, from the numbering plan: its region (`CN`, `US`; `None` for
+/// non-geographic numbers) and its class in libphonenumber's words (`mobile`, `fixed_line`,
+/// `fixed_line_or_mobile`, `toll_free`, `premium_rate`, `shared_cost`, `voip`, `personal_number`,
+/// `pager`, `uan`, `voicemail`, `unknown`, …). The relay refuses classes a deployment has not
+/// allowed before it calls a number that costs money.
+#[cfg(feature = "phonenumber")]
+pub fn classify(number: &E164) -> (Option<String>, String) {
+    let Ok(parsed) = phonenumber::parse(None, number.as_str()) else {
+        return (None, "unknown".into());
+    };
+    let class = parsed.number_type(&phonenumber::metadata::DATABASE);
+    let class = serde_json::to_value(class)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_owned))
+        .unwrap_or_else(|| "unknown".into());
+    let region = parsed.country().id().map(|id| id.as_ref().to_owned());
+    (region, class)
+}
+
 /// Checks a region code once at start-up, so a typo in configuration fails early.
 #[cfg(feature = "phonenumber")]
 pub fn check_region(region: &str) -> Result<(), NumberError> {
@@ -151,6 +170,16 @@ mod tests {
             parse_number("(650) 253-0000", "us").unwrap().as_str(),
             "+16502530000"
         );
+    }
+
+    #[cfg(feature = "phonenumber")]
+    #[test]
+    fn numbers_are_classified_by_region_and_line_type() {
+        let c = |n: &str| classify(&E164::new(n).unwrap());
+        assert_eq!(c("+8613800138000"), (Some("CN".into()), "mobile".into()));
+        assert_eq!(c("+861065529988"), (Some("CN".into()), "fixed_line".into()));
+        assert_eq!(c("+611900123456"), (Some("AU".into()), "premium_rate".into()));
+        assert_eq!(c("+18007233456"), (Some("US".into()), "toll_free".into()));
     }
 
     #[cfg(feature = "phonenumber")]
