@@ -191,6 +191,20 @@ impl WidgetConn {
                 (answer::<ConfirmPairing>(re, result), Vec::new())
             }
             WidgetMsg::Ping(_) => (answer::<Ping>(re, Ok(Pong {})), Vec::new()),
+            WidgetMsg::CallOptions(_)
+            | WidgetMsg::SendCode(_)
+            | WidgetMsg::VerifyCode(_)
+            | WidgetMsg::CallMe(_)
+            | WidgetMsg::HangUp(_) => (
+                Envelope::reply(
+                    re,
+                    RelayToWidget::Error(ErrorBody::new(
+                        ErrorCode::Unavailable,
+                        "calls through the relay are not set up on this relay yet",
+                    )),
+                ),
+                Vec::new(),
+            ),
         }
     }
 
