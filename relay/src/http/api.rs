@@ -48,9 +48,14 @@ pub fn status_of(code: ErrorCode) -> StatusCode {
         | ErrorCode::TokenRevoked => StatusCode::UNAUTHORIZED,
         ErrorCode::RateLimited => StatusCode::TOO_MANY_REQUESTS,
         ErrorCode::OriginNotAllowed | ErrorCode::NotYourDevice => StatusCode::FORBIDDEN,
-        ErrorCode::UnknownSite | ErrorCode::UnknownCall => StatusCode::NOT_FOUND,
-        ErrorCode::PairingCodeInvalid => StatusCode::GONE,
-        ErrorCode::AgentNotConnected => StatusCode::CONFLICT,
+        ErrorCode::UnknownSite | ErrorCode::UnknownCall | ErrorCode::UnknownButton => {
+            StatusCode::NOT_FOUND
+        }
+        ErrorCode::PairingCodeInvalid | ErrorCode::CodeInvalid => StatusCode::GONE,
+        ErrorCode::AgentNotConnected | ErrorCode::CallInProgress => StatusCode::CONFLICT,
+        ErrorCode::NumberNotVerified | ErrorCode::DestinationNotAllowed => StatusCode::FORBIDDEN,
+        ErrorCode::InsufficientBalance => StatusCode::PAYMENT_REQUIRED,
+        ErrorCode::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
         ErrorCode::Internal => StatusCode::INTERNAL_SERVER_ERROR,
     }
 }
