@@ -54,6 +54,67 @@ pub struct Config {
     pub widget_dir: Option<PathBuf>,
     /// Take the client address from the first `X-Forwarded-For` entry (only behind a trusted proxy).
     pub trust_forwarded_for: bool,
+    /// CALL: who may be called, how often, and for how long (`[calls]` in the file).
+    pub calls: CallsConfig,
+}
+
+/// CALL's abuse controls. Calls cost money and ring strangers' phones: every limit here is on
+/// by default and errs on the side of refusing.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct CallsConfig {
+    /// Regions (ISO codes) whose numbers the relay calls.
+    pub allowed_regions: Vec<String>,
+    /// Line classes (libphonenumber's names) the relay calls. Premium-rate, shared-cost,
+    /// personal, pager, UAN, voicemail and unknown numbers are left out: they are how toll fraud
+    /// makes money.
+    pub allowed_classes: Vec<String>,
+    /// Calls a member may start per hour: a person calls a few merchants an hour at most.
+    pub per_member_per_hour: u32,
+    /// Calls per client address per hour (several members may share a NAT).
+    pub per_address_per_hour: u32,
+    /// Calls to one callback number per hour: the relay must not become a way to ring someone
+    /// over and over.
+    pub per_destination_per_hour: u32,
+    /// Calls to numbers sharing their first `prefix_digits` digits per hour (number-range
+    /// pumping spreads over a block of numbers).
+    pub per_prefix_per_hour: u32,
+    pub prefix_digits: usize,
+    /// Live calls at once per member, and per number called (either leg).
+    pub live_per_member: usize,
+    pub live_per_destination: usize,
+    /// The longest a call may last, seconds.
+    pub max_call_secs: u64,
+    /// SMS verification codes per callback number per hour, and per member per hour.
+    pub codes_per_number_per_hour: u32,
+    pub codes_per_member_per_hour: u32,
+}
+
+impl Default for CallsConfig {
+    fn default() -> Self {
+        Self {
+            allowed_regions: vec!["CN".into()],
+            allowed_classes: [
+                "mobile",
+                "fixed_line",
+                "fixed_line_or_mobile",
+                "toll_free",
+                "voip",
+            ]
+            .map(String::from)
+            .to_vec(),
+            per_member_per_hour: 10,
+            per_address_per_hour: 30,
+            per_destination_per_hour: 5,
+            per_prefix_per_hour: 60,
+            prefix_digits: 7,
+            live_per_member: 1,
+            live_per_destination: 1,
+            max_call_secs: 3600,
+            codes_per_number_per_hour: 3,
+            codes_per_member_per_hour: 5,
+        }
+    }
 }
 
 impl Default for Config {
@@ -69,6 +130,7 @@ impl Default for Config {
             log_format: "text".into(),
             widget_dir: None,
             trust_forwarded_for: false,
+            calls: CallsConfig::default(),
         }
     }
 }
@@ -129,6 +191,10 @@ impl Config {
             return Err(ConfigError::Invalid(
                 "heartbeat_secs, session_ttl_hours and device_ttl_days must be above zero".into(),
             ));
+        }
+        for region in &self.calls.allowed_regions {
+            ringlink_protocol::number::check_region(region)
+                .map_err(|e| ConfigError::Invalid(format!("calls.allowed_regions: {e}")))?;
         }
         if !matches!(self.log_format.as_str(), "text" | "json") {
             return Err(ConfigError::Invalid(

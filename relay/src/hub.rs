@@ -8,6 +8,7 @@ use std::sync::Mutex;
 
 use axum::extract::ws::Utf8Bytes;
 use ringlink_protocol::call::{CallEvent, CallState};
+use ringlink_protocol::call_me::CallProgress;
 use ringlink_protocol::widget::{AgentInfo, Presence, RelayToWidget};
 use ringlink_protocol::{encode, Envelope, E164};
 use tokio::sync::mpsc;
@@ -50,20 +51,33 @@ struct MemberLinks {
     widgets: Vec<WidgetLink>,
     /// Sequence of call events for this member.
     seq: u64,
-    /// The latest call events, oldest first, for replay to a reconnecting widget.
-    recent: VecDeque<CallEvent>,
+    /// The latest call events (DIAL states and CALL progress), oldest first, with their
+    /// sequence numbers, for replay to a reconnecting widget.
+    recent: VecDeque<(u64, RelayToWidget)>,
 }
 
 impl MemberLinks {
+    fn keep(&mut self, msg: RelayToWidget) {
+        if self.recent.len() == RECENT_EVENTS {
+            self.recent.pop_front();
+        }
+        self.recent.push_back((self.seq, msg));
+    }
+
     /// Numbers and keeps a call event.
     fn record(&mut self, mut event: CallEvent) -> CallEvent {
         self.seq += 1;
         event.seq = self.seq;
-        if self.recent.len() == RECENT_EVENTS {
-            self.recent.pop_front();
-        }
-        self.recent.push_back(event.clone());
+        self.keep(RelayToWidget::CallState(event.clone()));
         event
+    }
+
+    /// Numbers and keeps a step of a two-leg call.
+    fn record_progress(&mut self, mut progress: CallProgress) -> CallProgress {
+        self.seq += 1;
+        progress.seq = self.seq;
+        self.keep(RelayToWidget::CallProgress(progress.clone()));
+        progress
     }
 }
 
@@ -175,7 +189,7 @@ impl Hub {
         conn: u64,
         tx: WidgetTx,
         since: Option<u64>,
-    ) -> (Presence, Vec<CallEvent>) {
+    ) -> (Presence, Vec<RelayToWidget>) {
         let mut s = self.lock();
         let links = s.members.entry(member_id).or_default();
         links.widgets.push(WidgetLink { conn, tx });
@@ -183,8 +197,8 @@ impl Hub {
             Some(seen) => links
                 .recent
                 .iter()
-                .filter(|e| e.seq > seen)
-                .cloned()
+                .filter(|(seq, _)| *seq > seen)
+                .map(|(_, msg)| msg.clone())
                 .collect(),
             None => Vec::new(),
         };
@@ -280,6 +294,18 @@ impl Hub {
         };
         broadcast(&widgets, RelayToWidget::CallState(event.clone()));
         Ok(event)
+    }
+
+    /// Tells the member's widgets how their two-leg call moved on (CALL), numbered in the
+    /// member's event sequence so a reconnecting widget gets what it missed.
+    pub fn call_progress(&self, member_id: i64, progress: CallProgress) -> CallProgress {
+        let (progress, widgets) = {
+            let mut s = self.lock();
+            let links = s.members.entry(member_id).or_default();
+            (links.record_progress(progress), widget_senders(links))
+        };
+        broadcast(&widgets, RelayToWidget::CallProgress(progress.clone()));
+        progress
     }
 
     /// Connection counts, for metrics and the benchmark.

@@ -268,7 +268,7 @@ impl WidgetConn {
                 .hub
                 .add_widget(member.member_id, self.conn, self.tx.clone(), since);
         std::iter::once(RelayToWidget::Presence(presence))
-            .chain(missed.into_iter().map(RelayToWidget::CallState))
+            .chain(missed)
             .collect()
     }
 

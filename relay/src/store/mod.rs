@@ -3,6 +3,8 @@
 //! placeholders; times are Unix seconds; secrets are stored hashed.
 
 pub mod billing;
+pub mod call_buttons;
+pub mod callbacks;
 pub mod calls;
 pub mod members;
 pub mod pairings;

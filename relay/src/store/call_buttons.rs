@@ -1,0 +1,111 @@
+//! Merchant call buttons: the key a page names, the merchant number behind it (server-side only)
+//! and who pays for calls through it (CALL-3, CALL-4).
+
+use ringlink_protocol::call_me::PayerKind;
+use ringlink_protocol::E164;
+use sqlx::Row;
+
+use super::{now, Result, Store, StoreError};
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CallButton {
+    pub site_id: i64,
+    pub key: String,
+    pub label: String,
+    pub number: E164,
+    pub payer: PayerKind,
+    /// The sponsor account's name when a sponsor pays.
+    pub sponsor: Option<String>,
+}
+
+pub fn payer_name(p: PayerKind) -> &'static str {
+    match p {
+        PayerKind::Member => "member",
+        PayerKind::Merchant => "merchant",
+        PayerKind::Sponsor => "sponsor",
+    }
+}
+
+fn payer_of(name: &str) -> Result<PayerKind> {
+    match name {
+        "member" => Ok(PayerKind::Member),
+        "merchant" => Ok(PayerKind::Merchant),
+        "sponsor" => Ok(PayerKind::Sponsor),
+        other => Err(StoreError::Conflict(format!(
+            "stored payer '{other}' is corrupt"
+        ))),
+    }
+}
+
+impl Store {
+    /// Creates or replaces a button of a site.
+    pub async fn set_call_button(&self, b: &CallButton) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO call_buttons (site_id, button_key, label, number, payer, sponsor, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7) \
+             ON CONFLICT (site_id, button_key) DO UPDATE SET label = excluded.label, \
+             number = excluded.number, payer = excluded.payer, sponsor = excluded.sponsor",
+        )
+        .bind(b.site_id)
+        .bind(&b.key)
+        .bind(&b.label)
+        .bind(b.number.as_str())
+        .bind(payer_name(b.payer))
+        .bind(b.sponsor.as_deref())
+        .bind(now())
+        .execute(self.pool())
+        .await?;
+        Ok(())
+    }
+
+    pub async fn call_button(&self, site_id: i64, key: &str) -> Result<Option<CallButton>> {
+        let row = sqlx::query(
+            "SELECT site_id, button_key, label, number, payer, sponsor FROM call_buttons \
+             WHERE site_id = $1 AND button_key = $2",
+        )
+        .bind(site_id)
+        .bind(key)
+        .fetch_optional(self.pool())
+        .await?;
+        row.map(|r| button_row(&r)).transpose()
+    }
+
+    pub async fn list_call_buttons(&self, site_id: i64) -> Result<Vec<CallButton>> {
+        let rows = sqlx::query(
+            "SELECT site_id, button_key, label, number, payer, sponsor FROM call_buttons \
+             WHERE site_id = $1 ORDER BY button_key",
+        )
+        .bind(site_id)
+        .fetch_all(self.pool())
+        .await?;
+        rows.iter().map(button_row).collect()
+    }
+
+    pub async fn remove_call_button(&self, site_id: i64, key: &str) -> Result<()> {
+        let done = sqlx::query("DELETE FROM call_buttons WHERE site_id = $1 AND button_key = $2")
+            .bind(site_id)
+            .bind(key)
+            .execute(self.pool())
+            .await?;
+        if done.rows_affected() == 0 {
+            return Err(StoreError::NotFound(format!(
+                "no button '{key}' on this site"
+            )));
+        }
+        Ok(())
+    }
+}
+
+fn button_row(r: &sqlx::any::AnyRow) -> Result<CallButton> {
+    let number: String = r.try_get("number")?;
+    let payer: String = r.try_get("payer")?;
+    Ok(CallButton {
+        site_id: r.try_get("site_id")?,
+        key: r.try_get("button_key")?,
+        label: r.try_get("label")?,
+        number: E164::new(&number)
+            .map_err(|e| StoreError::Conflict(format!("stored number is corrupt: {e}")))?,
+        payer: payer_of(&payer)?,
+        sponsor: r.try_get("sponsor")?,
+    })
+}
