@@ -1,0 +1,245 @@
+//! One outgoing call leg on rsipstack: builds and sends the INVITE (digest retry, outbound
+//! proxy), turns dialog states and the final response into `LegEvent`s, and ends the leg with
+//! CANCEL or BYE. INFO DTMF arriving in the dialog comes out as digits.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use rsipstack::dialog::authenticate::Credential;
+use rsipstack::dialog::dialog::{DialogState, DialogStateReceiver, TerminatedReason};
+use rsipstack::dialog::dialog_layer::DialogLayer;
+use rsipstack::dialog::invitation::{InviteAsyncResult, InviteOption};
+use rsipstack::dialog::invite_dialog::InviteDialog;
+use rsipstack::sip::prelude::HeadersExt;
+use rsipstack::sip::{StatusCode, StatusCodeKind};
+use rsipstack::transport::SipAddr;
+use tokio::task::JoinHandle;
+use tracing::{debug, warn};
+
+use crate::dtmf;
+
+/// What to dial on one leg.
+pub(crate) struct LegSpec {
+    pub call_id: String,
+    /// `sip:+E164@host;user=phone`
+    pub request_uri: String,
+    pub from_uri: String,
+    pub contact_uri: String,
+    /// Where the INVITE goes: the route target, or the outbound proxy.
+    pub destination: String,
+    /// `Some(proxy)` adds a loose-route `Route: <sip:proxy;lr>`.
+    pub outbound_proxy: Option<String>,
+    pub sdp: String,
+    pub credential: Option<Credential>,
+}
+
+/// How a leg failed to be answered.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum LegFailure {
+    /// 486 Busy Here, 600 Busy Everywhere.
+    Busy,
+    /// 603 Decline or another 4xx/5xx/6xx (the code).
+    Rejected(u16),
+    /// 408/480/487 or no final answer at all.
+    NoAnswer,
+    /// The INVITE could not be sent or the stack failed (the reason).
+    Error(String),
+}
+
+/// Something that happened on a leg.
+#[derive(Debug)]
+pub(crate) enum LegEvent {
+    /// The INVITE is on the wire.
+    Calling,
+    /// 100 Trying: the next hop is alive.
+    Trying,
+    /// 180 or 183 (reported once).
+    Ringing,
+    /// 2xx with the SDP answer body.
+    Answered(String),
+    Failed(LegFailure),
+    /// The peer hung up (BYE) after answering.
+    RemoteBye,
+    /// A DTMF digit by SIP INFO.
+    InfoDigit(char),
+}
+
+pub(crate) struct OutgoingLeg {
+    layer: Arc<DialogLayer>,
+    dialog: InviteDialog,
+    states: DialogStateReceiver,
+    invite: Option<JoinHandle<InviteAsyncResult>>,
+    rang: bool,
+    answered: bool,
+    ended: bool,
+}
+
+fn sip_addr(target: &str) -> Result<SipAddr, String> {
+    let hp = rsipstack::sip::HostWithPort::try_from(target)
+        .map_err(|e| format!("bad SIP target '{target}': {e}"))?;
+    Ok(SipAddr {
+        r#type: Some(rsipstack::sip::Transport::Udp),
+        addr: hp,
+    })
+}
+
+fn uri(text: &str) -> Result<rsipstack::sip::Uri, String> {
+    rsipstack::sip::Uri::try_from(text).map_err(|e| format!("bad SIP URI '{text}': {e}"))
+}
+
+impl OutgoingLeg {
+    /// Sends the INVITE in the background; progress comes from [`OutgoingLeg::next`].
+    pub fn start(layer: Arc<DialogLayer>, spec: LegSpec) -> Result<Self, String> {
+        let mut route_set = Vec::new();
+        if let Some(proxy) = &spec.outbound_proxy {
+            route_set.push(rsipstack::sip::typed::Route {
+                display_name: None,
+                uri: uri(&format!("sip:{proxy};lr"))?,
+                params: vec![],
+            });
+        }
+        let opt = InviteOption {
+            caller: uri(&spec.from_uri)?,
+            callee: uri(&spec.request_uri)?,
+            contact: uri(&spec.contact_uri)?,
+            destination: Some(sip_addr(&spec.destination)?),
+            content_type: Some("application/sdp".into()),
+            offer: Some(spec.sdp.into_bytes()),
+            credential: spec.credential,
+            call_id: Some(spec.call_id),
+            route_set,
+            ..Default::default()
+        };
+        let (state_tx, states) = layer.new_dialog_state_channel();
+        let (dialog, invite) = layer
+            .do_invite_async(opt, state_tx)
+            .map_err(|e| format!("INVITE not sent: {e}"))?;
+        Ok(Self {
+            layer,
+            dialog,
+            states,
+            invite: Some(invite),
+            rang: false,
+            answered: false,
+            ended: false,
+        })
+    }
+
+    /// The next thing that happened; `None` once nothing more can happen on this leg.
+    pub async fn next(&mut self) -> Option<LegEvent> {
+        loop {
+            if self.ended && self.invite.is_none() {
+                return None;
+            }
+            tokio::select! {
+                state = self.states.recv(), if !self.ended => match state {
+                    Some(s) => if let Some(ev) = self.on_state(s).await { return Some(ev) },
+                    None => self.ended = true,
+                },
+                r = async { self.invite.as_mut().expect("guarded").await }, if self.invite.is_some() => {
+                    self.invite = None;
+                    return Some(self.on_final(r));
+                }
+            }
+        }
+    }
+
+    async fn on_state(&mut self, state: DialogState) -> Option<LegEvent> {
+        match state {
+            DialogState::Calling(_) => Some(LegEvent::Calling),
+            DialogState::Trying(_) => Some(LegEvent::Trying),
+            DialogState::Early(_, resp) if !self.rang => {
+                let code = resp.status_code.code();
+                (code == 180 || code == 183).then(|| {
+                    self.rang = true;
+                    LegEvent::Ringing
+                })
+            }
+            DialogState::Terminated(_, reason) => {
+                debug!(?reason, "leg dialog terminated");
+                self.ended = true;
+                (self.answered && matches!(reason, TerminatedReason::UasBye))
+                    .then_some(LegEvent::RemoteBye)
+            }
+            DialogState::Info(_, req, handle) => {
+                let ct = req.header_value("Content-Type").unwrap_or_default();
+                let digit = dtmf::parse_info(&ct, &String::from_utf8_lossy(&req.body));
+                let status = if digit.is_some() || req.body.is_empty() {
+                    StatusCode::OK
+                } else {
+                    StatusCode::UnsupportedMediaType
+                };
+                let _ = handle.reply(status).await;
+                digit.map(LegEvent::InfoDigit)
+            }
+            DialogState::Updated(_, _, handle) => {
+                // A re-INVITE/UPDATE would move media we anchor: keep the session as it is.
+                let _ = handle.reply(StatusCode::NotAcceptableHere).await;
+                None
+            }
+            DialogState::Options(_, _, handle)
+            | DialogState::Notify(_, _, handle)
+            | DialogState::Message(_, _, handle) => {
+                let _ = handle.reply(StatusCode::OK).await;
+                None
+            }
+            DialogState::Refer(_, _, handle) | DialogState::Publish(_, _, handle) => {
+                let _ = handle.reply(StatusCode::Forbidden).await;
+                None
+            }
+            _ => None,
+        }
+    }
+
+    fn on_final(&mut self, r: Result<InviteAsyncResult, tokio::task::JoinError>) -> LegEvent {
+        let resp = match r {
+            Ok(Ok((_, resp))) => resp,
+            Ok(Err(e)) => return LegEvent::Failed(LegFailure::Error(e.to_string())),
+            Err(e) => return LegEvent::Failed(LegFailure::Error(e.to_string())),
+        };
+        let Some(resp) = resp else {
+            return LegEvent::Failed(LegFailure::NoAnswer);
+        };
+        let code = resp.status_code.code();
+        if resp.status_code.kind() == StatusCodeKind::Successful {
+            if matches!(self.dialog.state(), DialogState::Terminated(_, _)) {
+                // Answered after our CANCEL: rsipstack ACKs and BYEs it.
+                return LegEvent::Failed(LegFailure::NoAnswer);
+            }
+            self.answered = true;
+            return LegEvent::Answered(String::from_utf8_lossy(&resp.body).into_owned());
+        }
+        LegEvent::Failed(match code {
+            486 | 600 => LegFailure::Busy,
+            408 | 480 | 487 => LegFailure::NoAnswer,
+            _ => LegFailure::Rejected(code),
+        })
+    }
+
+    /// Ends the leg: CANCEL while ringing, BYE once answered; bounded by `limit`.
+    pub async fn hang_up(&mut self, limit: Duration) {
+        let r = if self.answered {
+            tokio::time::timeout(limit, self.dialog.bye()).await
+        } else {
+            tokio::time::timeout(limit, self.dialog.cancel()).await
+        };
+        match r {
+            Ok(Ok(())) => {}
+            Ok(Err(e)) => warn!(error = %e, "ending the leg failed"),
+            Err(_) => warn!("ending the leg timed out"),
+        }
+        if !self.answered {
+            // Let the INVITE transaction see its 487 (or the 2xx it crossed) before we go.
+            if let Some(invite) = self.invite.take() {
+                let _ = tokio::time::timeout(limit, invite).await;
+            }
+        }
+        self.ended = true;
+    }
+}
+
+impl Drop for OutgoingLeg {
+    fn drop(&mut self) {
+        self.layer.remove_dialog(&self.dialog.id());
+    }
+}

@@ -1,0 +1,461 @@
+//! The media anchor of one call: two RTP sockets (leg A, leg B), the players that send prompts
+//! and ringback, and the bridge that forwards RTP between the legs (symmetric RTP latching,
+//! SSRC/seq/timestamp rewrite, PCMU<->PCMA transcode, telephone-event relay, DTMF decode).
+
+use std::collections::VecDeque;
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use tokio::net::UdpSocket;
+use tokio::sync::{mpsc, oneshot};
+use tracing::{debug, trace};
+
+use crate::control::{Leg, RtpStats};
+use crate::dtmf::Rfc4733Decoder;
+use crate::g711::{transcode, Codec};
+use crate::rtp::{self, StreamRewriter, SAMPLES_PER_PACKET};
+use crate::sdp::MediaAnswer;
+
+/// 20 ms: the packet interval of everything the agent plays.
+pub const FRAME: Duration = Duration::from_millis(20);
+/// Largest RTP datagram we accept; G.711 at 20 ms is 172 bytes, video never comes here.
+const MAX_DATAGRAM: usize = 2048;
+
+/// Something the media task tells the call.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum MediaNote {
+    Dtmf(Leg, char),
+    /// No RTP from either leg for the media timeout while bridged.
+    Timeout,
+}
+
+/// A request to play clips to one leg.
+pub struct Play {
+    pub leg: Leg,
+    pub clips: Vec<&'static [u8]>,
+    /// Repeat the last clip until stopped (ringback).
+    pub loop_last: bool,
+    /// Told when the clips have been sent (never, with `loop_last`).
+    pub done: Option<oneshot::Sender<()>>,
+}
+
+enum Cmd {
+    Remote(Leg, MediaAnswer),
+    Play(Play),
+    StopPlay(Leg),
+    Bridge,
+}
+
+/// Steers the media task; dropping it stops the task.
+pub struct Media {
+    tx: mpsc::UnboundedSender<Cmd>,
+    stats: Arc<Mutex<RtpStats>>,
+    local: [SocketAddr; 2],
+}
+
+impl Media {
+    /// Starts the media task on two bound sockets.
+    pub fn start(
+        a: UdpSocket,
+        b: UdpSocket,
+        notes: mpsc::UnboundedSender<MediaNote>,
+        media_timeout: Duration,
+    ) -> std::io::Result<Self> {
+        let local = [a.local_addr()?, b.local_addr()?];
+        let (tx, rx) = mpsc::unbounded_channel();
+        let stats = Arc::new(Mutex::new(RtpStats::default()));
+        let task = MediaTask {
+            legs: [LegMedia::new(a), LegMedia::new(b)],
+            players: [None, None],
+            bridged: false,
+            stats: stats.clone(),
+            notes,
+            media_timeout,
+            last_rx: Instant::now(),
+            timed_out: false,
+        };
+        tokio::spawn(task.run(rx));
+        Ok(Self { tx, stats, local })
+    }
+
+    /// The local RTP address of `leg` (what goes in our SDP).
+    pub fn local_addr(&self, leg: Leg) -> SocketAddr {
+        self.local[idx(leg)]
+    }
+    pub fn set_remote(&self, leg: Leg, answer: MediaAnswer) {
+        let _ = self.tx.send(Cmd::Remote(leg, answer));
+    }
+    pub fn play(&self, play: Play) {
+        let _ = self.tx.send(Cmd::Play(play));
+    }
+    pub fn stop_play(&self, leg: Leg) {
+        let _ = self.tx.send(Cmd::StopPlay(leg));
+    }
+    /// Stops A's ringback and forwards RTP both ways from now on.
+    pub fn bridge(&self) {
+        let _ = self.tx.send(Cmd::Bridge);
+    }
+    pub fn stats(&self) -> RtpStats {
+        *self.stats.lock().expect("stats lock")
+    }
+}
+
+fn idx(leg: Leg) -> usize {
+    match leg {
+        Leg::A => 0,
+        Leg::B => 1,
+    }
+}
+
+fn leg_of(i: usize) -> Leg {
+    if i == 0 {
+        Leg::A
+    } else {
+        Leg::B
+    }
+}
+
+struct LegMedia {
+    socket: UdpSocket,
+    /// Where we send: the SDP address until the first packet from the peer, then its source.
+    remote: Option<SocketAddr>,
+    latched: bool,
+    codec: Codec,
+    telephone_event: Option<u8>,
+    out: StreamRewriter,
+    dtmf: Rfc4733Decoder,
+}
+
+impl LegMedia {
+    fn new(socket: UdpSocket) -> Self {
+        Self {
+            socket,
+            remote: None,
+            latched: false,
+            codec: Codec::Pcmu,
+            telephone_event: None,
+            out: StreamRewriter::random(),
+            dtmf: Rfc4733Decoder::default(),
+        }
+    }
+}
+
+struct Player {
+    clips: VecDeque<&'static [u8]>,
+    pos: usize,
+    loop_last: bool,
+    done: Option<oneshot::Sender<()>>,
+}
+
+impl Player {
+    /// The next 20 ms of audio, or `None` when finished.
+    fn next_frame(&mut self) -> Option<[u8; SAMPLES_PER_PACKET as usize]> {
+        let mut frame = [Codec::Pcmu.silence(); SAMPLES_PER_PACKET as usize];
+        let mut filled = 0;
+        while filled < frame.len() {
+            let clip = *self.clips.front()?;
+            let take = (clip.len() - self.pos).min(frame.len() - filled);
+            frame[filled..filled + take].copy_from_slice(&clip[self.pos..self.pos + take]);
+            filled += take;
+            self.pos += take;
+            if self.pos >= clip.len() {
+                self.pos = 0;
+                if !(self.loop_last && self.clips.len() == 1) {
+                    self.clips.pop_front();
+                }
+                if self.clips.is_empty() {
+                    break;
+                }
+            }
+        }
+        (filled > 0).then_some(frame)
+    }
+}
+
+struct MediaTask {
+    legs: [LegMedia; 2],
+    players: [Option<Player>; 2],
+    bridged: bool,
+    stats: Arc<Mutex<RtpStats>>,
+    notes: mpsc::UnboundedSender<MediaNote>,
+    media_timeout: Duration,
+    last_rx: Instant,
+    timed_out: bool,
+}
+
+impl MediaTask {
+    async fn run(mut self, mut rx: mpsc::UnboundedReceiver<Cmd>) {
+        let mut tick = tokio::time::interval(FRAME);
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        let mut buf_a = vec![0u8; MAX_DATAGRAM];
+        let mut buf_b = vec![0u8; MAX_DATAGRAM];
+        loop {
+            tokio::select! {
+                cmd = rx.recv() => match cmd {
+                    Some(cmd) => self.command(cmd),
+                    None => break,
+                },
+                r = self.legs[0].socket.recv_from(&mut buf_a) => {
+                    if let Ok((n, from)) = r { self.received(0, &buf_a[..n], from).await; }
+                }
+                r = self.legs[1].socket.recv_from(&mut buf_b) => {
+                    if let Ok((n, from)) = r { self.received(1, &buf_b[..n], from).await; }
+                }
+                _ = tick.tick() => self.tick().await,
+            }
+        }
+        debug!("media task stopped");
+    }
+
+    fn command(&mut self, cmd: Cmd) {
+        match cmd {
+            Cmd::Remote(leg, answer) => {
+                let l = &mut self.legs[idx(leg)];
+                if !l.latched {
+                    l.remote = Some(answer.rtp);
+                }
+                l.codec = answer.codec;
+                l.telephone_event = answer.telephone_event;
+            }
+            Cmd::Play(p) => {
+                self.players[idx(p.leg)] = Some(Player {
+                    clips: p.clips.into_iter().filter(|c| !c.is_empty()).collect(),
+                    pos: 0,
+                    loop_last: p.loop_last,
+                    done: p.done,
+                });
+            }
+            Cmd::StopPlay(leg) => self.players[idx(leg)] = None,
+            Cmd::Bridge => {
+                self.players[0] = None;
+                self.bridged = true;
+                self.last_rx = Instant::now();
+            }
+        }
+    }
+
+    async fn tick(&mut self) {
+        for i in 0..2 {
+            let Some(player) = self.players[i].as_mut() else {
+                continue;
+            };
+            match player.next_frame() {
+                Some(mut frame) => {
+                    let leg = &mut self.legs[i];
+                    let Some(remote) = leg.remote else { continue };
+                    transcode(&mut frame, Codec::Pcmu, leg.codec);
+                    let h = leg.out.local(SAMPLES_PER_PACKET);
+                    let mut out = Vec::with_capacity(rtp::HEADER_LEN + frame.len());
+                    let pt = leg.codec.payload_type();
+                    rtp::build(&mut out, h.marker, pt, h.seq, h.timestamp, h.ssrc, &frame);
+                    if leg.socket.send_to(&out, remote).await.is_ok() {
+                        let mut s = self.stats.lock().expect("stats lock");
+                        if i == 0 {
+                            s.played_to_a += 1;
+                        } else {
+                            s.played_to_b += 1;
+                        }
+                    }
+                }
+                None => {
+                    if let Some(done) = self.players[i].take().and_then(|p| p.done) {
+                        let _ = done.send(());
+                    }
+                }
+            }
+        }
+        if self.bridged && !self.timed_out && self.last_rx.elapsed() > self.media_timeout {
+            self.timed_out = true;
+            let _ = self.notes.send(MediaNote::Timeout);
+        }
+    }
+
+    async fn received(&mut self, from_leg: usize, buf: &[u8], src: SocketAddr) {
+        let Some(pkt) = rtp::parse(buf) else { return };
+        self.last_rx = Instant::now();
+        {
+            let l = &mut self.legs[from_leg];
+            if !l.latched || l.remote != Some(src) {
+                // Symmetric RTP: answer to where the peer really sends from.
+                if l.remote != Some(src) {
+                    debug!(leg = ?leg_of(from_leg), %src, "RTP latched");
+                }
+                l.remote = Some(src);
+                l.latched = true;
+            }
+        }
+        let to_leg = 1 - from_leg;
+        let (from_codec, from_te) = {
+            let l = &self.legs[from_leg];
+            (l.codec, l.telephone_event)
+        };
+        let is_event = from_te == Some(pkt.payload_type);
+        if is_event {
+            if let Some(d) = self.legs[from_leg].dtmf.push(pkt.timestamp, pkt.payload) {
+                let _ = self.notes.send(MediaNote::Dtmf(leg_of(from_leg), d));
+            }
+        }
+        if !self.bridged || self.players[to_leg].is_some() {
+            return;
+        }
+        let to = &mut self.legs[to_leg];
+        let Some(remote) = to.remote else { return };
+        let mut out = Vec::with_capacity(buf.len());
+        if is_event {
+            let Some(te) = to.telephone_event else { return };
+            let h = to.out.forward(pkt.ssrc, pkt.seq, pkt.timestamp, 0);
+            rtp::build(
+                &mut out,
+                pkt.marker || h.marker,
+                te,
+                h.seq,
+                h.timestamp,
+                h.ssrc,
+                pkt.payload,
+            );
+        } else {
+            let in_codec = Codec::from_payload_type(pkt.payload_type);
+            let Some(in_codec) =
+                in_codec.or((pkt.payload_type == from_codec.payload_type()).then_some(from_codec))
+            else {
+                trace!(
+                    pt = pkt.payload_type,
+                    "dropping RTP of a payload type we did not offer"
+                );
+                return;
+            };
+            let samples = pkt.payload.len() as u32;
+            let h = to.out.forward(pkt.ssrc, pkt.seq, pkt.timestamp, samples);
+            let mut payload = pkt.payload.to_vec();
+            transcode(&mut payload, in_codec, to.codec);
+            rtp::build(
+                &mut out,
+                h.marker,
+                to.codec.payload_type(),
+                h.seq,
+                h.timestamp,
+                h.ssrc,
+                &payload,
+            );
+        }
+        if to.socket.send_to(&out, remote).await.is_ok() {
+            let mut s = self.stats.lock().expect("stats lock");
+            if from_leg == 0 {
+                s.a_to_b += 1;
+            } else {
+                s.b_to_a += 1;
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    async fn pair() -> (UdpSocket, UdpSocket) {
+        (
+            UdpSocket::bind("127.0.0.1:0").await.unwrap(),
+            UdpSocket::bind("127.0.0.1:0").await.unwrap(),
+        )
+    }
+
+    #[tokio::test]
+    async fn bridge_transcodes_rewrites_and_relays_dtmf() {
+        let (a, b) = pair().await;
+        let (notes_tx, mut notes) = mpsc::unbounded_channel();
+        let media = Media::start(a, b, notes_tx, Duration::from_secs(30)).unwrap();
+        let member = UdpSocket::bind("127.0.0.1:0").await.unwrap();
+        let merchant = UdpSocket::bind("127.0.0.1:0").await.unwrap();
+        media.set_remote(
+            Leg::A,
+            MediaAnswer {
+                rtp: member.local_addr().unwrap(),
+                codec: Codec::Pcma,
+                telephone_event: Some(96),
+            },
+        );
+        media.set_remote(
+            Leg::B,
+            MediaAnswer {
+                rtp: merchant.local_addr().unwrap(),
+                codec: Codec::Pcmu,
+                telephone_event: Some(101),
+            },
+        );
+        media.bridge();
+        let mut pkt = Vec::new();
+        // Member sends PCMA silence; merchant must get PCMU silence with our SSRC.
+        rtp::build(&mut pkt, false, 8, 10, 800, 0x1111, &[0xD5; 160]);
+        member
+            .send_to(&pkt, media.local_addr(Leg::A))
+            .await
+            .unwrap();
+        let mut buf = [0u8; 512];
+        let (n, from) = merchant.recv_from(&mut buf).await.unwrap();
+        assert_eq!(from, media.local_addr(Leg::B));
+        let got = rtp::parse(&buf[..n]).unwrap();
+        assert_eq!(got.payload_type, 0);
+        assert_ne!(got.ssrc, 0x1111);
+        assert!(got
+            .payload
+            .iter()
+            .all(|&b| crate::g711::ulaw_to_linear(b).abs() <= 8));
+        // Member's telephone-event 96 end packet: digit noted, relayed as 101.
+        rtp::build(&mut pkt, false, 96, 11, 960, 0x1111, &[5, 0x8A, 0, 160]);
+        member
+            .send_to(&pkt, media.local_addr(Leg::A))
+            .await
+            .unwrap();
+        let (n, _) = merchant.recv_from(&mut buf).await.unwrap();
+        assert_eq!(rtp::parse(&buf[..n]).unwrap().payload_type, 101);
+        assert_eq!(notes.recv().await, Some(MediaNote::Dtmf(Leg::A, '5')));
+        // Merchant answers from its socket: goes back to the member's latched source as PCMA.
+        rtp::build(&mut pkt, false, 0, 1, 1, 0x2222, &[0xFF; 160]);
+        merchant
+            .send_to(&pkt, media.local_addr(Leg::B))
+            .await
+            .unwrap();
+        let (n, _) = member.recv_from(&mut buf).await.unwrap();
+        assert_eq!(rtp::parse(&buf[..n]).unwrap().payload_type, 8);
+        let s = media.stats();
+        assert_eq!((s.a_to_b, s.b_to_a), (2, 1));
+    }
+
+    #[tokio::test]
+    async fn player_sends_clips_then_reports_done() {
+        let (a, b) = pair().await;
+        let (notes_tx, _notes) = mpsc::unbounded_channel();
+        let media = Media::start(a, b, notes_tx, Duration::from_secs(30)).unwrap();
+        let member = UdpSocket::bind("127.0.0.1:0").await.unwrap();
+        media.set_remote(
+            Leg::A,
+            MediaAnswer {
+                rtp: member.local_addr().unwrap(),
+                codec: Codec::Pcmu,
+                telephone_event: None,
+            },
+        );
+        static CLIP: [u8; 400] = [0x7F; 400];
+        let (done_tx, done) = oneshot::channel();
+        media.play(Play {
+            leg: Leg::A,
+            clips: vec![&CLIP],
+            loop_last: false,
+            done: Some(done_tx),
+        });
+        tokio::time::timeout(Duration::from_secs(2), done)
+            .await
+            .unwrap()
+            .unwrap();
+        let mut buf = [0u8; 512];
+        let mut seqs = Vec::new();
+        for _ in 0..3 {
+            let (n, _) = member.recv_from(&mut buf).await.unwrap();
+            seqs.push(rtp::parse(&buf[..n]).unwrap().seq);
+        }
+        assert_eq!(seqs[1], seqs[0].wrapping_add(1));
+        assert_eq!(media.stats().played_to_a, 3);
+    }
+}
