@@ -1,0 +1,85 @@
+//! The janitor: settles reservations left open by a relay that stopped mid-call (crash, kill,
+//! power cut), so their payers get the unused credit back and the call records end.
+//!
+//! A live call's relay refreshes its reservation's heartbeat every [`HEARTBEAT_EVERY`]. A
+//! reservation whose heartbeat is older than [`STALE_AFTER`] is an orphan: it is settled as if
+//! the call ended at its last heartbeat, charging the seconds from the bridge up to that heartbeat
+//! (capped at what was paid for; nothing if it never bridged), with the end reason
+//! [`ORPHAN_REASON`]. The call may have run a little past that heartbeat; that time is not
+//! charged. The settlement is guarded by the heartbeat it read, so a call whose relay is alive
+//! after all (a slow heartbeat, another relay behind the same PostgreSQL) is never settled under
+//! it. Run at start-up and every [`JANITOR_EVERY`].
+
+use std::time::Duration;
+
+use tokio_util::sync::CancellationToken;
+
+use super::{now_ms, seconds_between, Billing, BillingError, HEARTBEAT_EVERY};
+use crate::store::billing::SettleCall;
+
+/// A reservation is orphaned when its heartbeat is this old: four missed heartbeats, so a
+/// relay stalled by a slow database for a minute is not mistaken for a dead one.
+pub const STALE_AFTER: Duration = Duration::from_secs(HEARTBEAT_EVERY.as_secs() * 4 + 10);
+
+/// How often the janitor looks for orphans: a dead relay's holds come back to their payers
+/// within `STALE_AFTER + JANITOR_EVERY`.
+pub const JANITOR_EVERY: Duration = Duration::from_secs(30);
+
+/// The end reason written on a call record the janitor settled.
+pub const ORPHAN_REASON: &str = "relay stopped during the call; billed up to its last heartbeat";
+
+impl Billing {
+    /// Settles every open reservation whose heartbeat is older than `stale_after`. Returns how
+    /// many were settled.
+    pub async fn settle_orphans(&self, stale_after: Duration) -> Result<usize, BillingError> {
+        let stale_ms = i64::try_from(stale_after.as_millis()).unwrap_or(i64::MAX);
+        let cutoff = now_ms().saturating_sub(stale_ms);
+        let mut settled = 0;
+        for r in self.store.stale_reservations(cutoff).await? {
+            let billed = r
+                .bridged_at_ms
+                .map(|b| seconds_between(b, r.alive_at_ms).min(r.paid_until))
+                .unwrap_or(0);
+            let done = self
+                .store
+                .settle_call(&SettleCall {
+                    call_id: r.call_id,
+                    public_id: &r.public_id,
+                    charge: r.tariff.charge(billed),
+                    billed_seconds: billed,
+                    reason: ORPHAN_REASON,
+                    alive_at_most_ms: r.alive_at_ms,
+                })
+                .await?;
+            if let Some(s) = done {
+                tracing::warn!(
+                    call = %r.public_id,
+                    billed_seconds = billed,
+                    charge = s.charge,
+                    released = s.released,
+                    "settled an orphaned call reservation"
+                );
+                settled += 1;
+            }
+        }
+        Ok(settled)
+    }
+
+    /// Runs [`Billing::settle_orphans`] now and every [`JANITOR_EVERY`] until `stop`.
+    pub fn spawn_janitor(&self, stop: CancellationToken) -> tokio::task::JoinHandle<()> {
+        let billing = self.clone();
+        tokio::spawn(async move {
+            let mut tick = tokio::time::interval(JANITOR_EVERY);
+            loop {
+                tokio::select! {
+                    _ = stop.cancelled() => break,
+                    _ = tick.tick() => {
+                        if let Err(e) = billing.settle_orphans(STALE_AFTER).await {
+                            tracing::warn!("billing janitor failed: {e}");
+                        }
+                    }
+                }
+            }
+        })
+    }
+}
