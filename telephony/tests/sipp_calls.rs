@@ -1,0 +1,168 @@
+//! CALL against real SIPp phones: a member and a merchant SIPp UAS on loopback, the agent
+//! routing to them by prefix. Each test names the requirement it covers.
+
+mod common;
+
+use common::*;
+use ringlink_telephony::{CallEvent, EndReason};
+
+// covers CALL-5, CALL-6: both legs answer, RTP flows both ways through the anchor (PCMA member,
+// PCMU merchant: transcoded), the merchant hangs up first and the member gets a BYE.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn full_call_bridges_rtp_and_merchant_hangup_ends_member() {
+    if !sipp_or_skip("full_call_bridges_rtp_and_merchant_hangup_ends_member") {
+        return;
+    }
+    let member = Sipp::uas("member_pcap_wait_bye.xml", &["-rtp_echo"]);
+    let merchant = Sipp::uas("merchant_stream_then_bye.xml", &[]);
+    let (agent, _shutdown) = start(config(&member, &merchant)).await;
+    let mut call = place(&agent, "full-call").await;
+    let (events, end) = until_end(&mut call).await;
+    assert_eq!(
+        events
+            .iter()
+            .filter(|e| !matches!(e, CallEvent::Dtmf { .. }))
+            .cloned()
+            .collect::<Vec<_>>(),
+        vec![
+            CallEvent::CallingMember,
+            CallEvent::MemberRinging,
+            CallEvent::MemberAnswered,
+            CallEvent::CallingMerchant,
+            CallEvent::MerchantRinging,
+            CallEvent::Bridged,
+        ]
+    );
+    eprintln!("full call RTP: {:?}", end.rtp);
+    assert_eq!(end.reason, EndReason::MerchantHungUp, "{end:?}");
+    assert!(end.bridged_at.is_some());
+    assert!(
+        end.rtp.a_to_b >= 50,
+        "member->merchant packets: {:?}",
+        end.rtp
+    );
+    assert!(
+        end.rtp.b_to_a >= 50,
+        "merchant->member packets: {:?}",
+        end.rtp
+    );
+    assert!(
+        end.rtp.played_to_a > 0,
+        "prompt/ringback to member: {:?}",
+        end.rtp
+    );
+    // The member plays g711a.pcap (236 packets) and echoes every packet its media port gets
+    // (-rtp_echo): more member->merchant packets than the pcap holds means the member-side SIPp
+    // received the merchant's audio through the bridge and sent it back.
+    assert!(
+        end.rtp.a_to_b > PCAP_PACKETS + 50,
+        "member-side SIPp echoed too little (received no RTP?): {:?}",
+        end.rtp
+    );
+    merchant.expect_success().await;
+    member.expect_success().await;
+}
+
+/// Packets in SIPp's g711a.pcap.
+const PCAP_PACKETS: u64 = 236;
+
+// covers CALL-5: the member does not answer: CANCEL after the ring timeout, MemberNoAnswer.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn member_no_answer_is_cancelled() {
+    if !sipp_or_skip("member_no_answer_is_cancelled") {
+        return;
+    }
+    let member = Sipp::uas("uas_ring_wait_cancel.xml", &[]);
+    let merchant = Sipp::uas("uas_answer_wait_bye.xml", &[]);
+    let (agent, _shutdown) = start(config(&member, &merchant)).await;
+    let mut call = place(&agent, "member-no-answer").await;
+    let (events, end) = until_end(&mut call).await;
+    assert_eq!(
+        events,
+        vec![CallEvent::CallingMember, CallEvent::MemberRinging]
+    );
+    assert_eq!(end.reason, EndReason::MemberNoAnswer);
+    assert!(end.bridged_at.is_none());
+    member.expect_success().await;
+}
+
+// covers CALL-5, CALL-8: the merchant is busy (486): the member hears the busy prompt, then BYE.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn merchant_busy_plays_prompt_then_ends_member() {
+    if !sipp_or_skip("merchant_busy_plays_prompt_then_ends_member") {
+        return;
+    }
+    let member = Sipp::uas("uas_answer_wait_bye.xml", &[]);
+    let merchant = Sipp::uas("uas_busy.xml", &[]);
+    let (agent, _shutdown) = start(config(&member, &merchant)).await;
+    let mut call = place(&agent, "merchant-busy").await;
+    let (events, end) = until_end(&mut call).await;
+    assert!(events.contains(&CallEvent::CallingMerchant), "{events:?}");
+    assert!(!events.contains(&CallEvent::Bridged));
+    assert_eq!(end.reason, EndReason::MerchantBusy);
+    // The busy prompt (about 2.6 s of 20 ms packets) went to the member before the BYE.
+    assert!(end.rtp.played_to_a >= 100, "{:?}", end.rtp);
+    merchant.expect_success().await;
+    member.expect_success().await;
+}
+
+// covers CALL-5, CALL-8: the merchant does not answer: CANCEL to B, prompt to A, BYE to A.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn merchant_no_answer_cancels_b_and_ends_member() {
+    if !sipp_or_skip("merchant_no_answer_cancels_b_and_ends_member") {
+        return;
+    }
+    let member = Sipp::uas("uas_answer_wait_bye.xml", &[]);
+    let merchant = Sipp::uas("uas_ring_wait_cancel.xml", &[]);
+    let (agent, _shutdown) = start(config(&member, &merchant)).await;
+    let mut call = place(&agent, "merchant-no-answer").await;
+    let (events, end) = until_end(&mut call).await;
+    assert!(events.contains(&CallEvent::MerchantRinging), "{events:?}");
+    assert_eq!(end.reason, EndReason::MerchantNoAnswer);
+    merchant.expect_success().await;
+    member.expect_success().await;
+}
+
+// covers CALL-5: the member hangs up while the merchant rings: CANCEL to B, MemberHungUp.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn member_hangup_while_merchant_rings_cancels_b() {
+    if !sipp_or_skip("member_hangup_while_merchant_rings_cancels_b") {
+        return;
+    }
+    let member = Sipp::uas("uas_answer_then_bye.xml", &[]);
+    let merchant = Sipp::uas("uas_ring_wait_cancel.xml", &[]);
+    let mut cfg = config(&member, &merchant);
+    cfg.ring_timeout_secs = 10;
+    let (agent, _shutdown) = start(cfg).await;
+    let mut call = place(&agent, "member-hangup").await;
+    let (events, end) = until_end(&mut call).await;
+    assert!(events.contains(&CallEvent::MerchantRinging), "{events:?}");
+    assert_eq!(end.reason, EndReason::MemberHungUp);
+    merchant.expect_success().await;
+    member.expect_success().await;
+}
+
+// covers CALL-6: the relay ends a bridged call at zero credit: goodbye prompt, BYE on both legs.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn credit_exhausted_hangs_up_both_legs() {
+    if !sipp_or_skip("credit_exhausted_hangs_up_both_legs") {
+        return;
+    }
+    let member = Sipp::uas("uas_answer_wait_bye.xml", &[]);
+    let merchant = Sipp::uas("uas_answer_wait_bye.xml", &[]);
+    let (agent, _shutdown) = start(config(&member, &merchant)).await;
+    let mut call = place(&agent, "credit").await;
+    until(&mut call, |e| *e == CallEvent::Bridged).await;
+    call.commands.warn_credit_low();
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    call.commands.hangup(EndReason::CreditExhausted);
+    let (_, end) = until_end(&mut call).await;
+    assert_eq!(end.reason, EndReason::CreditExhausted);
+    assert!(
+        end.rtp.played_to_b > 0,
+        "credit prompts reached the merchant: {:?}",
+        end.rtp
+    );
+    merchant.expect_success().await;
+    member.expect_success().await;
+}
