@@ -166,3 +166,46 @@ async fn credit_exhausted_hangs_up_both_legs() {
     merchant.expect_success().await;
     member.expect_success().await;
 }
+
+// covers PAY-6: digits keyed on leg A arrive as events, from RFC 4733 telephone-event (SIPp's
+// dtmf_2833 pcaps, redundant end packets counted once) and from SIP INFO (dtmf-relay and dtmf).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn member_dtmf_by_rfc4733_and_sip_info() {
+    if !sipp_or_skip("member_dtmf_by_rfc4733_and_sip_info") {
+        return;
+    }
+    let member = Sipp::uas("member_dtmf.xml", &[]);
+    let merchant = Sipp::uas("uas_answer_wait_bye.xml", &[]);
+    let (agent, _shutdown) = start(config(&member, &merchant)).await;
+    let mut call = place(&agent, "dtmf").await;
+    let mut digits = Vec::new();
+    while digits.len() < 5 {
+        let events = until(&mut call, |e| {
+            matches!(e, CallEvent::Dtmf { .. } | CallEvent::Ended(_))
+        })
+        .await;
+        match events.last() {
+            Some(CallEvent::Dtmf { leg, digit, source }) => digits.push((*leg, *digit, *source)),
+            other => panic!(
+                "call ended before five digits ({digits:?}): {other:?}\n{}",
+                member.dump()
+            ),
+        }
+    }
+    call.commands.hangup(EndReason::Cancelled);
+    let (_, end) = until_end(&mut call).await;
+    use ringlink_telephony::{DtmfSource::*, Leg::A};
+    assert_eq!(
+        digits,
+        vec![
+            (A, '1', Rfc4733),
+            (A, '5', Rfc4733),
+            (A, '#', Rfc4733),
+            (A, '7', SipInfo),
+            (A, '9', SipInfo)
+        ]
+    );
+    assert_eq!(end.reason, EndReason::Cancelled);
+    member.expect_success().await;
+    merchant.expect_success().await;
+}
