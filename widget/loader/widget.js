@@ -2,8 +2,11 @@
  visitor reaches for it. No cookies, no storage until then. Tag:
  <script src="https://RELAY/widget/widget.js" data-site="KEY" async></script>
  Options: data-lang="zh|en" data-position="right|left" data-z-index="N" data-tel="enhance".
- API: window.ringlink.push(['open'] | ['close'] | ['toggle'] | ['dial', '+8613800138000']);
- events on window: ringlink:open, ringlink:close, ringlink:call-state (detail). */
+ Marks: data-ringlink-dial="+86…" (dial from the member's phone), data-ringlink-call="sales"
+ (call me now: the relay calls the member, then the number behind the merchant's button key).
+ API: window.ringlink.push(['open'] | ['close'] | ['toggle'] | ['dial', '+8613800138000'] |
+ ['call', 'sales']); events on window: ringlink:open, ringlink:close, ringlink:call-state,
+ ringlink:call-progress (detail). */
 (function (w, d) {
   var s = d.currentScript;
   if (!s || d.getElementById('ringlink-host')) return;
@@ -14,6 +17,7 @@
   var zh = /^zh/i.test(/^(zh|en)/i.test(o.lang) ? o.lang : navigator.language || '');
   var label = zh ? '用您的手机拨打电话' : 'Call from your phone';
   var sel = '[data-ringlink-dial]' + (o.tel === 'enhance' ? ',a[href^="tel:"]' : '');
+  var marks = '[data-ringlink-dial],[data-ringlink-call]';
 
   var host = d.createElement('div');
   host.id = 'ringlink-host';
@@ -66,12 +70,13 @@
       return handle;
     }));
   }
-  function show(number) {
+  // Opens the panel: with a number to dial, for a call button's key, or as it was.
+  function show(number, button) {
     bubble.setAttribute('aria-busy', 'true');
     app().then(function (h) {
       bubble.removeAttribute('aria-busy');
       h.setNumbers(numbers());
-      if (number) h.dial(number); else h.open();
+      if (button) h.call(button); else if (number) h.dial(number); else h.open();
     }, function (e) {
       bubble.removeAttribute('aria-busy');
       loading = mounting = null; // try again on the next click
@@ -105,6 +110,7 @@
     var n = c && c[0];
     if (n === 'open') show();
     else if (n === 'dial') show(String(c[1] || ''));
+    else if (n === 'call') show('', String(c[1] || ''));
     else if (n === 'close') { if (handle) handle.close(); }
     else if (n === 'toggle') { if (handle && handle.isOpen()) handle.close(); else show(); }
   }
@@ -114,20 +120,21 @@
   bubble.addEventListener('focus', load);
   (w.requestIdleCallback || function (f) { setTimeout(f, 3000); })(function () { load(); css(); });
 
-  // Click-to-dial: marked numbers (and tel: links with data-tel="enhance") open the panel.
+  // Marked numbers (and tel: links with data-tel="enhance") and call buttons open the panel.
+  function pick(el) { show(numberOf(el), el.getAttribute('data-ringlink-call')); }
   d.addEventListener('click', function (e) {
-    var el = !e.defaultPrevented && e.target.closest && e.target.closest(sel);
+    var el = !e.defaultPrevented && e.target.closest && e.target.closest(sel + ',[data-ringlink-call]');
     if (!el) return;
     e.preventDefault();
-    show(numberOf(el));
+    pick(el);
   });
   d.addEventListener('keydown', function (e) {
-    var el = (e.key === 'Enter' || e.key === ' ') && e.target.closest && e.target.closest('[data-ringlink-dial]');
+    var el = (e.key === 'Enter' || e.key === ' ') && e.target.closest && e.target.closest(marks);
     if (!el || /^(A|BUTTON)$/.test(el.tagName)) return; // those click on their own
     e.preventDefault();
-    show(numberOf(el));
+    pick(el);
   });
-  var marked = d.querySelectorAll('[data-ringlink-dial]');
+  var marked = d.querySelectorAll(marks);
   for (var i = 0; i < marked.length; i++) {
     if (!/^(A|BUTTON)$/.test(marked[i].tagName) && !marked[i].hasAttribute('tabindex')) {
       marked[i].tabIndex = 0;

@@ -11,7 +11,7 @@ use web_sys::{ShadowRoot, Storage};
 
 use crate::connection::{ConnEvent, Connection};
 use crate::i18n::{Lang, Text};
-use crate::model::{state_name, Action, Model, Out, PageNumber};
+use crate::model::{stage_name, state_name, Action, Model, Out, PageNumber, Step};
 
 /// Where the session token lives: this tab only, and only after the visitor signed in.
 const TOKEN_KEY: &str = "ringlink.token";
@@ -38,17 +38,23 @@ impl App {
         self.lang.text()
     }
 
-    /// Changes the model and does the work it asks for. When the screen changes under the
-    /// visitor's focus (signed in, phone connected), focus moves to the new screen's first field.
+    /// Changes the model and does the work it asks for. When the screen or the "call me" step
+    /// changes under the visitor's focus (signed in, code sent, call over), focus moves to where
+    /// they can act: the code box once a code was sent, else the first field if theirs went away.
     pub fn act(self, action: Action) {
-        let before = self.model.with_untracked(|m| m.screen());
+        let at = |m: &Model| (m.screen(), m.call_step());
+        let before = self.model.with_untracked(at);
         run(self
             .model
             .try_update(|m| m.apply(action))
             .unwrap_or_default());
-        if self.model.with_untracked(|m| m.screen()) != before && focus_in_panel() {
-            request_animation_frame(|| {
-                if !focus_in_panel() {
+        let after = self.model.with_untracked(at);
+        if after != before && focus_in_panel() {
+            let code = after.1 == Some(Step::EnterCode);
+            request_animation_frame(move || {
+                if code {
+                    focus(&["[data-rl=sms-code]"]);
+                } else if !focus_in_panel() {
                     focus_first();
                 }
             });
@@ -100,6 +106,22 @@ fn run(out: Vec<Out>) {
                 set("detail", call.detail.map_or(JsValue::NULL, Into::into));
                 emit("call-state", &detail);
             }
+            Out::CallProgress(call) => {
+                let detail = js_sys::Object::new();
+                let set = |k: &str, v: JsValue| {
+                    let _ = js_sys::Reflect::set(&detail, &k.into(), &v);
+                };
+                let num = |n: Option<f64>| n.map_or(JsValue::NULL, JsValue::from_f64);
+                set("callId", call.call_id.into());
+                set("label", call.label.into());
+                set("stage", stage_name(call.stage).into());
+                set("seconds", JsValue::from_f64(call.seconds as f64));
+                set("cost", num(call.cost.map(|c| c as f64)));
+                set("currency", call.currency.into());
+                set("endsIn", num(call.ends_in.map(|s| s as f64)));
+                set("reason", call.reason.map_or(JsValue::NULL, Into::into));
+                emit("call-progress", &detail);
+            }
         }
     }
 }
@@ -128,11 +150,16 @@ fn storage() -> Option<Storage> {
 /// Focus goes to the panel's first field, else its first button: keyboard and screen-reader
 /// users land where they can act.
 fn focus_first() {
+    focus(&["[data-rl=panel] .rl-body input", "[data-rl=panel] button"]);
+}
+
+/// Focuses the first element the first matching selector finds in the panel.
+fn focus(selectors: &[&str]) {
     ROOT.with(|r| {
         let Some(root) = r.borrow().clone() else {
             return;
         };
-        let first = ["[data-rl=panel] .rl-body input", "[data-rl=panel] button"]
+        let first = selectors
             .iter()
             .find_map(|sel| root.query_selector(sel).ok().flatten());
         if let Some(el) = first.and_then(|e| e.dyn_into::<web_sys::HtmlElement>().ok()) {
@@ -211,6 +238,15 @@ pub fn mount(root: ShadowRoot, config: JsValue) -> Result<Widget, JsValue> {
     });
     let conn = Connection::start(url, sink);
     CONN.with(|c| *c.borrow_mut() = Some(conn));
+    // A connected two-leg call's clock moves on each second between the relay's pushes.
+    set_interval(
+        move || {
+            if app.model.with_untracked(Model::ticking) {
+                app.act(Action::Tick);
+            }
+        },
+        std::time::Duration::from_secs(1),
+    );
     Ok(Widget { app })
 }
 
@@ -240,6 +276,13 @@ impl Widget {
         self.app.set_open(true);
     }
 
+    /// Opens the panel in "call me" mode for the merchant's button `button`
+    /// (`data-ringlink-call="sales"`): the relay calls the member, then the number behind it.
+    pub fn call(&self, button: String) {
+        self.app.act(Action::CallButton(button.trim().to_owned()));
+        self.app.set_open(true);
+    }
+
     /// Replaces the page's marked numbers (`[{number, label}]`), shown as quick-dial buttons.
     #[wasm_bindgen(js_name = setNumbers)]
     pub fn set_numbers(&self, list: JsValue) {
@@ -252,7 +295,7 @@ impl Widget {
     }
 }
 
-/// A fresh id for one dial, so a retry after a reconnect is recognised and never dials twice.
+/// A fresh id for one dial or call, so a retry after a reconnect is recognised and never dials twice.
 pub fn client_id() -> String {
     let now = js_sys::Date::now() as u64;
     let random = (js_sys::Math::random() * 4_294_967_296.0) as u64;

@@ -1,13 +1,13 @@
 //! The panel shell: title and close button, then one view of the model: the relay link and
-//! agent status lines (DIAL-3), the screen of the moment, the alert region, the call state, the
-//! page's numbers and sign-out. Escape closes it.
+//! agent status lines (DIAL-3), the screen of the moment (sign-in, pairing, dialer or "call me"),
+//! the alert region, the call state, the page's numbers and sign-out. Escape closes it.
 
 use leptos::ev::KeyboardEvent;
 use leptos::prelude::*;
 
 use crate::app::App;
 use crate::model::{Action, Model, Screen, Session};
-use crate::{call_status, dialer, pairing, sign_in};
+use crate::{call_me, call_status, dialer, pairing, sign_in};
 
 pub fn panel(app: App) -> impl IntoView {
     move || app.open.get().then(|| shell(app))
@@ -21,11 +21,20 @@ fn shell(app: App) -> impl IntoView {
             app.set_open(false);
         }
     };
+    // "Call me now" while a merchant's call button opened the panel.
+    let title = move || {
+        let call_me = app.model.with(|m| m.call_me.is_some());
+        if call_me {
+            app.lang.call().title
+        } else {
+            t.title
+        }
+    };
     view! {
-        <section data-rl="panel" class="rl-panel" role="dialog" aria-label=t.title
+        <section data-rl="panel" class="rl-panel" role="dialog" aria-label=title
             lang=app.lang.code() on:keydown=on_key>
             <header class="rl-head">
-                <h2>{t.title}</h2>
+                <h2>{title}</h2>
                 <button type="button" class="rl-x" aria-label=t.close
                     on:click=move |_| app.set_open(false)>"×"</button>
             </header>
@@ -39,10 +48,18 @@ fn body(app: App, m: &Model) -> impl IntoView {
     let t = app.t();
     let screen = m.screen();
     let main = match screen {
-        Screen::SignIn => sign_in::form(app, m.signing_in()).into_any(),
+        Screen::SignIn => {
+            let intro = if m.call_me.is_some() {
+                app.lang.call().sign_in_intro
+            } else {
+                t.sign_in_intro
+            };
+            sign_in::form(app, intro, m.signing_in()).into_any()
+        }
         Screen::Waiting => view! { <p class="rl-wait">{t.signing_in}</p> }.into_any(),
         Screen::NoPhone => pairing::form(app).into_any(),
         Screen::Dialer => dialer::dialer(app, m).into_any(),
+        Screen::CallMe => call_me::screen(app, m).into_any(),
     };
     let numbers = (screen == Screen::Dialer).then(|| dialer::page_numbers(app, m));
     let me = match &m.session {

@@ -7,8 +7,8 @@ use leptos::prelude::*;
 use crate::app::App;
 use crate::model::Action;
 
-/// `busy` while the sign-in is on its way.
-pub fn form(app: App, busy: bool) -> impl IntoView {
+/// `intro` says what signing in is for; `busy` while the sign-in is on its way.
+pub fn form(app: App, intro: &'static str, busy: bool) -> impl IntoView {
     let t = app.t();
     let number: NodeRef<Input> = NodeRef::new();
     let password: NodeRef<Input> = NodeRef::new();
@@ -23,7 +23,7 @@ pub fn form(app: App, busy: bool) -> impl IntoView {
     };
     view! {
         <form class="rl-form" on:submit=submit>
-            <p class="rl-intro">{t.sign_in_intro}</p>
+            <p class="rl-intro">{intro}</p>
             <label class="rl-field">
                 <span>{t.number_label}</span>
                 <input data-rl="signin-number" type="tel" inputmode="tel" autocomplete="username"

@@ -1,5 +1,12 @@
 //! Chinese and English: every string the panel shows, and the choice between them (`data-lang`
-//! on the tag, else the browser's language).
+//! on the tag, else the browser's language). The shell, sign-in and DIAL words are in [`text`],
+//! the "call me now" words in [`call_text`]; relay errors are said here.
+
+mod call_text;
+mod text;
+
+pub use call_text::{CallText, CALL_EN, CALL_ZH};
+pub use text::{Text, EN, ZH};
 
 use ringlink_protocol::call::CallState;
 use ringlink_protocol::{ErrorBody, ErrorCode};
@@ -69,30 +76,59 @@ impl Lang {
     }
 
     /// An error from the relay, said in this language. The relay's messages are English and say
-    /// what to do next; Chinese gets its own words for the codes a member meets.
+    /// what to do next; English adds a hint where the panel knows more (CALL), Chinese gets its
+    /// own words for the codes a member meets.
     pub fn error(self, e: &ErrorBody) -> String {
+        let wait = e.retry_after.map(|s| s.to_string());
         if self == Lang::Zh {
             let zh = match e.code {
-                ErrorCode::BadCredentials => Some("号码或密码不正确。"),
-                ErrorCode::RateLimited => Some("尝试次数过多，请稍后再试。"),
-                ErrorCode::TokenExpired | ErrorCode::TokenRevoked => {
-                    Some("登录已失效，请重新登录。")
+                ErrorCode::BadCredentials => "号码或密码不正确。",
+                ErrorCode::RateLimited if wait.is_some() => "尝试次数过多，请 {n} 秒后再试。",
+                ErrorCode::RateLimited => "尝试次数过多，请稍后再试。",
+                ErrorCode::TokenExpired | ErrorCode::TokenRevoked => "登录已失效，请重新登录。",
+                ErrorCode::NotSignedIn => "请先登录。",
+                ErrorCode::AgentNotConnected => ZH.not_connected,
+                ErrorCode::InvalidNumber => {
+                    "无法拨打这个号码：请检查数字，或输入带 + 和国家代码的号码，例如 +86 138 0013 8000。"
                 }
-                ErrorCode::NotSignedIn => Some("请先登录。"),
-                ErrorCode::AgentNotConnected => Some(ZH.not_connected),
-                ErrorCode::InvalidNumber => Some(
-                    "无法拨打这个号码：请检查数字，或输入带 + 和国家代码的号码，例如 +86 138 0013 8000。",
-                ),
                 ErrorCode::PairingCodeInvalid => {
-                    Some("配对码无效、已使用或已过期：请重新运行 ringlink-agent pair。")
+                    "配对码无效、已使用或已过期：请重新运行 ringlink-agent pair。"
                 }
-                _ => None,
+                ErrorCode::UnknownButton => "这个通话按钮尚未设置，请联系商家。",
+                ErrorCode::NumberNotVerified => "这个号码还未验证：请先发送验证码。",
+                ErrorCode::CodeInvalid => "验证码不正确或已过期：请检查短信，或重新发送验证码。",
+                ErrorCode::DestinationNotAllowed => {
+                    "不能呼叫这个号码（国家或号码类型不允许）：请换用其他手机号码。"
+                }
+                ErrorCode::InsufficientBalance => "余额不足，无法支付这次通话：请充值后再试。",
+                ErrorCode::CallInProgress => "已有通话在进行中：请先挂断，或等待通话结束。",
+                ErrorCode::Unavailable => "现在无法使用回拨服务：请稍后再试，或直接拨打商家电话。",
+                ErrorCode::UnknownCall => "这通电话已经结束。",
+                _ => "",
             };
-            if let Some(text) = zh {
-                return text.to_owned();
+            if !zh.is_empty() {
+                return fill(zh, wait.as_deref().unwrap_or_default());
             }
         }
-        sentence(&e.message)
+        let hint = match e.code {
+            ErrorCode::RateLimited if wait.is_some() => "Try again in {n} s.",
+            ErrorCode::UnknownButton => "Tell the shop: this call button is not set up.",
+            ErrorCode::NumberNotVerified => "Send a code to this number first.",
+            ErrorCode::CodeInvalid => "Check the SMS, or send a new code.",
+            ErrorCode::DestinationNotAllowed => "Use another mobile number.",
+            ErrorCode::InsufficientBalance => "Top up your balance, then try again.",
+            ErrorCode::CallInProgress => "Hang up the other call, or wait for it to end.",
+            ErrorCode::Unavailable => "Try again later, or call the shop's number directly.",
+            _ => "",
+        };
+        let mut text = sentence(&e.message);
+        if !hint.is_empty() {
+            if !text.is_empty() {
+                text.push(' ');
+            }
+            text.push_str(&fill(hint, wait.as_deref().unwrap_or_default()));
+        }
+        text
     }
 }
 
@@ -123,117 +159,6 @@ pub fn sentence(message: &str) -> String {
     }
     out
 }
-
-/// The panel's words in one language.
-pub struct Text {
-    pub title: &'static str,
-    pub close: &'static str,
-    pub sign_in_intro: &'static str,
-    pub number_label: &'static str,
-    pub password_label: &'static str,
-    pub sign_in: &'static str,
-    pub signing_in: &'static str,
-    pub need_number_and_password: &'static str,
-    pub signed_in_as: &'static str,
-    pub sign_out: &'static str,
-    pub status_signed_out: &'static str,
-    /// DIAL-3, said plainly; the end-to-end test looks for "not connected".
-    pub not_connected: &'static str,
-    /// `{name}` is the phone's name.
-    pub phone_ready: &'static str,
-    pub phone_confirms: &'static str,
-    pub choose_phone: &'static str,
-    pub pair_heading: &'static str,
-    pub pair_label: &'static str,
-    pub pair_submit: &'static str,
-    pub need_code: &'static str,
-    /// `{name}` is the paired phone's name.
-    pub paired: &'static str,
-    pub number_to_call: &'static str,
-    pub keypad: &'static str,
-    pub backspace: &'static str,
-    pub dial: &'static str,
-    pub dial_sending: &'static str,
-    pub need_number: &'static str,
-    pub page_numbers: &'static str,
-    /// `{who}` ("Shop front desk, +86 10 6552 9988"): the accessible name of a page-number button.
-    pub call_page_number: &'static str,
-    pub connecting: &'static str,
-    pub reconnecting: &'static str,
-    pub refused: &'static str,
-    pub lost_sign_in: &'static str,
-}
-
-pub static EN: Text = Text {
-    title: "Call from your phone",
-    close: "Close",
-    sign_in_intro: "Sign in to call from your own phone, on your own line.",
-    number_label: "Mobile number",
-    password_label: "Password",
-    sign_in: "Sign in",
-    signing_in: "Signing in…",
-    need_number_and_password: "Type your mobile number and your password.",
-    signed_in_as: "Signed in as",
-    sign_out: "Sign out",
-    status_signed_out: "Sign in to see your phone.",
-    not_connected:
-        "Your phone is not connected. Start the Ringlink agent on your phone: ringlink-agent run",
-    phone_ready: "{name} — ready to dial",
-    phone_confirms: "{name} — asks before dialling",
-    choose_phone: "Phone",
-    pair_heading: "Pair a phone",
-    pair_label: "Code shown by ringlink-agent pair",
-    pair_submit: "Pair",
-    need_code: "Type the code that ringlink-agent pair shows on your phone.",
-    paired: "Paired with {name}. Start it on the phone: ringlink-agent run",
-    number_to_call: "Number to call",
-    keypad: "Keypad",
-    backspace: "Delete last digit",
-    dial: "Call from my phone",
-    dial_sending: "Sending to your phone…",
-    need_number: "Type the number to call, or use the keypad.",
-    page_numbers: "Numbers on this page",
-    call_page_number: "Call {who}",
-    connecting: "Connecting…",
-    reconnecting: "Connection lost — reconnecting…",
-    refused: "This site is not allowed to use Ringlink (check the site key and allowed origins)",
-    lost_sign_in: "The connection dropped while signing in. Please try again.",
-};
-
-pub static ZH: Text = Text {
-    title: "用您的手机拨打",
-    close: "关闭",
-    sign_in_intro: "登录后即可用您自己的手机和号码拨打。",
-    number_label: "手机号码",
-    password_label: "密码",
-    sign_in: "登录",
-    signing_in: "正在登录…",
-    need_number_and_password: "请输入手机号码和密码。",
-    signed_in_as: "已登录：",
-    sign_out: "退出登录",
-    status_signed_out: "登录后查看您的手机。",
-    not_connected: "您的手机未连接。请在手机上启动 Ringlink 代理：ringlink-agent run",
-    phone_ready: "{name} — 可以拨号",
-    phone_confirms: "{name} — 拨号前会询问确认",
-    choose_phone: "手机",
-    pair_heading: "配对手机",
-    pair_label: "ringlink-agent pair 显示的配对码",
-    pair_submit: "配对",
-    need_code: "请输入手机上 ringlink-agent pair 显示的配对码。",
-    paired: "已与 {name} 配对。请在手机上运行：ringlink-agent run",
-    number_to_call: "要拨打的号码",
-    keypad: "拨号键盘",
-    backspace: "删除最后一位",
-    dial: "用我的手机拨打",
-    dial_sending: "正在发送到您的手机…",
-    need_number: "请输入要拨打的号码，或使用拨号键盘。",
-    page_numbers: "本页电话",
-    call_page_number: "拨打 {who}",
-    connecting: "正在连接…",
-    reconnecting: "连接已断开，正在重新连接…",
-    refused: "此网站不能使用 Ringlink（请检查站点密钥和允许的来源）",
-    lost_sign_in: "登录时连接中断，请重试。",
-};
 
 #[cfg(test)]
 mod tests {

@@ -1,15 +1,22 @@
 //! What the panel shows, as plain data, and how each event changes it: the relay link, the
-//! session, the member's phones (DIAL-3), the number box, the current call and the messages.
-//! Every change returns the work it asks for ([`Out`]): frames to send, the token to keep or drop,
-//! events for the host page. No browser code here, so it is tested natively.
+//! session, the member's phones (DIAL-3), the screen of the moment and the messages. DIAL lives
+//! in [`dial`], CALL ("call me now") in [`call_me`]. Every change returns the work it asks for
+//! ([`Out`]): frames to send, the token to keep or drop, events for the host page. No browser
+//! code here, so it is tested natively.
 
-use ringlink_protocol::call::{CallEvent, CallState};
+mod call_me;
+mod call_words;
+mod dial;
+
+pub use call_me::{same_number, stage_name, CallMeFlow, Step, TwoLegCall};
+pub use dial::{state_name, CallView};
+
 use ringlink_protocol::secret::Secret;
 use ringlink_protocol::widget::*;
 use ringlink_protocol::{ErrorBody, ErrorCode};
 
 use crate::i18n::{fill, Lang};
-use crate::keypad::{self, Key};
+use crate::keypad::Key;
 
 /// Which request a reply answers; the connection remembers it by the request's id.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -20,6 +27,11 @@ pub enum Asked {
     Dial,
     Pair,
     Ping,
+    CallOptions,
+    SendCode,
+    VerifyCode,
+    CallMe,
+    HangUp,
 }
 
 impl Asked {
@@ -31,6 +43,11 @@ impl Asked {
             WidgetMsg::Dial(_) => Asked::Dial,
             WidgetMsg::ConfirmPairing(_) => Asked::Pair,
             WidgetMsg::Ping(_) => Asked::Ping,
+            WidgetMsg::CallOptions(_) => Asked::CallOptions,
+            WidgetMsg::SendCode(_) => Asked::SendCode,
+            WidgetMsg::VerifyCode(_) => Asked::VerifyCode,
+            WidgetMsg::CallMe(_) => Asked::CallMe,
+            WidgetMsg::HangUp(_) => Asked::HangUp,
         }
     }
 }
@@ -66,29 +83,9 @@ pub enum Screen {
     NoPhone,
     /// Signed in with a phone connected: number box, keypad, dial button (DIAL-4).
     Dialer,
-}
-
-/// The call the panel follows: the latest one by sequence number.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct CallView {
-    pub call_id: String,
-    pub number: String,
-    pub state: CallState,
-    pub detail: Option<String>,
-}
-
-/// The state's wire name (`data-state` of the call-state line, `state` of the host-page event).
-pub fn state_name(state: CallState) -> &'static str {
-    match state {
-        CallState::Sent => "sent",
-        CallState::Confirming => "confirming",
-        CallState::Dialing => "dialing",
-        CallState::Ringing => "ringing",
-        CallState::Active => "active",
-        CallState::Ended => "ended",
-        CallState::Failed => "failed",
-        CallState::Declined => "declined",
-    }
+    /// Signed in, opened by a merchant's call button: the offer, the callback box, its code,
+    /// the call and its progress (CALL-3 to CALL-7).
+    CallMe,
 }
 
 /// Work the model asks the browser side to do.
@@ -100,6 +97,8 @@ pub enum Out {
     ForgetToken,
     /// Tell the host page (`ringlink:call-state`).
     CallState(CallView),
+    /// Tell the host page (`ringlink:call-progress`): a two-leg call moved on.
+    CallProgress(TwoLegCall),
 }
 
 /// Everything that can happen to the panel: the connection's events and the visitor's actions.
@@ -133,6 +132,23 @@ pub enum Action {
     Pair(String),
     SignOut,
     SetPageNumbers(Vec<PageNumber>),
+    /// A merchant's call button (`data-ringlink-call="sales"`): open the "call me" flow.
+    CallButton(String),
+    /// The visitor typed in the callback box (CALL-3).
+    SetCallback(String),
+    /// "Send code" to the number in the callback box.
+    SendCode,
+    /// The code from the SMS.
+    VerifyCode(String),
+    /// "Call me now", with a fresh client id.
+    CallMe {
+        client_id: String,
+    },
+    HangUp,
+    /// Back to calling from the member's own phone.
+    LeaveCallMe,
+    /// One second passed: the connected call's clock moves on between pushes.
+    Tick,
 }
 
 /// A number marked on the host page (`data-ringlink-dial`, or a `tel:` link).
@@ -166,6 +182,8 @@ pub struct Model {
     pub notice: Option<String>,
     /// Numbers marked on the host page, shown as quick-dial buttons.
     pub page_numbers: Vec<PageNumber>,
+    /// The "call me" flow, while the panel was opened by a merchant's call button.
+    pub call_me: Option<CallMeFlow>,
 }
 
 impl Model {
@@ -189,6 +207,7 @@ impl Model {
             error: None,
             notice: None,
             page_numbers: Vec::new(),
+            call_me: None,
         }
     }
 
@@ -214,6 +233,14 @@ impl Model {
             Action::Pair(code) => return self.pair(&code),
             Action::SignOut => return self.sign_out(),
             Action::SetPageNumbers(numbers) => self.page_numbers = numbers,
+            Action::CallButton(button) => return self.open_call_button(button),
+            Action::SetCallback(number) => self.set_callback(number),
+            Action::SendCode => return self.send_code(),
+            Action::VerifyCode(code) => return self.verify_code(&code),
+            Action::CallMe { client_id } => return self.place_call(client_id),
+            Action::HangUp => return self.hang_up(),
+            Action::LeaveCallMe => self.leave_call_me(),
+            Action::Tick => self.tick(),
         }
         Vec::new()
     }
@@ -224,15 +251,18 @@ impl Model {
             // A sign-in on its way keeps the form (and what was typed) on screen.
             Session::Waiting if self.token.is_none() => Screen::SignIn,
             Session::Waiting => Screen::Waiting,
+            Session::SignedIn { .. } if self.call_me.is_some() => Screen::CallMe,
             Session::SignedIn { .. } if self.agents.is_empty() => Screen::NoPhone,
             Session::SignedIn { .. } => Screen::Dialer,
         }
     }
 
-    /// `data-state` of the agent status line: `signed-out`, `connected` or `disconnected`.
+    /// `data-state` of the agent status line: `signed-out`, `connected` or `disconnected`; the
+    /// line is hidden for `signed-out` and `call-me` (a two-leg call needs no phone agent).
     pub fn agent_state(&self) -> &'static str {
         match self.screen() {
             Screen::SignIn | Screen::Waiting => "signed-out",
+            Screen::CallMe => "call-me",
             Screen::NoPhone => "disconnected",
             Screen::Dialer => "connected",
         }
@@ -245,6 +275,7 @@ impl Model {
             Screen::SignIn => t.status_signed_out.to_owned(),
             Screen::Waiting => t.signing_in.to_owned(),
             Screen::NoPhone => t.not_connected.to_owned(),
+            Screen::CallMe => String::new(),
             Screen::Dialer => {
                 let Some(agent) = self.chosen_agent() else {
                     return String::new();
@@ -279,27 +310,9 @@ impl Model {
         }
     }
 
-    /// The call-state line: the state in words, the number, and the phone's detail.
-    pub fn call_line(&self) -> Option<String> {
-        let call = self.call.as_ref()?;
-        let mut line = format!("{} · {}", self.lang.call_state(call.state), call.number);
-        // A decline's detail only repeats what the state already says.
-        let detail = call.detail.as_deref().filter(|d| !d.is_empty());
-        if let Some(detail) = detail.filter(|_| call.state != CallState::Declined) {
-            line.push_str(" (");
-            line.push_str(detail);
-            line.push(')');
-        }
-        Some(line)
-    }
-
     /// The sign-in form was sent and is not answered yet.
     pub fn signing_in(&self) -> bool {
         self.session == Session::Waiting && self.token.is_none()
-    }
-
-    pub fn dial_pending(&self) -> bool {
-        self.dial_in_flight.is_some()
     }
 
     /// The socket opened: resume the kept session, if any.
@@ -347,42 +360,6 @@ impl Model {
         }))]
     }
 
-    /// A keypad key was pressed (DIAL-4).
-    pub fn press(&mut self, key: Key) {
-        self.number = keypad::press(&self.number, key);
-    }
-
-    /// The visitor asked their phone to dial the number box (DIAL-4, DIAL-5). `client_id` is
-    /// fresh for each dial, so a retry after a reconnect never dials twice.
-    pub fn dial(&mut self, client_id: String) -> Vec<Out> {
-        let number = self.number.trim();
-        if number.is_empty() {
-            self.error = Some(self.lang.text().need_number.to_owned());
-            return Vec::new();
-        }
-        self.error = None;
-        let dial = Dial {
-            number: number.to_owned(),
-            device: self.chosen_agent().map(|a| a.device.clone()),
-            client_id: Some(client_id),
-        };
-        self.dial_in_flight = Some(dial.clone());
-        vec![Out::Send(WidgetMsg::Dial(dial))]
-    }
-
-    /// The visitor typed the code `ringlink-agent pair` showed.
-    pub fn pair(&mut self, code: &str) -> Vec<Out> {
-        let code: String = code.chars().filter(|c| !c.is_whitespace()).collect();
-        if code.is_empty() {
-            self.error = Some(self.lang.text().need_code.to_owned());
-            return Vec::new();
-        }
-        self.error = None;
-        vec![Out::Send(WidgetMsg::ConfirmPairing(ConfirmPairing {
-            code,
-        }))]
-    }
-
     /// Signs out here at once; the relay revokes the token when the frame arrives.
     pub fn sign_out(&mut self) -> Vec<Out> {
         let mut out = Vec::new();
@@ -404,6 +381,10 @@ impl Model {
         self.call = None;
         self.dial_in_flight = None;
         self.notice = None;
+        // The call button stays chosen; its offer is asked again after the next sign-in.
+        if let Some(flow) = &mut self.call_me {
+            *flow = CallMeFlow::new(std::mem::take(&mut flow.button));
+        }
     }
 
     /// A frame from the relay; `asked` is the request it answers, `None` for a push.
@@ -425,6 +406,7 @@ impl Model {
                 if let Some(dial) = self.dial_in_flight.clone() {
                     out.push(Out::Send(WidgetMsg::Dial(dial)));
                 }
+                self.call_me_resumed(&mut out);
             }
             RelayToWidget::SignedOut(_) | RelayToWidget::Pong(_) => {}
             RelayToWidget::Presence(p) => {
@@ -435,25 +417,15 @@ impl Model {
                     }
                 }
             }
-            RelayToWidget::DialAccepted(a) => {
-                self.dial_in_flight = None;
-                let known = self.call.as_ref().is_some_and(|c| c.call_id == a.call_id);
-                if !known {
-                    let call = CallView {
-                        call_id: a.call_id,
-                        number: a.number.to_string(),
-                        state: CallState::Sent,
-                        detail: None,
-                    };
-                    self.call = Some(call.clone());
-                    out.push(Out::CallState(call));
-                }
+            RelayToWidget::DialAccepted(_) | RelayToWidget::CallState(_) => {
+                self.dial_frame(msg, &mut out)
             }
-            RelayToWidget::CallState(ev) => {
-                if let Some(call) = self.call_event(ev) {
-                    out.push(Out::CallState(call));
-                }
-            }
+            RelayToWidget::CallOffer(_)
+            | RelayToWidget::CodeSent(_)
+            | RelayToWidget::NumberVerified(_)
+            | RelayToWidget::CallPlaced(_)
+            | RelayToWidget::HungUp(_)
+            | RelayToWidget::CallProgress(_) => self.call_me_frame(msg, &mut out),
             RelayToWidget::Paired(p) => {
                 self.error = None;
                 self.notice = Some(fill(self.lang.text().paired, &p.name));
@@ -461,26 +433,6 @@ impl Model {
             RelayToWidget::Error(e) => self.error(asked, &e, &mut out),
         }
         out
-    }
-
-    /// Follows a call event unless it was seen already (a resume sends missed events again).
-    fn call_event(&mut self, ev: CallEvent) -> Option<CallView> {
-        if self.last_seq.is_some_and(|seen| ev.seq <= seen) {
-            return None;
-        }
-        self.last_seq = Some(ev.seq);
-        let call = CallView {
-            call_id: ev.call_id,
-            number: ev.number.to_string(),
-            state: ev.state,
-            detail: ev.detail,
-        };
-        // The relay's `sent` repeats what the acceptance already showed.
-        if self.call.as_ref() == Some(&call) {
-            return None;
-        }
-        self.call = Some(call.clone());
-        Some(call)
     }
 
     fn error(&mut self, asked: Option<Asked>, e: &ErrorBody, out: &mut Vec<Out>) {
@@ -494,6 +446,7 @@ impl Model {
             // connection, show the form meanwhile.
             (Some(Asked::Resume), _) => self.session = Session::SignedOut,
             (Some(Asked::Dial), _) => self.dial_in_flight = None,
+            (Some(asked), _) => self.call_me_refused(asked, e),
             _ => {}
         }
         self.error = Some(text);
@@ -501,303 +454,4 @@ impl Model {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use ringlink_protocol::E164;
-
-    fn phone(name: &str, confirm: bool) -> AgentInfo {
-        AgentInfo {
-            device: format!("dev-{name}"),
-            name: name.into(),
-            backend: "at".into(),
-            confirm,
-        }
-    }
-
-    fn signed_in(agents: Vec<AgentInfo>) -> Model {
-        let mut m = Model::new(Lang::En, None);
-        m.connected();
-        m.sign_in("13800138000", "demo-password-1");
-        m.frame(
-            Some(Asked::SignIn),
-            RelayToWidget::SignedIn(SignedIn {
-                token: Secret::new("tok"),
-                member: E164::new("+8613800138000").unwrap(),
-                expires_at: 0,
-            }),
-        );
-        m.frame(None, RelayToWidget::Presence(Presence { agents }));
-        m
-    }
-
-    fn event(seq: u64, state: CallState) -> RelayToWidget {
-        RelayToWidget::CallState(CallEvent {
-            call_id: "c1".into(),
-            number: E164::new("+861065529988").unwrap(),
-            device: "dev-Pixel 8".into(),
-            state,
-            detail: None,
-            seq,
-            at: 0,
-        })
-    }
-
-    #[test]
-    fn sign_in_keeps_the_token_only_after_the_visitor_signs_in() {
-        // covers DIAL-2
-        let mut m = Model::new(Lang::En, None);
-        assert_eq!(
-            m.connected(),
-            vec![],
-            "nothing sent, nothing stored before sign-in"
-        );
-        assert_eq!(m.screen(), Screen::SignIn);
-        assert_eq!(m.agent_state(), "signed-out");
-        let out = m.sign_in(" 13800138000 ", "demo-password-1");
-        assert!(matches!(&out[..], [Out::Send(WidgetMsg::SignIn(s))] if s.number == "13800138000"));
-        assert_eq!(
-            m.screen(),
-            Screen::SignIn,
-            "the form stays while signing in"
-        );
-        assert!(m.signing_in());
-        let out = m.frame(
-            Some(Asked::SignIn),
-            RelayToWidget::SignedIn(SignedIn {
-                token: Secret::new("tok"),
-                member: E164::new("+8613800138000").unwrap(),
-                expires_at: 0,
-            }),
-        );
-        assert_eq!(out, vec![Out::SaveToken("tok".into())]);
-        assert!(
-            matches!(m.session, Session::SignedIn { ref member } if member == "+8613800138000")
-        );
-    }
-
-    #[test]
-    fn wrong_password_shows_the_relay_message() {
-        // covers DIAL-2, CALL-2: wrong credentials end the flow with a message
-        let mut m = Model::new(Lang::En, None);
-        m.connected();
-        assert!(m.sign_in("138", "").is_empty(), "both fields are needed");
-        assert!(m.error.is_some());
-        m.sign_in("13800138000", "wrong-password");
-        let e = ErrorBody::new(ErrorCode::BadCredentials, "wrong number or password");
-        assert_eq!(
-            m.frame(Some(Asked::SignIn), RelayToWidget::Error(e)),
-            vec![]
-        );
-        assert_eq!(m.screen(), Screen::SignIn);
-        assert_eq!(m.error.as_deref(), Some("Wrong number or password."));
-    }
-
-    #[test]
-    fn a_kept_token_resumes_and_an_expired_one_is_dropped() {
-        // covers DIAL-2
-        let mut m = Model::new(Lang::En, Some("old".into()));
-        assert_eq!(m.screen(), Screen::Waiting);
-        let out = m.connected();
-        assert!(
-            matches!(&out[..], [Out::Send(WidgetMsg::Resume(r))] if r.token.expose() == "old" && r.since.is_none())
-        );
-        let e = ErrorBody::new(
-            ErrorCode::TokenExpired,
-            "your session expired: sign in again",
-        );
-        let out = m.frame(Some(Asked::Resume), RelayToWidget::Error(e));
-        assert_eq!(out, vec![Out::ForgetToken]);
-        assert_eq!(m.screen(), Screen::SignIn);
-        assert_eq!(m.connected(), vec![], "no resume with a dropped token");
-    }
-
-    #[test]
-    fn presence_switches_between_the_message_and_the_dial_button() {
-        // covers DIAL-3
-        let mut m = signed_in(vec![]);
-        assert_eq!(m.screen(), Screen::NoPhone);
-        assert_eq!(m.agent_state(), "disconnected");
-        assert!(m.agent_line().contains("not connected"));
-        m.frame(
-            None,
-            RelayToWidget::Presence(Presence {
-                agents: vec![phone("Pixel 8", true)],
-            }),
-        );
-        assert_eq!(m.screen(), Screen::Dialer);
-        assert_eq!(m.agent_state(), "connected");
-        assert_eq!(m.agent_line(), "Pixel 8 — asks before dialling");
-        m.frame(None, RelayToWidget::Presence(Presence { agents: vec![] }));
-        assert_eq!(m.agent_state(), "disconnected");
-    }
-
-    #[test]
-    fn dialling_sends_the_number_box_to_the_chosen_phone() {
-        // covers DIAL-4, DIAL-5
-        let mut m = signed_in(vec![phone("Pixel 8", false), phone("Old", false)]);
-        assert!(m.dial("x".into()).is_empty(), "an empty box is not sent");
-        assert_eq!(m.error.as_deref(), Some(Lang::En.text().need_number));
-        for d in [0, 1, 0, 6, 5, 5, 2, 9, 9, 8, 8] {
-            m.press(Key::Digit(d));
-        }
-        m.device = Some("dev-Old".into());
-        let out = m.dial("client-1".into());
-        let [Out::Send(WidgetMsg::Dial(dial))] = &out[..] else {
-            panic!("{out:?}")
-        };
-        assert_eq!(dial.number, "01065529988");
-        assert_eq!(dial.device.as_deref(), Some("dev-Old"));
-        assert_eq!(dial.client_id.as_deref(), Some("client-1"));
-        assert!(m.dial_pending());
-        assert!(m.error.is_none());
-    }
-
-    #[test]
-    fn a_dial_lost_with_the_socket_is_sent_again_with_the_same_client_id() {
-        // covers DIAL-5: a reconnect never loses or doubles a dial
-        let mut m = signed_in(vec![phone("Pixel 8", false)]);
-        m.number = "13900139000".into();
-        m.dial("client-7".into());
-        m.disconnected(true);
-        assert_eq!(m.link, Link::Reconnecting);
-        let out = m.connected();
-        assert!(matches!(&out[..], [Out::Send(WidgetMsg::Resume(_))]));
-        let out = m.frame(
-            Some(Asked::Resume),
-            RelayToWidget::SignedIn(SignedIn {
-                token: Secret::new("tok"),
-                member: E164::new("+8613800138000").unwrap(),
-                expires_at: 0,
-            }),
-        );
-        assert!(
-            matches!(&out[..], [Out::Send(WidgetMsg::Dial(d))] if d.client_id.as_deref() == Some("client-7")),
-            "{out:?}"
-        );
-    }
-
-    #[test]
-    fn call_states_are_followed_once_in_order() {
-        // covers DIAL-5, DIAL-6
-        let mut m = signed_in(vec![phone("Pixel 8", true)]);
-        let out = m.frame(
-            Some(Asked::Dial),
-            RelayToWidget::DialAccepted(DialAccepted {
-                call_id: "c1".into(),
-                number: E164::new("+861065529988").unwrap(),
-                device: "dev-Pixel 8".into(),
-            }),
-        );
-        assert!(matches!(&out[..], [Out::CallState(c)] if c.state == CallState::Sent));
-        assert_eq!(
-            m.frame(None, event(1, CallState::Sent)),
-            vec![],
-            "told once"
-        );
-        m.frame(None, event(2, CallState::Confirming));
-        assert_eq!(m.call.as_ref().unwrap().state, CallState::Confirming);
-        assert_eq!(
-            m.frame(None, event(2, CallState::Confirming)),
-            vec![],
-            "seen"
-        );
-        m.frame(None, event(3, CallState::Declined));
-        let line = m.call_line().unwrap();
-        assert!(line.contains("nothing was dialled"), "{line}");
-        assert!(line.contains("+861065529988"), "{line}");
-        assert_eq!(m.frame(None, event(3, CallState::Active)), vec![]);
-    }
-
-    #[test]
-    fn state_names_match_the_wire() {
-        // covers DIAL-5: the page shows the states the phone reports, by their wire names
-        use CallState::*;
-        for state in [
-            Sent, Confirming, Dialing, Ringing, Active, Ended, Failed, Declined,
-        ] {
-            let wire = serde_json::to_value(state).unwrap();
-            assert_eq!(wire.as_str(), Some(state_name(state)));
-        }
-    }
-
-    #[test]
-    fn dial_errors_say_what_to_do() {
-        // covers DIAL-3, DIAL-4
-        let mut m = signed_in(vec![phone("Pixel 8", false)]);
-        m.number = "12".into();
-        m.dial("c".into());
-        let e = ErrorBody::new(
-            ErrorCode::InvalidNumber,
-            "'12' is not a phone number that can be dialled in region CN: check the digits",
-        );
-        m.frame(Some(Asked::Dial), RelayToWidget::Error(e));
-        assert!(!m.dial_pending());
-        assert!(m.error.as_deref().unwrap().contains("check the digits"));
-        assert_eq!(m.screen(), Screen::Dialer, "still signed in");
-    }
-
-    #[test]
-    fn a_revoked_session_signs_out_and_a_first_failed_connect_is_refused() {
-        // covers DIAL-2
-        let mut m = signed_in(vec![phone("Pixel 8", false)]);
-        let e = ErrorBody::new(ErrorCode::TokenRevoked, "your session ended: sign in again");
-        assert_eq!(
-            m.frame(None, RelayToWidget::Error(e)),
-            vec![Out::ForgetToken]
-        );
-        assert_eq!(m.screen(), Screen::SignIn);
-        let mut fresh = Model::new(Lang::En, None);
-        fresh.disconnected(false);
-        assert_eq!(fresh.link_line(), Some(Lang::En.text().refused));
-    }
-
-    #[test]
-    fn sign_out_forgets_everything_at_once() {
-        // covers DIAL-2
-        let mut m = signed_in(vec![phone("Pixel 8", false)]);
-        let out = m.sign_out();
-        assert_eq!(
-            out,
-            vec![Out::Send(WidgetMsg::SignOut(SignOut {})), Out::ForgetToken]
-        );
-        assert_eq!(m.screen(), Screen::SignIn);
-        assert!(m.agents.is_empty());
-    }
-
-    #[test]
-    fn page_numbers_fill_the_box_or_dial_at_once() {
-        // covers DIAL-4: a number clicked on the page, or a call button in the panel
-        let mut m = signed_in(vec![phone("Pixel 8", false)]);
-        m.apply(Action::Fill(" +86 10 6552 9988 ".into()));
-        assert_eq!(m.number, "+86 10 6552 9988");
-        let out = m.apply(Action::DialPageNumber {
-            number: "+86 510 8766 1122".into(),
-            client_id: "c9".into(),
-        });
-        assert!(
-            matches!(&out[..], [Out::Send(WidgetMsg::Dial(d))] if d.number == "+86 510 8766 1122")
-        );
-        m.apply(Action::SetNumber("1".into()));
-        m.apply(Action::Press(Key::Digit(2)));
-        assert_eq!(m.number, "12");
-    }
-
-    #[test]
-    fn pairing_sends_the_code_and_says_which_phone() {
-        // covers DIAL-1: a phone paired from the page
-        let mut m = signed_in(vec![]);
-        assert!(m.pair("  ").is_empty());
-        let out = m.pair("AB12 CD34");
-        assert!(
-            matches!(&out[..], [Out::Send(WidgetMsg::ConfirmPairing(p))] if p.code == "AB12CD34")
-        );
-        m.frame(
-            Some(Asked::Pair),
-            RelayToWidget::Paired(Paired {
-                device: "d".into(),
-                name: "Pixel 8".into(),
-            }),
-        );
-        assert!(m.notice.as_deref().unwrap().contains("Pixel 8"));
-    }
-}
+mod tests;

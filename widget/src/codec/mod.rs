@@ -5,11 +5,12 @@
 //! both directions against serde_json and the protocol's derives, so the two cannot drift.
 
 use ringlink_protocol::call::{CallEvent, CallState};
+use ringlink_protocol::call_me::*;
 use ringlink_protocol::secret::Secret;
 use ringlink_protocol::widget::*;
 use ringlink_protocol::{ErrorBody, ErrorCode, E164};
 
-use crate::model::state_name;
+use crate::model::{stage_name, state_name};
 
 /// A parsed JSON value: a `JsValue` from `JSON.parse` in the browser, `serde_json::Value` in tests.
 pub trait Json: Sized {
@@ -71,6 +72,47 @@ pub fn decode<J: Json>(frame: &J) -> Option<(Option<u64>, RelayToWidget)> {
             seq: data.field("seq")?.uint()?,
             at: data.field("at")?.int()?,
         }),
+        "call_offer" => {
+            let mut verified = Vec::new();
+            for n in data.field("verified")?.items()? {
+                verified.push(E164::new(&n.text()?).ok()?);
+            }
+            RelayToWidget::CallOffer(CallOffer {
+                button: text("button")?,
+                label: text("label")?,
+                callback: number("callback")?,
+                verified,
+                payer: payer(&text("payer")?)?,
+                sponsor: text("sponsor"),
+                per_minute: data.field("per_minute").and_then(|v| v.int()),
+                connect_fee: data.field("connect_fee").and_then(|v| v.int()),
+                currency: text("currency")?,
+            })
+        }
+        "code_sent" => RelayToWidget::CodeSent(CodeSent {
+            number: number("number")?,
+            expires_in: data.field("expires_in")?.uint()?,
+        }),
+        "number_verified" => RelayToWidget::NumberVerified(NumberVerified {
+            number: number("number")?,
+        }),
+        "call_placed" => RelayToWidget::CallPlaced(CallPlaced {
+            call_id: text("call_id")?,
+            callback: number("callback")?,
+            label: text("label")?,
+            payer: payer(&text("payer")?)?,
+        }),
+        "hung_up" => RelayToWidget::HungUp(HungUp {}),
+        "call_progress" => RelayToWidget::CallProgress(CallProgress {
+            call_id: text("call_id")?,
+            stage: stage(&text("stage")?)?,
+            seconds: data.field("seconds").and_then(|v| v.uint()),
+            cost: data.field("cost").and_then(|v| v.int()),
+            ends_in: data.field("ends_in").and_then(|v| v.uint()),
+            reason: text("reason"),
+            seq: data.field("seq")?.uint()?,
+            at: data.field("at")?.int()?,
+        }),
         "error" => RelayToWidget::Error(ErrorBody {
             code: error_code(&text("code")?),
             message: text("message")?,
@@ -96,7 +138,29 @@ fn call_state(name: &str) -> Option<CallState> {
     CALL_STATES.into_iter().find(|s| state_name(*s) == name)
 }
 
-const ERROR_CODES: [ErrorCode; 16] = [
+const STAGES: [CallStage; 6] = [
+    CallStage::CallingYou,
+    CallStage::ConnectingMerchant,
+    CallStage::MerchantRinging,
+    CallStage::Connected,
+    CallStage::CreditLow,
+    CallStage::Ended,
+];
+
+fn stage(name: &str) -> Option<CallStage> {
+    STAGES.into_iter().find(|s| stage_name(*s) == name)
+}
+
+fn payer(name: &str) -> Option<PayerKind> {
+    match name {
+        "member" => Some(PayerKind::Member),
+        "merchant" => Some(PayerKind::Merchant),
+        "sponsor" => Some(PayerKind::Sponsor),
+        _ => None,
+    }
+}
+
+const ERROR_CODES: [ErrorCode; 23] = [
     ErrorCode::BadFrame,
     ErrorCode::FrameTooLarge,
     ErrorCode::BadField,
@@ -112,6 +176,13 @@ const ERROR_CODES: [ErrorCode; 16] = [
     ErrorCode::OriginNotAllowed,
     ErrorCode::UnknownSite,
     ErrorCode::UnknownCall,
+    ErrorCode::UnknownButton,
+    ErrorCode::NumberNotVerified,
+    ErrorCode::CodeInvalid,
+    ErrorCode::DestinationNotAllowed,
+    ErrorCode::InsufficientBalance,
+    ErrorCode::CallInProgress,
+    ErrorCode::Unavailable,
     ErrorCode::Internal,
 ];
 
@@ -133,6 +204,13 @@ fn error_code_name(code: ErrorCode) -> &'static str {
         ErrorCode::OriginNotAllowed => "origin_not_allowed",
         ErrorCode::UnknownSite => "unknown_site",
         ErrorCode::UnknownCall => "unknown_call",
+        ErrorCode::UnknownButton => "unknown_button",
+        ErrorCode::NumberNotVerified => "number_not_verified",
+        ErrorCode::CodeInvalid => "code_invalid",
+        ErrorCode::DestinationNotAllowed => "destination_not_allowed",
+        ErrorCode::InsufficientBalance => "insufficient_balance",
+        ErrorCode::CallInProgress => "call_in_progress",
+        ErrorCode::Unavailable => "unavailable",
         ErrorCode::Internal => "internal",
     }
 }
@@ -159,6 +237,11 @@ pub fn encode(id: u64, msg: &WidgetMsg) -> String {
         WidgetMsg::Dial(_) => "dial",
         WidgetMsg::ConfirmPairing(_) => "confirm_pairing",
         WidgetMsg::Ping(_) => "ping",
+        WidgetMsg::CallOptions(_) => "call_options",
+        WidgetMsg::SendCode(_) => "send_code",
+        WidgetMsg::VerifyCode(_) => "verify_code",
+        WidgetMsg::CallMe(_) => "call_me",
+        WidgetMsg::HangUp(_) => "hang_up",
     };
     w.raw(kind);
     w.raw("\",\"data\":{");
@@ -185,6 +268,22 @@ pub fn encode(id: u64, msg: &WidgetMsg) -> String {
         }
         WidgetMsg::ConfirmPairing(ConfirmPairing { code }) => w.field("code", Some(code)),
         WidgetMsg::SignOut(SignOut {}) | WidgetMsg::Ping(Ping {}) => {}
+        WidgetMsg::CallOptions(CallOptions { button }) => w.field("button", Some(button)),
+        WidgetMsg::SendCode(SendCode { number }) => w.field("number", Some(number)),
+        WidgetMsg::VerifyCode(VerifyCode { number, code }) => {
+            w.field("number", Some(number));
+            w.field("code", Some(code));
+        }
+        WidgetMsg::CallMe(CallMe {
+            button,
+            callback,
+            client_id,
+        }) => {
+            w.field("button", Some(button));
+            w.field("callback", Some(callback));
+            w.field("client_id", client_id.as_deref());
+        }
+        WidgetMsg::HangUp(HangUp { call_id }) => w.field("call_id", Some(call_id)),
     }
     w.raw("}}}");
     w.0
@@ -227,176 +326,4 @@ impl Writer {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use ringlink_protocol::Envelope;
-    use serde_json::Value;
-
-    impl Json for Value {
-        fn field(&self, key: &str) -> Option<Self> {
-            self.get(key).filter(|v| !v.is_null()).cloned()
-        }
-        fn text(&self) -> Option<String> {
-            self.as_str().map(str::to_owned)
-        }
-        fn uint(&self) -> Option<u64> {
-            self.as_u64()
-        }
-        fn int(&self) -> Option<i64> {
-            self.as_i64()
-        }
-        fn flag(&self) -> Option<bool> {
-            self.as_bool()
-        }
-        fn items(&self) -> Option<Vec<Self>> {
-            self.as_array().cloned()
-        }
-    }
-
-    fn number(n: &str) -> E164 {
-        E164::new(n).unwrap()
-    }
-
-    /// One of every message the relay sends.
-    fn relay_messages() -> Vec<RelayToWidget> {
-        let mut all = vec![
-            RelayToWidget::SignedIn(SignedIn {
-                token: Secret::new("tok-\"quoted\""),
-                member: number("+8613800138000"),
-                expires_at: 1_900_000_000,
-            }),
-            RelayToWidget::SignedOut(SignedOut {}),
-            RelayToWidget::DialAccepted(DialAccepted {
-                call_id: "c1".into(),
-                number: number("+861065529988"),
-                device: "d1".into(),
-            }),
-            RelayToWidget::Paired(Paired {
-                device: "d1".into(),
-                name: "Pixel 8".into(),
-            }),
-            RelayToWidget::Pong(Pong {}),
-            RelayToWidget::Presence(Presence { agents: vec![] }),
-            RelayToWidget::Presence(Presence {
-                agents: vec![AgentInfo {
-                    device: "d1".into(),
-                    name: "Pixel 8".into(),
-                    backend: "at".into(),
-                    confirm: true,
-                }],
-            }),
-        ];
-        for (i, state) in CALL_STATES.into_iter().enumerate() {
-            all.push(RelayToWidget::CallState(CallEvent {
-                call_id: "c1".into(),
-                number: number("+861065529988"),
-                device: "d1".into(),
-                state,
-                detail: (i % 2 == 0).then(|| "BUSY".to_owned()),
-                seq: i as u64 + 1,
-                at: 1_800_000_000,
-            }));
-        }
-        for code in ERROR_CODES {
-            all.push(RelayToWidget::Error(ErrorBody {
-                code,
-                message: "what to do next".into(),
-                retry_after: (code == ErrorCode::RateLimited).then_some(30),
-            }));
-        }
-        all
-    }
-
-    #[test]
-    fn every_relay_message_reads_as_serde_writes_it() {
-        // covers DIAL-3, DIAL-5: presence and call states reach the page unchanged
-        for msg in relay_messages() {
-            for env in [
-                Envelope::push(msg.clone()),
-                Envelope::reply(Some(42), msg.clone()),
-            ] {
-                let wire: Value = serde_json::from_str(&ringlink_protocol::encode(&env)).unwrap();
-                assert_eq!(decode(&wire), Some((env.re, msg.clone())), "{wire}");
-            }
-        }
-    }
-
-    #[test]
-    fn unreadable_frames_are_refused_and_new_error_codes_read_as_internal() {
-        let frame = |s: &str| decode(&serde_json::from_str::<Value>(s).unwrap());
-        assert_eq!(frame(r#"{"msg":{"type":"launch","data":{}}}"#), None);
-        assert_eq!(
-            frame(r#"{"msg":{"type":"paired","data":{"device":"d"}}}"#),
-            None
-        );
-        assert_eq!(
-            frame(
-                r#"{"msg":{"type":"dial_accepted","data":{"call_id":"c","number":"12","device":"d"}}}"#
-            ),
-            None,
-            "numbers must be E.164"
-        );
-        let (_, msg) =
-            frame(r#"{"msg":{"type":"error","data":{"code":"brand_new","message":"m"}}}"#).unwrap();
-        assert!(matches!(msg, RelayToWidget::Error(e) if e.code == ErrorCode::Internal));
-    }
-
-    #[test]
-    fn every_request_is_written_as_serde_writes_it() {
-        // covers DIAL-2, DIAL-4, DIAL-5: what the relay decodes is what the widget meant
-        let msgs = [
-            WidgetMsg::SignIn(SignIn {
-                number: "138 0013 8000".into(),
-                password: Secret::new("pa\"ss\\w\nord\u{1}密码"),
-            }),
-            WidgetMsg::Resume(Resume {
-                token: Secret::new("tok"),
-                since: None,
-            }),
-            WidgetMsg::Resume(Resume {
-                token: Secret::new("tok"),
-                since: Some(17),
-            }),
-            WidgetMsg::SignOut(SignOut {}),
-            WidgetMsg::Dial(Dial {
-                number: "010 6552 9988".into(),
-                device: None,
-                client_id: None,
-            }),
-            WidgetMsg::Dial(Dial {
-                number: "+8613900139000".into(),
-                device: Some("d1".into()),
-                client_id: Some("w1".into()),
-            }),
-            WidgetMsg::ConfirmPairing(ConfirmPairing {
-                code: "AB12CD34".into(),
-            }),
-            WidgetMsg::Ping(Ping {}),
-        ];
-        for (i, msg) in msgs.into_iter().enumerate() {
-            let ours = encode(i as u64, &msg);
-            let theirs = ringlink_protocol::encode(&Envelope::request(i as u64, msg.clone()));
-            let ours_v: Value = serde_json::from_str(&ours).unwrap();
-            assert_eq!(
-                ours_v,
-                serde_json::from_str::<Value>(&theirs).unwrap(),
-                "{ours}"
-            );
-            let back = ringlink_protocol::decode::<WidgetMsg>(&ours).unwrap();
-            assert_eq!(back.msg, msg);
-        }
-    }
-
-    #[test]
-    fn wire_names_match_the_derives() {
-        for code in ERROR_CODES {
-            assert_eq!(
-                serde_json::to_value(code).unwrap().as_str(),
-                Some(error_code_name(code))
-            );
-        }
-        for state in CALL_STATES {
-            assert_eq!(call_state(state_name(state)), Some(state));
-        }
-    }
-}
+mod tests;
