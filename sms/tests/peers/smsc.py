@@ -4,7 +4,9 @@ Accepts any bind, answers every submit_sm, and prints one JSON line per event on
   {"event": "ready", "port": P}
   {"event": "bind", "system_id": S}
   {"event": "submit", "message_id", "destination_addr", "source_addr", "data_coding",
-   "esm_class", "registered_delivery", "short_message_hex"}
+   "esm_class", "registered_delivery", "short_message_hex", "udh_hex", "text"}
+  ("text" is the body after any UDH, decoded here: UTF-16BE for data_coding 8, the GSM 03.38
+  table below for data_coding 0, one septet per octet; an independent check of the encoder.)
   {"event": "throttled"}                     (a submit_sm answered with ESME_RTHROTTLED)
   {"event": "receipt", "message_id", "ok"}   (a delivery receipt sent back by deliver_sm)
   {"event": "unbound"}
@@ -20,6 +22,42 @@ import sys
 import time
 
 import smpp34
+
+
+# GSM 03.38 basic table by septet (0x1B is the escape) and the extension table after ESC.
+GSM_BASIC = (
+    "@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞ\x1bÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?"
+    "¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà"
+)
+assert len(GSM_BASIC) == 128
+GSM_EXTENSION = {
+    0x0A: "\f", 0x14: "^", 0x28: "{", 0x29: "}", 0x2F: "\\",
+    0x3C: "[", 0x3D: "~", 0x3E: "]", 0x40: "|", 0x65: "€",
+}
+
+
+def decode_body(data_coding, esm_class, short_message):
+    udh = b""
+    body = short_message
+    if esm_class & 0x40 and short_message:
+        udh = short_message[: 1 + short_message[0]]
+        body = short_message[len(udh):]
+    if data_coding == 8:
+        text = body.decode("utf-16-be", errors="replace")
+    elif data_coding == 0:
+        out, escaped = [], False
+        for septet in body:
+            if escaped:
+                out.append(GSM_EXTENSION.get(septet, GSM_BASIC[septet & 0x7F]))
+                escaped = False
+            elif septet == 0x1B:
+                escaped = True
+            else:
+                out.append(GSM_BASIC[septet & 0x7F])
+        text = "".join(out)
+    else:
+        text = None
+    return udh.hex(), text
 
 
 def emit(obj):
@@ -60,7 +98,8 @@ async def main():
     parser.add_argument("--id-prefix", default="m")
     args = parser.parse_args()
 
-    server = smpp34.Server(args.host, args.port, system_id="ringlink-test-smsc")
+    # SMPP 3.4 caps system_id at 16 octets with its NUL; rusmppc refuses a longer bind_resp.
+    server = smpp34.Server(args.host, args.port, system_id="test-smsc")
     await server.start()
     emit({"event": "ready", "port": args.port})
 
@@ -82,6 +121,7 @@ async def main():
             counter += 1
             message_id = f"{args.id_prefix}{counter}"
             event.accept(message_id)
+            udh_hex, text = decode_body(event.data_coding, event.esm_class, event.short_message)
             emit(
                 {
                     "event": "submit",
@@ -92,6 +132,8 @@ async def main():
                     "esm_class": event.esm_class,
                     "registered_delivery": event.registered_delivery,
                     "short_message_hex": event.short_message.hex(),
+                    "udh_hex": udh_hex,
+                    "text": text,
                 }
             )
             esme = sessions.get(event.session_id)
