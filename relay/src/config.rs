@@ -56,6 +56,13 @@ pub struct Config {
     pub trust_forwarded_for: bool,
     /// CALL: who may be called, how often, and for how long (`[calls]` in the file).
     pub calls: CallsConfig,
+    /// CALL's SIP trunk (`[telephony]`); without it CALL requests are refused as unavailable.
+    #[serde(skip_serializing)]
+    pub telephony: Option<ringlink_telephony::TelephonyConfig>,
+    /// The SMS gateway (`[sms]`): `gateway = "dev"` (the default: an outbox at /dev/outbox on
+    /// loopback) or `"smpp"` with the SMSC's address and credentials.
+    #[serde(skip_serializing)]
+    pub sms: ringlink_sms::SmsConfig,
 }
 
 /// CALL's abuse controls. Calls cost money and ring strangers' phones: every limit here is on
@@ -88,6 +95,13 @@ pub struct CallsConfig {
     /// SMS verification codes per callback number per hour, and per member per hour.
     pub codes_per_number_per_hour: u32,
     pub codes_per_member_per_hour: u32,
+    /// Credit (minor units) a payer needs to start a call.
+    pub min_start_balance: i64,
+    /// A member account's daily spend cap (minor units); 0 for none.
+    pub member_daily_cap: i64,
+    /// A call whose relay has not refreshed its reservation for this long is settled by the
+    /// janitor (billed up to its last heartbeat). Live calls refresh every quarter of it.
+    pub orphan_after_secs: u64,
 }
 
 impl Default for CallsConfig {
@@ -113,6 +127,9 @@ impl Default for CallsConfig {
             max_call_secs: 3600,
             codes_per_number_per_hour: 3,
             codes_per_member_per_hour: 5,
+            min_start_balance: crate::billing::DEFAULT_MIN_START_BALANCE,
+            member_daily_cap: crate::billing::DEFAULT_MEMBER_DAILY_CAP,
+            orphan_after_secs: crate::billing::janitor::STALE_AFTER.as_secs(),
         }
     }
 }
@@ -131,6 +148,8 @@ impl Default for Config {
             widget_dir: None,
             trust_forwarded_for: false,
             calls: CallsConfig::default(),
+            telephony: None,
+            sms: ringlink_sms::SmsConfig::default(),
         }
     }
 }
@@ -190,6 +209,15 @@ impl Config {
         if self.heartbeat_secs == 0 || self.session_ttl_hours <= 0 || self.device_ttl_days <= 0 {
             return Err(ConfigError::Invalid(
                 "heartbeat_secs, session_ttl_hours and device_ttl_days must be above zero".into(),
+            ));
+        }
+        if let Some(t) = &self.telephony {
+            t.validate()
+                .map_err(|e| ConfigError::Invalid(format!("[telephony]: {e}")))?;
+        }
+        if self.calls.orphan_after_secs < 8 {
+            return Err(ConfigError::Invalid(
+                "calls.orphan_after_secs must be at least 8 (live calls refresh every quarter of it)".into(),
             ));
         }
         for region in &self.calls.allowed_regions {

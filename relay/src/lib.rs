@@ -10,6 +10,7 @@
 //! - [`dial_log`]: the ordered, batched writer of the dial log.
 //! - [`pairing`]: pairing a phone agent by a short code.
 //! - [`billing`]: CALL billing: accounts, ledger, tariffs, reservations, settlement.
+//! - [`calls`]: CALL ("call me now"): checks, verification codes, the live two-leg call.
 //! - [`admin`]: operator tasks behind `ringlink-relay admin`.
 //! - [`telemetry`]: logs and Prometheus metrics.
 //! - `http`: routes, REST and WebSocket handlers, widget assets.
@@ -17,6 +18,7 @@
 pub mod accounts;
 pub mod admin;
 pub mod billing;
+pub mod calls;
 pub mod config;
 pub mod dial;
 pub mod dial_log;
@@ -51,6 +53,8 @@ pub struct Relay {
     pub dial_throttle: throttle::Throttle,
     pub pair_start_throttle: throttle::Throttle,
     pub pair_confirm_throttle: throttle::Throttle,
+    /// CALL: the SIP agent, the SMS gateway, billing and the abuse controls.
+    pub calls: calls::Calls,
     /// Cancelled on shutdown: every socket closes with 1001.
     pub shutdown: CancellationToken,
     /// Open WebSocket tasks, awaited on shutdown.
@@ -61,6 +65,8 @@ pub struct Relay {
 pub enum StartError {
     #[error(transparent)]
     Store(#[from] store::StoreError),
+    #[error(transparent)]
+    Calls(#[from] calls::CallsStartError),
     #[error("cannot listen on {addr}: {source}")]
     Bind {
         addr: String,
@@ -90,7 +96,7 @@ impl Running {
 
 impl Relay {
     /// Opens and migrates the database and builds the state.
-    pub async fn open(config: Config) -> Result<Arc<Self>, store::StoreError> {
+    pub async fn open(config: Config) -> Result<Arc<Self>, StartError> {
         // libphonenumber's metadata (~8 MB) loads on first use in ~100 ms: load it now on a
         // blocking thread, not in the first member's dial, which stalled every request queued
         // behind it (dial p99 88 ms -> 9 ms). Not awaited: the relay is healthy meanwhile.
@@ -107,7 +113,9 @@ impl Relay {
             config.device_ttl_days * 86_400,
         );
         let dial_log = dial_log::DialLog::start(store.clone()).await?;
+        let calls = calls::Calls::new(&config.calls, store.clone());
         Ok(Arc::new(Self {
+            calls,
             dial_log,
             accounts,
             store,
@@ -141,6 +149,10 @@ pub async fn start(config: Config) -> Result<Running, StartError> {
     })?;
     let relay = Relay::open(config).await?;
     relay.store.spawn_checkpointer(relay.shutdown.clone());
+    relay
+        .calls
+        .connect(&relay.config, relay.shutdown.clone())
+        .await?;
     let app = http::router(relay.clone()).into_make_service_with_connect_info::<SocketAddr>();
     let stop = relay.shutdown.clone();
     let state = relay.clone();
@@ -148,6 +160,10 @@ pub async fn start(config: Config) -> Result<Running, StartError> {
         let served = axum::serve(listener, app)
             .with_graceful_shutdown(stop.cancelled_owned())
             .await;
+        // Live calls end with the relay: both legs get BYE and each call settles.
+        state
+            .calls
+            .hang_up_all(ringlink_telephony::EndReason::Shutdown);
         if let Err(e) = served {
             tracing::error!("server stopped: {e}");
         }

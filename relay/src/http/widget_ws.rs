@@ -1,6 +1,6 @@
 //! The widget's WebSocket: the Origin is checked against the site's allow-list before the
 //! upgrade; then sign-in, presence of the member's phone agents (DIAL-3), dial intents (DIAL-5),
-//! call states and pairing confirmation.
+//! call states, pairing confirmation, and CALL requests for buttons of the page's own site.
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
@@ -11,6 +11,7 @@ use axum::extract::ws::{WebSocket, WebSocketUpgrade};
 use axum::extract::{ConnectInfo, Query, State};
 use axum::http::{header, HeaderMap};
 use axum::response::{IntoResponse, Response};
+use ringlink_protocol::call_me::*;
 use ringlink_protocol::request::Request;
 use ringlink_protocol::widget::*;
 use ringlink_protocol::{Envelope, ErrorBody, ErrorCode};
@@ -21,7 +22,7 @@ use super::ws::{self, Incoming};
 use crate::accounts::Identity;
 use crate::hub::{WidgetTx, OUTBOX_FRAMES};
 use crate::store::tokens::TokenKind;
-use crate::{dial, pairing, Relay};
+use crate::{calls, dial, pairing, Relay};
 
 pub async fn upgrade(
     State(relay): State<Arc<Relay>>,
@@ -68,23 +69,28 @@ pub async fn upgrade(
     }
     let address = super::client_address(&relay, peer, &headers);
     let tasks = relay.tasks.clone();
-    ws::limits(upgrade).on_upgrade(move |socket| tasks.track_future(run(relay, socket, address)))
+    let site_id = site.id;
+    ws::limits(upgrade)
+        .on_upgrade(move |socket| tasks.track_future(run(relay, socket, address, site_id)))
 }
 
 struct WidgetConn {
     relay: Arc<Relay>,
+    /// The merchant site whose page this widget is on: CALL buttons are looked up in it only.
+    site_id: i64,
     conn: u64,
     tx: WidgetTx,
     address: String,
     member: Option<Identity>,
 }
 
-async fn run(relay: Arc<Relay>, mut socket: WebSocket, address: String) {
+async fn run(relay: Arc<Relay>, mut socket: WebSocket, address: String, site_id: i64) {
     let conn = relay.hub.next_conn();
     let (tx, mut rx) = mpsc::channel(OUTBOX_FRAMES);
     let heartbeat = Duration::from_secs(relay.config.heartbeat_secs);
     let mut me = WidgetConn {
         relay: relay.clone(),
+        site_id,
         conn,
         tx,
         address,
@@ -191,20 +197,45 @@ impl WidgetConn {
                 (answer::<ConfirmPairing>(re, result), Vec::new())
             }
             WidgetMsg::Ping(_) => (answer::<Ping>(re, Ok(Pong {})), Vec::new()),
-            WidgetMsg::CallOptions(_)
-            | WidgetMsg::SendCode(_)
-            | WidgetMsg::VerifyCode(_)
-            | WidgetMsg::CallMe(_)
-            | WidgetMsg::HangUp(_) => (
-                Envelope::reply(
-                    re,
-                    RelayToWidget::Error(ErrorBody::new(
-                        ErrorCode::Unavailable,
-                        "calls through the relay are not set up on this relay yet",
-                    )),
-                ),
-                Vec::new(),
-            ),
+            WidgetMsg::CallOptions(req) => {
+                let result = match &self.member {
+                    Some(m) => calls::offer(&self.relay, self.site_id, m, req).await,
+                    None => Err(not_signed_in()),
+                };
+                (answer::<CallOptions>(re, result), Vec::new())
+            }
+            WidgetMsg::SendCode(req) => {
+                let result = match &self.member {
+                    Some(m) => calls::verify::send_code(&self.relay, m, &req.number).await,
+                    None => Err(not_signed_in()),
+                };
+                (answer::<SendCode>(re, result), Vec::new())
+            }
+            WidgetMsg::VerifyCode(req) => {
+                let result = match &self.member {
+                    Some(m) => {
+                        calls::verify::verify_code(&self.relay, m, &req.number, &req.code).await
+                    }
+                    None => Err(not_signed_in()),
+                };
+                (answer::<VerifyCode>(re, result), Vec::new())
+            }
+            WidgetMsg::CallMe(req) => {
+                let result = match &self.member {
+                    Some(m) => {
+                        calls::call_me(&self.relay, self.site_id, m, &self.address, req).await
+                    }
+                    None => Err(not_signed_in()),
+                };
+                (answer::<CallMe>(re, result), Vec::new())
+            }
+            WidgetMsg::HangUp(req) => {
+                let result = match &self.member {
+                    Some(m) => calls::hang_up(&self.relay, m, req),
+                    None => Err(not_signed_in()),
+                };
+                (answer::<HangUp>(re, result), Vec::new())
+            }
         }
     }
 

@@ -1,0 +1,276 @@
+//! One live two-leg call, from the first INVITE to settlement: turns `CallControl` events into
+//! progress for the member's widgets, runs the billing clock from the bridge (CALL-7): extends the
+//! reservation before it runs out, warns before the credit ends, hangs both legs up at the exact
+//! second it does, and settles the charge from the call's own timestamps.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use ringlink_protocol::call_me::{CallProgress, CallStage};
+use ringlink_telephony::{CallEnd, CallEvent, CallHandle, EndReason};
+use tokio::time::{sleep_until, Instant as TokioInstant};
+
+use crate::billing::{CallOutcome, Reservation};
+use crate::store::now;
+use crate::Relay;
+
+/// How often the reservation is checked (extended when billing says it is near its end) while
+/// the call is connected. One second: the cut-off itself has its own timer.
+const CLOCK_TICK: Duration = Duration::from_secs(1);
+/// The member hears the credit-low prompt this long before the credit runs out.
+const WARN_BEFORE: u64 = 30;
+/// Running cost is pushed to the widgets this often while connected (the widget's own clock
+/// ticks in between).
+const PROGRESS_EVERY: u64 = 10;
+/// A call control that stops sending events without an `Ended` is given up after this long
+/// past the longest call.
+const LOST_CALL_GRACE: Duration = Duration::from_secs(60);
+
+pub(super) fn outcome(reason: &str, bridged_seconds: Option<u64>) -> CallOutcome {
+    CallOutcome {
+        reason: reason.to_owned(),
+        bridged_seconds,
+    }
+}
+
+/// The stable code of an end reason, as widgets and call records show it.
+pub fn reason_code(reason: &EndReason) -> &'static str {
+    match reason {
+        EndReason::MemberNoAnswer => "member_no_answer",
+        EndReason::MemberBusy => "member_busy",
+        EndReason::MemberRejected => "member_rejected",
+        EndReason::MemberHungUp => "member_hung_up",
+        EndReason::MerchantNoAnswer => "merchant_no_answer",
+        EndReason::MerchantBusy => "merchant_busy",
+        EndReason::MerchantRejected => "merchant_rejected",
+        EndReason::MerchantHungUp => "merchant_hung_up",
+        EndReason::CreditExhausted => "credit_exhausted",
+        EndReason::MaxDuration => "max_duration",
+        EndReason::Cancelled => "cancelled",
+        EndReason::Shutdown => "relay_shutdown",
+        EndReason::Failed(_) => "failed",
+    }
+}
+
+pub(super) struct Session {
+    relay: Arc<Relay>,
+    call_id: String,
+    member_id: i64,
+    reservation: Reservation,
+}
+
+/// The billing clock of a connected call.
+struct Clock {
+    bridged: Instant,
+    /// Seconds after the bridge that the reservation pays for, exactly.
+    paid_until: u64,
+    /// No more credit can be had: the call ends at `paid_until`.
+    last: bool,
+    warned: bool,
+    last_heartbeat: Instant,
+}
+
+impl Session {
+    pub fn new(
+        relay: Arc<Relay>,
+        call_id: String,
+        member_id: i64,
+        reservation: Reservation,
+    ) -> Self {
+        Self {
+            relay,
+            call_id,
+            member_id,
+            reservation,
+        }
+    }
+
+    fn progress(&self, stage: CallStage, f: impl FnOnce(&mut CallProgress)) {
+        let mut p = CallProgress {
+            call_id: self.call_id.clone(),
+            stage,
+            seconds: None,
+            cost: None,
+            ends_in: None,
+            reason: None,
+            seq: 0,
+            at: now(),
+        };
+        f(&mut p);
+        self.relay.hub.call_progress(self.member_id, p);
+    }
+
+    /// Follows the call to its end, then settles it and frees its place.
+    pub async fn follow(mut self, mut handle: CallHandle) {
+        let commands = handle.commands.clone();
+        let mut clock: Option<Clock> = None;
+        let mut tick = tokio::time::interval(CLOCK_TICK);
+        let give_up = TokioInstant::now() + self.relay.calls.guard.max_call() + LOST_CALL_GRACE;
+        let end = loop {
+            let cutoff = clock
+                .as_ref()
+                .filter(|c| c.last)
+                .map(|c| TokioInstant::from_std(c.bridged + Duration::from_secs(c.paid_until)));
+            let warn_at = clock.as_ref().filter(|c| c.last && !c.warned).map(|c| {
+                TokioInstant::from_std(
+                    c.bridged + Duration::from_secs(c.paid_until.saturating_sub(WARN_BEFORE)),
+                )
+            });
+            tokio::select! {
+                event = handle.events.recv() => match event {
+                    None => break None,
+                    Some(CallEvent::Ended(end)) => break Some(end),
+                    Some(event) => self.on_event(event, &mut clock).await,
+                },
+                _ = tick.tick(), if clock.is_some() => {
+                    if let Some(c) = clock.as_mut() {
+                        self.on_tick(c).await;
+                    }
+                }
+                _ = sleep_until(warn_at.unwrap_or(give_up)), if warn_at.is_some() => {
+                    if let Some(c) = clock.as_mut() {
+                        c.warned = true;
+                        commands.warn_credit_low();
+                        let left = c.paid_until.saturating_sub(c.bridged.elapsed().as_secs());
+                        self.progress(CallStage::CreditLow, |p| p.ends_in = Some(left));
+                    }
+                }
+                _ = sleep_until(cutoff.unwrap_or(give_up)), if cutoff.is_some() => {
+                    tracing::info!(call = %self.call_id, "credit exhausted: hanging up both legs");
+                    commands.hangup(EndReason::CreditExhausted);
+                    // Keep following: the Ended event carries the exact timestamps.
+                    if let Some(c) = clock.as_mut() { c.last = false; c.paid_until = u64::MAX / 2; }
+                }
+                _ = sleep_until(give_up) => {
+                    commands.hangup(EndReason::Failed("call control stopped answering".into()));
+                    break None;
+                }
+            }
+        };
+        self.finish(end).await;
+    }
+
+    async fn on_event(&mut self, event: CallEvent, clock: &mut Option<Clock>) {
+        match event {
+            CallEvent::CallingMember => self.progress(CallStage::CallingYou, |_| {}),
+            CallEvent::MemberAnswered => self.progress(CallStage::ConnectingMerchant, |_| {}),
+            CallEvent::MerchantRinging => self.progress(CallStage::MerchantRinging, |_| {}),
+            CallEvent::Bridged => {
+                let bridged = Instant::now();
+                let billing = &self.relay.calls.billing;
+                let marked = billing.mark_bridged(&mut self.reservation, unix_ms()).await;
+                let (paid_until, last) = match marked {
+                    Ok(()) => {
+                        let g = self.reservation.grant();
+                        (g.paid_until, g.limit.is_some())
+                    }
+                    Err(e) => {
+                        tracing::error!(call = %self.call_id, "billing could not start the clock: {e}");
+                        (0, true)
+                    }
+                };
+                *clock = Some(Clock {
+                    bridged,
+                    paid_until,
+                    last,
+                    warned: false,
+                    last_heartbeat: bridged,
+                });
+                let cost = billing.running_cost(&self.reservation, 0);
+                self.progress(CallStage::Connected, |p| {
+                    p.seconds = Some(0);
+                    p.cost = Some(cost);
+                });
+            }
+            CallEvent::Dtmf { leg, .. } => {
+                // The digit itself is not logged: on PAY calls it is part of a PIN.
+                tracing::debug!(call = %self.call_id, ?leg, "DTMF digit received");
+            }
+            CallEvent::MemberRinging | CallEvent::CallingMerchant | CallEvent::Ended(_) => {}
+        }
+    }
+
+    async fn on_tick(&mut self, c: &mut Clock) {
+        let billing = &self.relay.calls.billing;
+        let elapsed = c.bridged.elapsed().as_secs();
+        if !c.last && self.reservation.needs_extension(elapsed) {
+            match billing.extend(&mut self.reservation).await {
+                Ok(g) => {
+                    c.paid_until = g.paid_until;
+                    c.last = g.limit.is_some();
+                }
+                Err(e) => {
+                    tracing::info!(call = %self.call_id, "no more credit for this call: {e}");
+                    c.last = true;
+                }
+            }
+        }
+        if c.last_heartbeat.elapsed() >= self.relay.calls.heartbeat_every() {
+            c.last_heartbeat = Instant::now();
+            if let Err(e) = billing.heartbeat(&self.reservation).await {
+                tracing::warn!(call = %self.call_id, "billing heartbeat failed: {e}");
+            }
+        }
+        if elapsed > 0 && elapsed.is_multiple_of(PROGRESS_EVERY) {
+            let cost = billing.running_cost(&self.reservation, elapsed);
+            self.progress(CallStage::Connected, |p| {
+                p.seconds = Some(elapsed);
+                p.cost = Some(cost);
+            });
+        }
+    }
+
+    async fn finish(self, end: Option<CallEnd>) {
+        let (reason, seconds) = match &end {
+            Some(e) => {
+                let seconds = e.bridged_at.map(|b| {
+                    let d = e.ended_at.saturating_duration_since(b);
+                    // Started seconds count; the reservation's paid time caps it, so a call cut
+                    // at zero is charged exactly what the credit paid for.
+                    d.as_secs() + u64::from(d.subsec_nanos() > 0)
+                });
+                (reason_code(&e.reason), seconds)
+            }
+            None => ("failed", None),
+        };
+        if let Some(e) = &end {
+            tracing::info!(call = %self.call_id, reason, a_to_b = e.rtp.a_to_b, b_to_a = e.rtp.b_to_a, "call ended");
+        }
+        let calls = &self.relay.calls;
+        calls.finished(&self.call_id);
+        let settled = calls
+            .billing
+            .settle(self.reservation, outcome(reason, seconds))
+            .await;
+        let (seconds, cost) = match settled {
+            Ok(s) => (Some(s.billed_seconds), Some(s.charge)),
+            Err(e) => {
+                tracing::error!(call = %self.call_id, "settlement failed (the janitor will retry): {e}");
+                (seconds, None)
+            }
+        };
+        metrics::counter!("ringlink_calls_ended_total", "reason" => reason).increment(1);
+        let relay = self.relay.clone();
+        let member_id = self.member_id;
+        relay.hub.call_progress(
+            member_id,
+            CallProgress {
+                call_id: self.call_id,
+                stage: CallStage::Ended,
+                seconds,
+                cost,
+                ends_in: None,
+                reason: Some(reason.to_owned()),
+                seq: 0,
+                at: now(),
+            },
+        );
+    }
+}
+
+fn unix_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_millis() as i64)
+        .unwrap_or_default()
+}
