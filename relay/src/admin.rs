@@ -1,10 +1,11 @@
-//! Operator tasks behind `ringlink-relay admin`: merchant sites and their origins, members,
-//! and listing or revoking a member's phone devices.
+//! Operator tasks behind `ringlink-relay admin`: merchant sites and their origins, their call
+//! buttons (CALL), members, and listing or revoking a member's phone devices.
 
 use ringlink_protocol::secret::Secret;
 use ringlink_protocol::E164;
 
 use crate::accounts::{random_id, Accounts, AuthError};
+use crate::store::call_buttons::CallButton;
 use crate::store::sites::Site;
 use crate::store::tokens::DeviceRow;
 use crate::store::{Store, StoreError};
@@ -13,6 +14,12 @@ use crate::store::{Store, StoreError};
 pub enum AdminError {
     #[error("origin '{0}' is not an origin: use scheme://host[:port] with no path, e.g. https://shop.example")]
     BadOrigin(String),
+    #[error("button key '{0}' is not usable: use 1 to 32 of a-z, 0-9, '-' and '_' (the page writes it in data-ringlink-call)")]
+    BadButtonKey(String),
+    #[error("a sponsor pays for this button: name it with --sponsor NAME (create it with: ringlink-relay admin sponsor create --name NAME)")]
+    SponsorMissing,
+    #[error("{0}")]
+    Refused(String),
     #[error(transparent)]
     Auth(#[from] AuthError),
     #[error(transparent)]
@@ -55,6 +62,65 @@ pub async fn create_site(
 pub async fn add_origin(store: &Store, key: &str, origin: &str) -> Result<(), AdminError> {
     check_origin(origin)?;
     Ok(store.add_site_origin(key, origin).await?)
+}
+
+/// A call button as the operator typed it.
+pub struct ButtonSpec<'a> {
+    pub site_key: &'a str,
+    pub key: &'a str,
+    pub label: &'a str,
+    pub number: &'a str,
+    pub payer: ringlink_protocol::call_me::PayerKind,
+    pub sponsor: Option<&'a str>,
+}
+
+/// Binds a merchant call button to a number, server-side (CALL-3): pages name only the key.
+/// The number must be one the deployment's call policy allows.
+pub async fn set_call_button(
+    accounts: &Accounts,
+    guard: &crate::calls::guard::Guard,
+    spec: ButtonSpec<'_>,
+) -> Result<CallButton, AdminError> {
+    use ringlink_protocol::call_me::PayerKind;
+    let ButtonSpec {
+        site_key,
+        key: button,
+        label,
+        number,
+        payer,
+        sponsor,
+    } = spec;
+    let key_ok = (1..=ringlink_protocol::limits::MAX_BUTTON_KEY).contains(&button.len())
+        && button
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'_');
+    if !key_ok {
+        return Err(AdminError::BadButtonKey(button.into()));
+    }
+    if payer == PayerKind::Sponsor && sponsor.is_none() {
+        return Err(AdminError::SponsorMissing);
+    }
+    let number = accounts.parse_number(number).map_err(AuthError::from)?;
+    guard
+        .destination_allowed(&number, "the merchant's number")
+        .map_err(|e| AdminError::Refused(e.message))?;
+    let site = accounts
+        .store()
+        .site_by_key(site_key)
+        .await?
+        .ok_or_else(|| StoreError::NotFound(format!("no site has the key '{site_key}'")))?;
+    let b = CallButton {
+        site_id: site.id,
+        key: button.into(),
+        label: label.into(),
+        number,
+        payer,
+        sponsor: sponsor
+            .filter(|_| payer == PayerKind::Sponsor)
+            .map(str::to_owned),
+    };
+    accounts.store().set_call_button(&b).await?;
+    Ok(b)
 }
 
 pub async fn create_member(

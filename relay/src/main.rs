@@ -40,6 +40,9 @@ enum Command {
 enum Admin {
     #[command(subcommand)]
     Site(SiteCmd),
+    /// CALL buttons of a site: the key a page names and the number behind it (server-side).
+    #[command(subcommand)]
+    Button(ButtonCmd),
     #[command(subcommand)]
     Member(MemberCmd),
     #[command(subcommand)]
@@ -72,6 +75,39 @@ enum SiteCmd {
         origin: String,
     },
     List,
+}
+
+#[derive(Subcommand)]
+enum ButtonCmd {
+    /// Create or change a button: pages name it with data-ringlink-call="KEY".
+    Set {
+        #[arg(long)]
+        site: String,
+        #[arg(long)]
+        key: String,
+        /// Shown to members ("Sales").
+        #[arg(long)]
+        label: String,
+        /// The merchant's number the relay calls (never sent to pages).
+        #[arg(long)]
+        number: String,
+        /// Who pays: member, merchant or sponsor (CALL-4).
+        #[arg(long, default_value = "merchant")]
+        payer: String,
+        /// The sponsor account that pays, with --payer sponsor.
+        #[arg(long)]
+        sponsor: Option<String>,
+    },
+    List {
+        #[arg(long)]
+        site: String,
+    },
+    Remove {
+        #[arg(long)]
+        site: String,
+        #[arg(long)]
+        key: String,
+    },
 }
 
 #[derive(Subcommand)]
@@ -181,6 +217,72 @@ fn read_password() -> Result<Secret> {
     Ok(Secret::new(line.trim_end_matches(['\r', '\n'])))
 }
 
+async fn run_button(relay: &Relay, cmd: ButtonCmd) -> Result<()> {
+    use ringlink_protocol::call_me::PayerKind;
+    let site_id = |key: String| async move {
+        relay
+            .store
+            .site_by_key(&key)
+            .await?
+            .map(|s| s.id)
+            .with_context(|| format!("no site has the key '{key}'"))
+    };
+    match cmd {
+        ButtonCmd::Set {
+            site,
+            key,
+            label,
+            number,
+            payer,
+            sponsor,
+        } => {
+            let payer = match payer.as_str() {
+                "member" => PayerKind::Member,
+                "merchant" => PayerKind::Merchant,
+                "sponsor" => PayerKind::Sponsor,
+                other => bail!("--payer {other}: use member, merchant or sponsor"),
+            };
+            if let Some(name) = &sponsor {
+                relay.calls.billing.sponsor(name).await?;
+            }
+            let spec = admin::ButtonSpec {
+                site_key: &site,
+                key: &key,
+                label: &label,
+                number: &number,
+                payer,
+                sponsor: sponsor.as_deref(),
+            };
+            let b = admin::set_call_button(&relay.accounts, &relay.calls.guard, spec).await?;
+            println!(
+                "button '{}' on site {site} calls {} (payer: {payer:?})",
+                b.key, b.number
+            );
+            println!(
+                "on the page: <button data-ringlink-call=\"{}\">{}</button>",
+                b.key, b.label
+            );
+        }
+        ButtonCmd::List { site } => {
+            for b in relay.store.list_call_buttons(site_id(site).await?).await? {
+                let sponsor = b.sponsor.unwrap_or_default();
+                println!(
+                    "{}\t{}\t{}\t{:?}\t{sponsor}",
+                    b.key, b.label, b.number, b.payer
+                );
+            }
+        }
+        ButtonCmd::Remove { site, key } => {
+            relay
+                .store
+                .remove_call_button(site_id(site).await?, &key)
+                .await?;
+            println!("button '{key}' removed");
+        }
+    }
+    Ok(())
+}
+
 async fn run_admin(config: Config, cmd: Admin) -> Result<()> {
     let relay = Relay::open(config).await?;
     match cmd {
@@ -194,6 +296,7 @@ async fn run_admin(config: Config, cmd: Admin) -> Result<()> {
             admin::add_origin(&relay.store, &key, &origin).await?;
             println!("origin {origin} allowed for site {key}");
         }
+        Admin::Button(cmd) => run_button(&relay, cmd).await?,
         Admin::Site(SiteCmd::List) => {
             for s in relay.store.list_sites().await? {
                 println!("{}\t{}\t{}", s.key, s.name, s.origins.join(","));
