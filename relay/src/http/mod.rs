@@ -5,6 +5,7 @@ mod agent_api;
 mod agent_ws;
 mod api;
 mod assets;
+mod dev_outbox;
 mod widget_ws;
 mod ws;
 
@@ -33,6 +34,7 @@ pub fn router(relay: Arc<Relay>) -> Router {
         .route("/v1/agent/ws", get(agent_ws::upgrade))
         .route("/v1/widget/ws", get(widget_ws::upgrade))
         .route("/widget/{*path}", get(assets::widget_file))
+        .route("/dev/outbox", get(dev_outbox::page))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .with_state(relay)
 }
