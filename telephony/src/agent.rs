@@ -13,8 +13,10 @@ use rsipstack::transaction::endpoint::EndpointInner;
 use rsipstack::transport::udp::UdpConnection;
 use rsipstack::transport::{SipAddr, TransportLayer};
 use rsipstack::EndpointBuilder;
+use std::time::Duration;
 use tokio::net::UdpSocket;
 use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
 use tracing::{debug, info, warn};
 
 use crate::call;
@@ -32,8 +34,15 @@ pub struct SipAgent {
     /// The address we advertise in Contact, Via and SDP.
     pub(crate) advertised_ip: IpAddr,
     next_rtp_port: Mutex<u16>,
+    /// Cancelled by the owner: live calls end with `EndReason::Shutdown`.
     pub(crate) shutdown: CancellationToken,
+    /// Live call tasks; the endpoint stops once they are done (or after the grace).
+    pub(crate) calls: TaskTracker,
 }
+
+/// Time over the hang-up timeout that shutdown waits for live calls to send their BYEs
+/// (and play nothing more) before the SIP endpoint stops.
+const SHUTDOWN_SLACK: Duration = Duration::from_secs(1);
 
 impl std::fmt::Debug for SipAgent {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -61,7 +70,8 @@ impl SipAgent {
                 )))
             }
         };
-        let cancel = shutdown.child_token();
+        // The endpoint outlives the shutdown signal until live calls have sent their BYEs.
+        let cancel = CancellationToken::new();
         let transport = TransportLayer::new(cancel.clone());
         let mut conn =
             UdpConnection::create_connection(config.sip_listen, None, Some(cancel.child_token()))
@@ -100,6 +110,19 @@ impl SipAgent {
             });
         }
         tokio::spawn(dispatch_incoming(incoming, layer.clone(), cancel.clone()));
+        let calls = TaskTracker::new();
+        let grace = config.hangup_timeout() + SHUTDOWN_SLACK;
+        {
+            let (shutdown, calls, cancel) = (shutdown.clone(), calls.clone(), cancel.clone());
+            tokio::spawn(async move {
+                shutdown.cancelled().await;
+                calls.close();
+                if tokio::time::timeout(grace, calls.wait()).await.is_err() {
+                    warn!("calls still ending after the shutdown grace; stopping SIP anyway");
+                }
+                cancel.cancel();
+            });
+        }
         info!(%local, advertised = %advertised_ip, "telephony agent listening (UDP)");
         Ok(Arc::new(Self {
             next_rtp_port: Mutex::new(even(config.rtp_port_min)),
@@ -108,7 +131,8 @@ impl SipAgent {
             _endpoint: inner,
             local,
             advertised_ip,
-            shutdown: cancel,
+            shutdown,
+            calls,
         }))
     }
 

@@ -5,7 +5,6 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use rsipstack::dialog::authenticate::Credential;
 use tokio::sync::{mpsc, oneshot};
 use tracing::{info, warn};
 
@@ -46,7 +45,7 @@ pub(crate) async fn place(agent: Arc<SipAgent>, order: CallOrder) -> Result<Call
     let (events_tx, events) = mpsc::channel(EVENT_QUEUE);
     let (cmd_tx, cmds) = mpsc::channel(COMMAND_QUEUE);
     let call = Call {
-        agent,
+        agent: agent.clone(),
         order,
         targets: [target_a, target_b],
         events: events_tx,
@@ -55,7 +54,7 @@ pub(crate) async fn place(agent: Arc<SipAgent>, order: CallOrder) -> Result<Call
         notes,
         bridged_at: None,
     };
-    tokio::spawn(call.run());
+    agent.calls.clone().spawn(call.run());
     Ok(CallHandle {
         events,
         commands: CallCommands { tx: cmd_tx },
@@ -136,12 +135,7 @@ impl Call {
             destination: cfg.outbound_proxy.clone().unwrap_or_else(|| target.clone()),
             outbound_proxy: cfg.outbound_proxy.clone(),
             sdp: sdp::offer(rtp, u64::from(rand::random::<u32>())),
-            credential: cfg.username.as_ref().map(|u| Credential {
-                username: u.clone(),
-                password: cfg.password.expose().to_owned(),
-                realm: cfg.realm.clone(),
-                auth_username: None,
-            }),
+            credential: crate::leg::credential(cfg),
         }
     }
 

@@ -193,6 +193,63 @@ mod tests {
         assert_eq!(cfg.target_for("+4420123456"), Some("10.0.0.1:5060"));
     }
 
+    #[derive(Debug, Deserialize)]
+    struct RelayToml {
+        telephony: TelephonyConfig,
+    }
+
+    #[test]
+    fn reads_the_relay_table_with_defaults() {
+        let text = r#"
+            [telephony]
+            sip_listen = "0.0.0.0:5060"
+            public_addr = "203.0.113.5"
+            trunk = "sip.example.net:5060"
+            outbound_proxy = "proxy.example.net:5060"
+            username = "acct"
+            password = "pw"
+            caller_id = "+8657100000000"
+            routes = [{ prefix = "+86138", target = "127.0.0.1:5071" }]
+            ring_timeout_secs = 25
+        "#;
+        let cfg = toml::from_str::<RelayToml>(text).unwrap().telephony;
+        assert_eq!(cfg.ring_timeout(), Duration::from_secs(25));
+        assert_eq!(cfg.answer_timeout_secs, DEFAULT_ANSWER_TIMEOUT_SECS);
+        assert_eq!(cfg.password.expose(), "pw");
+        assert_eq!(cfg.target_for("+8613812345678"), Some("127.0.0.1:5071"));
+        assert_eq!(
+            cfg.target_for("+8613912345678"),
+            Some("sip.example.net:5060")
+        );
+        assert!(cfg.validate().is_ok());
+    }
+
+    #[test]
+    fn unknown_keys_and_unusable_settings_are_refused() {
+        let err = toml::from_str::<RelayToml>(
+            "[telephony]
+ring_timeout = 3
+",
+        )
+        .unwrap_err();
+        assert!(err.to_string().contains("ring_timeout"), "{err}");
+        let err = toml::from_str::<RelayToml>(
+            "[telephony]\nroutes = [{ prefix = \"+1\", target = \"a:1\", via = \"x\" }]\n",
+        )
+        .unwrap_err();
+        assert!(err.to_string().contains("via"), "{err}");
+        assert!(TelephonyConfig::default()
+            .validate()
+            .unwrap_err()
+            .contains("trunk"));
+        let cfg = TelephonyConfig {
+            trunk: Some("a:1".into()),
+            username: Some("u".into()),
+            ..Default::default()
+        };
+        assert!(cfg.validate().unwrap_err().contains("password"));
+    }
+
     #[test]
     fn password_never_prints() {
         let s = Secret::new("hunter2");

@@ -16,6 +16,7 @@ use rsipstack::transport::SipAddr;
 use tokio::task::JoinHandle;
 use tracing::{debug, warn};
 
+use crate::config::TelephonyConfig;
 use crate::dtmf;
 
 /// What to dial on one leg.
@@ -72,6 +73,16 @@ pub(crate) struct OutgoingLeg {
     rang: bool,
     answered: bool,
     ended: bool,
+}
+
+/// The digest credentials for 401/407 challenges, when a username is configured.
+pub(crate) fn credential(cfg: &TelephonyConfig) -> Option<Credential> {
+    cfg.username.as_ref().map(|u| Credential {
+        username: u.clone(),
+        password: cfg.password.expose().to_owned(),
+        realm: cfg.realm.clone(),
+        auth_username: None,
+    })
 }
 
 fn sip_addr(target: &str) -> Result<SipAddr, String> {
@@ -241,5 +252,61 @@ impl OutgoingLeg {
 impl Drop for OutgoingLeg {
     fn drop(&mut self) {
         self.layer.remove_dialog(&self.dialog.id());
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use md5::{Digest, Md5};
+    use rsipstack::dialog::authenticate::compute_digest;
+    use rsipstack::sip::headers::auth::Algorithm;
+
+    fn md5_hex(s: &str) -> String {
+        Md5::digest(s.as_bytes())
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect()
+    }
+
+    #[test]
+    fn credentials_only_when_a_username_is_set() {
+        assert!(credential(&TelephonyConfig::default()).is_none());
+        let cfg = TelephonyConfig {
+            username: Some("acct".into()),
+            password: crate::Secret::new("pw"),
+            realm: Some("trunk.example".into()),
+            ..Default::default()
+        };
+        let c = credential(&cfg).unwrap();
+        assert_eq!((c.username.as_str(), c.password.as_str()), ("acct", "pw"));
+        assert_eq!(c.realm.as_deref(), Some("trunk.example"));
+    }
+
+    #[test]
+    fn digest_response_is_rfc_2617_md5() {
+        // RFC 2617 without qop: MD5(MD5(user:realm:pass):nonce:MD5(method:uri)).
+        let uri = "sip:+8613800138000@127.0.0.1:5071;user=phone";
+        let (user, realm, pass, nonce) = ("ringlink", "ringlink.test", "s3cret", "abc123");
+        let ha1 = md5_hex(&format!("{user}:{realm}:{pass}"));
+        let ha2 = md5_hex(&format!("INVITE:{uri}"));
+        let expected = md5_hex(&format!("{ha1}:{nonce}:{ha2}"));
+        let got = compute_digest(
+            user,
+            pass,
+            realm,
+            nonce,
+            &rsipstack::sip::Method::Invite,
+            uri,
+            Algorithm::Md5,
+            None,
+        );
+        assert_eq!(got, expected);
+    }
+
+    #[test]
+    fn targets_must_be_host_and_port() {
+        assert!(sip_addr("127.0.0.1:5071").is_ok());
+        assert!(uri("sip:+8613800138000@127.0.0.1:5071;user=phone").is_ok());
     }
 }

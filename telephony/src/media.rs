@@ -273,18 +273,21 @@ impl MediaTask {
 
     async fn received(&mut self, from_leg: usize, buf: &[u8], src: SocketAddr) {
         let Some(pkt) = rtp::parse(buf) else { return };
-        self.last_rx = Instant::now();
         {
             let l = &mut self.legs[from_leg];
-            if !l.latched || l.remote != Some(src) {
-                // Symmetric RTP: answer to where the peer really sends from.
-                if l.remote != Some(src) {
-                    debug!(leg = ?leg_of(from_leg), %src, "RTP latched");
-                }
+            if !l.latched {
+                // Symmetric RTP: answer to where the peer really sends from (NAT), not the SDP.
+                debug!(leg = ?leg_of(from_leg), %src, "RTP latched");
                 l.remote = Some(src);
                 l.latched = true;
+            } else if l.remote != Some(src) {
+                // Latched once, for the whole call: a second source is an injection attempt
+                // (RTP bleed) or a stray stream, never the peer.
+                trace!(leg = ?leg_of(from_leg), %src, "dropping RTP from a second source");
+                return;
             }
         }
+        self.last_rx = Instant::now();
         let to_leg = 1 - from_leg;
         let (from_codec, from_te) = {
             let l = &self.legs[from_leg];

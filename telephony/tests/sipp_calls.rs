@@ -209,3 +209,44 @@ async fn member_dtmf_by_rfc4733_and_sip_info() {
     member.expect_success().await;
     merchant.expect_success().await;
 }
+
+// covers CALL-6: a bridged call stops at the order's maximum length: BYE on both legs.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn max_duration_ends_both_legs() {
+    if !sipp_or_skip("max_duration_ends_both_legs") {
+        return;
+    }
+    let member = Sipp::uas("uas_answer_wait_bye.xml", &[]);
+    let merchant = Sipp::uas("uas_answer_wait_bye.xml", &[]);
+    let (agent, _shutdown) = start(config(&member, &merchant)).await;
+    let mut order = order("max");
+    order.max_duration = std::time::Duration::from_secs(1);
+    let mut call = ringlink_telephony::CallControl::place(&agent, order)
+        .await
+        .unwrap();
+    let (events, end) = until_end(&mut call).await;
+    assert!(events.contains(&CallEvent::Bridged));
+    assert_eq!(end.reason, EndReason::MaxDuration);
+    let talk = end.ended_at - end.bridged_at.unwrap();
+    assert!(talk >= std::time::Duration::from_secs(1), "{talk:?}");
+    member.expect_success().await;
+    merchant.expect_success().await;
+}
+
+// covers CALL-6: shutting the agent down ends a live call on both legs with reason Shutdown.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn shutdown_ends_live_calls() {
+    if !sipp_or_skip("shutdown_ends_live_calls") {
+        return;
+    }
+    let member = Sipp::uas("uas_answer_wait_bye.xml", &[]);
+    let merchant = Sipp::uas("uas_answer_wait_bye.xml", &[]);
+    let (agent, shutdown) = start(config(&member, &merchant)).await;
+    let mut call = place(&agent, "shutdown").await;
+    until(&mut call, |e| *e == CallEvent::Bridged).await;
+    shutdown.cancel();
+    let (_, end) = until_end(&mut call).await;
+    assert_eq!(end.reason, EndReason::Shutdown);
+    member.expect_success().await;
+    merchant.expect_success().await;
+}
