@@ -367,8 +367,8 @@ both_dbs!(
     }
 );
 
-/// The relay is stopped mid-call (its process gone: nothing settled), a new relay starts on
-/// the same database, and the janitor settles the orphan from its last heartbeat.
+// The relay is stopped mid-call (its process gone: nothing settled), a new relay starts on
+// the same database, and the janitor settles the orphan from its last heartbeat.
 // covers CALL-7
 both_dbs!(
     janitor_settles_orphans_after_restart,
