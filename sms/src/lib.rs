@@ -39,6 +39,13 @@ pub use smpp::SmppGateway;
 /// when the rest of the process runs at debug.
 pub const QUIET_LOG_DIRECTIVES: &[&str] = &["rusmpp=info", "rusmppc=info"];
 
+/// Whether the installed `tracing` subscriber would print `rusmpp`'s codec debug lines (and
+/// with them the SMSC password and message texts). The SMPP gateway warns at start when so.
+pub fn codec_logs_secrets() -> bool {
+    tracing::enabled!(target: "rusmpp::codec::encode", tracing::Level::DEBUG)
+        || tracing::enabled!(target: "rusmpp::codec::decode", tracing::Level::DEBUG)
+}
+
 /// What the SMSC (or the dev outbox) accepted for one `send`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct SmsReceipt {
@@ -53,7 +60,8 @@ pub struct SmsReceipt {
 pub trait SmsGateway: Send + Sync + 'static {
     /// Sends `text` to `to`, split into concatenated parts when it is long. Resolves when the
     /// SMSC has accepted every part (not when the handset has it: see
-    /// [`delivery_reports`](Self::delivery_reports)).
+    /// [`delivery_reports`](Self::delivery_reports)). Parts go out in order; when one fails,
+    /// the error is returned and the parts before it have already been sent.
     fn send(&self, to: &E164, text: &str) -> BoxFuture<'_, Result<SmsReceipt, SmsError>>;
 
     /// Delivery reports from now on. A receiver that falls more than the channel's capacity
@@ -82,4 +90,25 @@ pub(crate) fn now_unix_ms() -> u64 {
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
         .unwrap_or(0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tracing_subscriber::EnvFilter;
+
+    #[test]
+    fn quiet_directives_silence_the_codec() {
+        let loud = tracing_subscriber::fmt()
+            .with_env_filter(EnvFilter::new("debug"))
+            .finish();
+        tracing::subscriber::with_default(loud, || assert!(codec_logs_secrets()));
+        let quiet = tracing_subscriber::fmt()
+            .with_env_filter(EnvFilter::new(format!(
+                "debug,{}",
+                QUIET_LOG_DIRECTIVES.join(",")
+            )))
+            .finish();
+        tracing::subscriber::with_default(quiet, || assert!(!codec_logs_secrets()));
+    }
 }

@@ -48,6 +48,21 @@ impl DeliveryState {
         }
     }
 
+    /// Reads the message_state TLV (SMPP 3.4 section 5.3.2.35), for receipts that carry their
+    /// outcome in TLVs instead of (or with an empty) text.
+    pub fn from_message_state(value: u8) -> Self {
+        match value {
+            1 => Self::Enroute,
+            2 => Self::Delivered,
+            3 => Self::Expired,
+            4 => Self::Deleted,
+            5 => Self::Failed,
+            6 => Self::Accepted,
+            8 => Self::Rejected,
+            other => Self::Unknown(format!("MESSAGE_STATE_{other}")),
+        }
+    }
+
     /// Whether no later report will follow for this message.
     pub fn is_final(&self) -> bool {
         !matches!(self, Self::Accepted | Self::Enroute | Self::Unknown(_))
@@ -168,6 +183,15 @@ mod tests {
             DeliveryState::Unknown("WEIRD".into())
         );
         assert!(!DeliveryState::Enroute.is_final());
+        assert_eq!(
+            DeliveryState::from_message_state(2),
+            DeliveryState::Delivered
+        );
+        assert_eq!(DeliveryState::from_message_state(5), DeliveryState::Failed);
+        assert_eq!(
+            DeliveryState::from_message_state(9),
+            DeliveryState::Unknown("MESSAGE_STATE_9".into())
+        );
     }
 
     #[test]

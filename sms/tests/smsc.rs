@@ -210,6 +210,49 @@ async fn rebinds_after_the_smsc_restarts() {
 }
 
 #[tokio::test]
+async fn enquire_link_keeps_the_link_and_detects_a_hung_smsc() {
+    // covers CALL-3: a hung SMSC is noticed by the keep-alive and replaced, codes still go out
+    let Some(python) = python() else { return };
+    let mut smsc = Smsc::start(&python, free_port(), &[]).await;
+    let cfg = SmsConfig {
+        enquire_link_secs: 1,
+        response_timeout_secs: 1,
+        ..config(smsc.port)
+    };
+    let shutdown = CancellationToken::new();
+    let gateway = SmppGateway::start(&cfg, shutdown.clone()).expect("gateway");
+    assert!(gateway.wait_bound(STEP).await);
+    // Three keep-alive rounds answered: still the first session.
+    tokio::time::sleep(Duration::from_millis(3200)).await;
+    assert!(gateway.is_ready());
+    let binds = smsc.drain().iter().filter(|e| e["event"] == "bind").count();
+    assert_eq!(binds, 1, "no rebind while the SMSC answers enquire_link");
+    gateway.send(&member(), "still bound").await.expect("sent");
+    smsc.next("submit", STEP).await;
+
+    smsc.freeze(true);
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(6);
+    while gateway.is_ready() {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "hung SMSC not noticed"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    smsc.freeze(false);
+    let receipt = gateway
+        .send(&member(), "after the hang")
+        .await
+        .expect("sent");
+    assert_eq!(
+        smsc.next("submit", STEP).await["message_id"],
+        receipt.message_ids[0].as_str()
+    );
+    shutdown.cancel();
+    smsc.kill().await;
+}
+
+#[tokio::test]
 async fn throttled_submit_is_retried() {
     // covers INBOX-5: a throttling SMSC delays the temporary password, it does not lose it
     let Some(python) = python() else { return };

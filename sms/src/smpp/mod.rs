@@ -123,6 +123,12 @@ impl SmppGateway {
     /// Starts the session loop in the background (needs a Tokio runtime) and returns at once.
     pub fn start(cfg: &SmsConfig, shutdown: CancellationToken) -> Result<Self, SmsError> {
         cfg.validate()?;
+        if crate::codec_logs_secrets() {
+            tracing::warn!(
+                "rusmpp debug logging is on and prints the SMSC password and message texts; add {:?} to the log filter",
+                crate::QUIET_LOG_DIRECTIVES
+            );
+        }
         let token = shutdown.child_token();
         let (reports, _) = broadcast::channel(REPORT_CHANNEL_CAPACITY);
         let shared = Arc::new(Shared {

@@ -8,6 +8,7 @@ use std::time::Duration;
 
 use futures_util::{Stream, StreamExt};
 use rusmpp::pdus::{BindTransceiver, DeliverSm, DeliverSmResp};
+use rusmpp::tlvs::TlvValue;
 use rusmpp::types::COctetString;
 use rusmpp::values::{InterfaceVersion, Npi, Ton};
 use rusmpp::{Command, Pdu};
@@ -18,8 +19,8 @@ use super::pacer::Backoff;
 use super::Shared;
 use crate::now_unix_ms;
 use crate::receipt::{
-    parse_receipt_text, DeliveryReport, ESM_DELIVERY_RECEIPT, ESM_INTERMEDIATE_NOTIFICATION,
-    ESM_MESSAGE_TYPE_MASK,
+    parse_receipt_text, DeliveryReport, DeliveryState, ReceiptText, ESM_DELIVERY_RECEIPT,
+    ESM_INTERMEDIATE_NOTIFICATION, ESM_MESSAGE_TYPE_MASK,
 };
 use ringlink_protocol::E164;
 
@@ -28,8 +29,6 @@ const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
 /// bind_transceiver response: SMSCs that check credentials against a database can be slow,
 /// but not this slow.
 const BIND_TIMEOUT: Duration = Duration::from_secs(10);
-/// enquire_link response: a link that cannot answer a keep-alive this fast is dead.
-const ENQUIRE_LINK_RESPONSE_TIMEOUT: Duration = Duration::from_secs(10);
 /// unbind at shutdown: politeness, not worth holding the relay's exit for longer.
 const UNBIND_TIMEOUT: Duration = Duration::from_secs(2);
 /// Largest PDU accepted from the SMSC: a deliver_sm with a 254-octet body and its TLVs is far
@@ -99,7 +98,8 @@ async fn connect_and_bind(
     let (client, events) = ConnectionBuilder::new()
         .max_command_length(MAX_COMMAND_LENGTH)
         .enquire_link_interval(cfg.enquire_link_interval())
-        .enquire_link_response_timeout(ENQUIRE_LINK_RESPONSE_TIMEOUT)
+        // A link that cannot answer a keep-alive within the submit_sm response time is dead.
+        .enquire_link_response_timeout(cfg.response_timeout())
         .response_timeout(cfg.response_timeout())
         // rusmppc speaks SMPP 5 but only checks the version we bind with; we bind as 3.4.
         .disable_interface_version_check()
@@ -197,7 +197,7 @@ fn on_deliver_sm(shared: &Shared, deliver: &DeliverSm) {
         return;
     }
     let body = String::from_utf8_lossy(deliver.short_message().as_ref());
-    let Some(parsed) = parse_receipt_text(&body) else {
+    let Some(parsed) = parse_receipt_text(&body).or_else(|| receipt_from_tlvs(deliver)) else {
         tracing::warn!(
             esm_class,
             len = body.len(),
@@ -221,4 +221,23 @@ fn on_deliver_sm(shared: &Shared, deliver: &DeliverSm) {
         error_code: parsed.error_code,
         at_unix_ms: now_unix_ms(),
     });
+}
+
+/// The receipted_message_id and message_state TLVs, for SMSCs that put the outcome there.
+fn receipt_from_tlvs(deliver: &DeliverSm) -> Option<ReceiptText> {
+    let (mut id, mut state) = (None, None);
+    for tlv in deliver.tlvs() {
+        match tlv.value() {
+            Some(TlvValue::ReceiptedMessageId(value)) => id = Some(value.as_str().to_owned()),
+            Some(TlvValue::MessageState(value)) => {
+                state = Some(DeliveryState::from_message_state(u8::from(*value)));
+            }
+            _ => {}
+        }
+    }
+    Some(ReceiptText {
+        id: id.filter(|id| !id.is_empty())?,
+        state: state?,
+        error_code: None,
+    })
 }

@@ -170,6 +170,22 @@ impl Smsc {
         }
     }
 
+    /// Events that have already arrived, without waiting.
+    pub fn drain(&mut self) -> Vec<Value> {
+        std::iter::from_fn(|| self.events.try_recv().ok()).collect()
+    }
+
+    /// Freezes (`true`) or thaws (`false`) the SMSC process: a hung SMSC whose TCP stays open.
+    pub fn freeze(&self, frozen: bool) {
+        let pid = self.child.id().expect("smsc.py running").to_string();
+        let signal = if frozen { "-STOP" } else { "-CONT" };
+        let status = std::process::Command::new("kill")
+            .args([signal, &pid])
+            .status()
+            .expect("run kill");
+        assert!(status.success(), "kill {signal} {pid}");
+    }
+
     /// Kills the SMSC process and waits for it to go.
     pub async fn kill(mut self) {
         let _ = self.child.start_kill();
