@@ -12,11 +12,13 @@
 //! - [`billing`]: CALL billing: accounts, ledger, tariffs, reservations, settlement.
 //! - [`calls`]: CALL ("call me now"): checks, verification codes, the live two-leg call.
 //! - [`admin`]: operator tasks behind `ringlink-relay admin`.
+//! - [`admin_billing`]: billing's operator tasks: accounts, sponsors, tariffs, call records.
 //! - [`telemetry`]: logs and Prometheus metrics.
 //! - `http`: routes, REST and WebSocket handlers, widget assets.
 
 pub mod accounts;
 pub mod admin;
+pub mod admin_billing;
 pub mod billing;
 pub mod calls;
 pub mod config;

@@ -7,7 +7,7 @@ use std::time::Duration;
 use anyhow::{bail, Context, Result};
 use clap::{Parser, Subcommand};
 use ringlink_protocol::secret::Secret;
-use ringlink_relay::{admin, telemetry, Config, Relay};
+use ringlink_relay::{admin, admin_billing, telemetry, Config, Relay};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 #[derive(Parser)]
@@ -47,13 +47,25 @@ enum Admin {
     Member(MemberCmd),
     #[command(subcommand)]
     Device(DeviceCmd),
-    /// A member's recent dial log.
+    /// A member's recent dial log (`--number`), or `calls records` for CALL records.
+    #[command(args_conflicts_with_subcommands = true)]
     Calls {
         #[arg(long)]
-        number: String,
+        number: Option<String>,
         #[arg(long, default_value_t = 20)]
         limit: i64,
+        #[command(subcommand)]
+        records: Option<admin_billing::CallsCmd>,
     },
+    /// Billing accounts of members, merchant sites and sponsors: credit, adjust, show, caps.
+    #[command(subcommand)]
+    Account(admin_billing::AccountCmd),
+    /// Sponsor accounts that pay for calls ("see an ad, call free").
+    #[command(subcommand)]
+    Sponsor(admin_billing::SponsorCmd),
+    /// Call prices by destination prefix.
+    #[command(subcommand)]
+    Tariff(admin_billing::TariffCmd),
 }
 
 #[derive(Subcommand)]
@@ -334,7 +346,22 @@ async fn run_admin(config: Config, cmd: Admin) -> Result<()> {
             admin::revoke_device(&relay.store, &device).await?;
             println!("device {device} revoked");
         }
-        Admin::Calls { number, limit } => {
+        Admin::Calls {
+            records: Some(cmd), ..
+        } => print!("{}", admin_billing::calls(&relay, cmd).await?),
+        Admin::Account(cmd) => print!("{}", admin_billing::account(&relay, cmd).await?),
+        Admin::Sponsor(cmd) => print!("{}", admin_billing::sponsor(&relay, cmd).await?),
+        Admin::Tariff(cmd) => print!("{}", admin_billing::tariff(&relay, cmd).await?),
+        Admin::Calls { number: None, .. } => {
+            bail!(
+                "give --number NUMBER for a member's dial log, or `calls records` for CALL records"
+            )
+        }
+        Admin::Calls {
+            number: Some(number),
+            limit,
+            records: None,
+        } => {
             let number = relay.accounts.parse_number(&number)?;
             let member = relay
                 .store
