@@ -3,7 +3,7 @@
 //! INFO, CANCEL) to their dialogs and refuses the rest.
 
 use std::net::{IpAddr, SocketAddr};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, Weak};
 
 use futures::future::BoxFuture;
 use rsipstack::dialog::dialog::Dialog;
@@ -26,6 +26,8 @@ use crate::error::{CallError, TelephonyError};
 
 /// The built-in SIP back-to-back agent.
 pub struct SipAgent {
+    /// Lets `place(&self)` hand an owning reference to the call task.
+    me: Weak<SipAgent>,
     pub(crate) config: TelephonyConfig,
     pub(crate) layer: Arc<DialogLayer>,
     /// Keeps the endpoint alive for the agent's lifetime.
@@ -124,7 +126,8 @@ impl SipAgent {
             });
         }
         info!(%local, advertised = %advertised_ip, "telephony agent listening (UDP)");
-        Ok(Arc::new(Self {
+        Ok(Arc::new_cyclic(|me| Self {
+            me: me.clone(),
             next_rtp_port: Mutex::new(even(config.rtp_port_min)),
             config,
             layer,
@@ -175,9 +178,15 @@ fn even(port: u16) -> u16 {
     port + (port % 2)
 }
 
-impl CallControl for Arc<SipAgent> {
+impl CallControl for SipAgent {
     fn place(&self, order: CallOrder) -> BoxFuture<'_, Result<CallHandle, CallError>> {
-        Box::pin(call::place(self.clone(), order))
+        let me = self.me.upgrade();
+        Box::pin(async move {
+            match me {
+                Some(agent) => call::place(agent, order).await,
+                None => Err(CallError::ShuttingDown),
+            }
+        })
     }
 }
 

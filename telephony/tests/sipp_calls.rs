@@ -221,7 +221,7 @@ async fn max_duration_ends_both_legs() {
     let (agent, _shutdown) = start(config(&member, &merchant)).await;
     let mut order = order("max");
     order.max_duration = std::time::Duration::from_secs(1);
-    let mut call = ringlink_telephony::CallControl::place(&agent, order)
+    let mut call = ringlink_telephony::CallControl::place(agent.as_ref(), order)
         .await
         .unwrap();
     let (events, end) = until_end(&mut call).await;
