@@ -260,6 +260,22 @@ mod tests {
         assert!(printed.contains("********"));
     }
 
+    #[tokio::test]
+    async fn dev_is_the_default_gateway() {
+        let gateway = gateway_from_config(&SmsConfig::default(), CancellationToken::new())
+            .await
+            .expect("dev gateway");
+        assert_eq!(gateway.kind(), "dev");
+        assert!(gateway.is_ready());
+        assert!(gateway.as_dev().expect("dev outbox").outbox().is_empty());
+        let bad = SmsConfig {
+            max_parts: 0,
+            ..SmsConfig::default()
+        };
+        let err = gateway_from_config(&bad, CancellationToken::new()).await;
+        assert!(matches!(err, Err(SmsError::Config(_))));
+    }
+
     #[test]
     fn unknown_keys_and_bad_values_are_refused() {
         let err = toml::from_str::<SmsConfig>("sytem_id = \"x\"").expect_err("typo refused");

@@ -179,7 +179,6 @@ impl SmppGateway {
         let cfg = &self.shared.cfg;
         let reference = self.shared.reference.fetch_add(1, Ordering::Relaxed);
         let encoded = encode_text(&text, reference, cfg.gsm7_packed, cfg.max_parts)?;
-        drop(text);
         let mut message_ids = Vec::with_capacity(encoded.parts.len());
         for part in &encoded.parts {
             let submit = self.submit_sm(&to, part, encoded.encoding)?;

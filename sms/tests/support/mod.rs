@@ -29,9 +29,15 @@ pub fn python() -> Option<PathBuf> {
         Err(reason) => {
             let ci = std::env::var("CI").is_ok_and(|v| v == "true");
             assert!(!ci, "SMSC peer unavailable under CI: {reason}");
-            eprintln!(
-                "SKIP: SMSC peer unavailable: {reason} (needs python3 with venv and pip, and PyPI smpp34)"
-            );
+            // Straight to fd 2, once: libtest would swallow eprintln! from a passing test.
+            static TOLD: std::sync::Once = std::sync::Once::new();
+            TOLD.call_once(|| {
+                use std::io::Write;
+                let _ = writeln!(
+                    std::io::stderr(),
+                    "SKIP ringlink-sms SMSC peer tests: {reason} (needs python3 with venv and pip, and PyPI {SMPP34_REQUIREMENT}; set CI=true to make this a failure)"
+                );
+            });
             None
         }
     }
@@ -47,24 +53,42 @@ fn prepare_venv() -> Result<PathBuf, String> {
     if python.exists() && run(&python, &["-c", "import smpp34"]).is_ok() {
         return Ok(python);
     }
-    let dir_str = dir.to_str().ok_or("target dir path is not UTF-8")?;
-    run(Path::new("python3"), &["-m", "venv", dir_str]).map_err(|e| {
-        format!("python3 -m venv failed ({e}); on Debian: apt-get install -y python3-venv")
-    })?;
-    run(
-        &python,
-        &[
-            "-m",
-            "pip",
-            "install",
-            "--quiet",
-            "--disable-pip-version-check",
-            SMPP34_REQUIREMENT,
-        ],
-    )
-    .map_err(|e| format!("pip install {SMPP34_REQUIREMENT} failed ({e})"))?;
+    // Build beside the final place and rename, so two test processes never share a half-made
+    // venv (a venv's python finds its packages through pyvenv.cfg next to it, so it moves).
+    let staging = dir.with_extension(format!("staging-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&staging);
+    if let Err(e) = build_venv(&staging) {
+        let _ = std::fs::remove_dir_all(&staging);
+        return Err(e);
+    }
+    if python.exists() && run(&python, &["-c", "import smpp34"]).is_ok() {
+        // Another test process finished first: keep its venv, which may be in use.
+        let _ = std::fs::remove_dir_all(&staging);
+    } else {
+        let _ = std::fs::remove_dir_all(&dir);
+        if std::fs::rename(&staging, &dir).is_err() {
+            let _ = std::fs::remove_dir_all(&staging);
+        }
+    }
     run(&python, &["-c", "import smpp34"]).map_err(|e| format!("smpp34 does not import ({e})"))?;
     Ok(python)
+}
+
+fn build_venv(staging: &Path) -> Result<(), String> {
+    let staging_str = staging.to_str().ok_or("target dir path is not UTF-8")?;
+    run(Path::new("python3"), &["-m", "venv", staging_str]).map_err(|e| {
+        format!("python3 -m venv failed ({e}); on Debian: apt-get install -y python3-venv")
+    })?;
+    let pip = [
+        "-m",
+        "pip",
+        "install",
+        "--quiet",
+        "--disable-pip-version-check",
+        SMPP34_REQUIREMENT,
+    ];
+    run(&staging.join("bin").join("python"), &pip)
+        .map_err(|e| format!("pip install {SMPP34_REQUIREMENT} failed ({e})"))
 }
 
 /// Runs a command to completion within [`VENV_SETUP_TIMEOUT`].
