@@ -115,8 +115,9 @@ impl Guard {
         Ok(())
     }
 
-    /// Counts one call attempt against every rate limit, refusing when any is used up.
-    pub fn count_call(&self, member_id: i64, address: &str, to: &E164) -> Result<(), ErrorBody> {
+    /// Refuses a call when any of its rate limits is used up. Only calls that are placed count
+    /// ([`Guard::count_call`]): a refusal for balance or policy costs nothing and uses nothing.
+    pub fn check_call(&self, member_id: i64, address: &str, to: &E164) -> Result<(), ErrorBody> {
         let member = member_id.to_string();
         self.per_member
             .check(&member)
@@ -131,12 +132,15 @@ impl Guard {
         self.per_prefix
             .check(&prefix)
             .map_err(|s| limited("calls to numbers like this one", s))?;
-        // All four had room: count the call in each.
-        let _ = self.per_member.hit(&member);
+        Ok(())
+    }
+
+    /// Counts a placed call against every rate limit.
+    pub fn count_call(&self, member_id: i64, address: &str, to: &E164) {
+        let _ = self.per_member.hit(&member_id.to_string());
         let _ = self.per_address.hit(address);
         let _ = self.per_destination.hit(to.as_str());
-        let _ = self.per_prefix.hit(&prefix);
-        Ok(())
+        let _ = self.per_prefix.hit(&self.prefix(to));
     }
 
     /// Counts one SMS code sent to `to` for `member_id`.

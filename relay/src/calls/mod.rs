@@ -92,7 +92,7 @@ impl Calls {
         if let Some(t) = &config.telephony {
             let agent = ringlink_telephony::SipAgent::start(t.clone(), shutdown.clone()).await?;
             tracing::info!(sip = %agent.local_sip_addr(), "SIP agent ready for CALL");
-            let control: Arc<dyn CallControl> = Arc::new(agent);
+            let control: Arc<dyn CallControl> = agent;
             let _ = self.control.set(control);
         } else {
             tracing::info!("no [telephony] configured: CALL requests are refused as unavailable");
@@ -245,7 +245,7 @@ pub async fn call_me(
         .destination_allowed(&b.number, "the merchant's number")?;
     calls
         .guard
-        .count_call(member.member_id, address, &callback)?;
+        .check_call(member.member_id, address, &callback)?;
     let slot = calls.guard.enter(member.member_id, &callback, &b.number)?;
     let payer = payer_of(&b, member);
     let account = calls
@@ -288,6 +288,7 @@ pub async fn call_me(
             ));
         }
     };
+    calls.guard.count_call(member.member_id, address, &callback);
     calls.live.lock().expect("calls lock").insert(
         call_id.clone(),
         LiveCall {

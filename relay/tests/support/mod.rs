@@ -259,10 +259,15 @@ impl<Out: serde::Serialize, In: serde::de::DeserializeOwned + std::fmt::Debug> C
 
     /// The next protocol frame (5 s at most).
     pub async fn next(&mut self) -> Envelope<In> {
+        self.next_within(5).await
+    }
+
+    /// The next protocol frame, waiting at most `secs`.
+    pub async fn next_within(&mut self, secs: u64) -> Envelope<In> {
         loop {
-            let msg = tokio::time::timeout(Duration::from_secs(5), self.ws.next())
+            let msg = tokio::time::timeout(Duration::from_secs(secs), self.ws.next())
                 .await
-                .expect("no frame within 5 s")
+                .unwrap_or_else(|_| panic!("no frame within {secs} s"))
                 .expect("socket closed")
                 .expect("socket error");
             if let Message::Text(t) = msg {

@@ -1,0 +1,408 @@
+//! CALL through the relay on a real port, with SIPp phones as the member and the merchant:
+//! the call is placed, bridged and billed; credit that runs out ends both legs at the computed
+//! second with an exact ledger; and every refusal says why.
+
+#[path = "support/sipp.rs"]
+mod sipp;
+mod support;
+
+/// Runs `body` with each backend the environment provides (the relay is started inside, with
+/// the SIPp phones' routes).
+macro_rules! on_both_dbs {
+    ($name:ident, $body:expr) => {
+        mod $name {
+            use super::*;
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn sqlite() {
+                ($body)(support::Db::Sqlite).await;
+            }
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn postgres() {
+                ($body)(support::Db::Postgres).await;
+            }
+        }
+    };
+}
+
+use std::time::Duration;
+
+use ringlink_protocol::call_me::*;
+use ringlink_protocol::widget::{RelayToWidget, WidgetMsg};
+use ringlink_protocol::ErrorCode;
+use ringlink_relay::billing::{AccountKind, Increments, Payer, Tariff};
+use ringlink_relay::store::call_buttons::CallButton;
+use ringlink_relay::Config;
+use ringlink_telephony::{Route, TelephonyConfig};
+use sipp::{have_sipp, Phone};
+use support::*;
+
+/// The merchant's line behind the "sales" button (a Beijing landline).
+const MERCHANT: &str = "+861065529988";
+
+fn telephony(member: &Phone, merchant: &Phone) -> TelephonyConfig {
+    TelephonyConfig {
+        sip_listen: "127.0.0.1:0".parse().unwrap(),
+        routes: vec![
+            Route {
+                prefix: "+86138".into(),
+                target: member.addr(),
+            },
+            Route {
+                prefix: "+8610".into(),
+                target: merchant.addr(),
+            },
+        ],
+        ring_timeout_secs: 10,
+        ..TelephonyConfig::default()
+    }
+}
+
+/// A relay whose SIP trunk reaches the two phones, with a "sales" button paid by `payer`.
+async fn relay_with_phones(
+    db: Db,
+    member: &Phone,
+    merchant: &Phone,
+    payer: PayerKind,
+    tweak: impl FnOnce(&mut Config),
+) -> Option<TestRelay> {
+    let t = telephony(member, merchant);
+    let relay = TestRelay::start_with(db, |c| {
+        c.telephony = Some(t);
+        // These sockets stay quiet for the length of a call; the test client does not ping.
+        c.heartbeat_secs = 60;
+        tweak(c);
+    })
+    .await?;
+    let r = &relay.running.relay;
+    let site = r.store.site_by_key(SITE).await.unwrap().unwrap();
+    r.store
+        .set_call_button(&CallButton {
+            site_id: site.id,
+            key: "sales".into(),
+            label: "Sales".into(),
+            number: ringlink_protocol::E164::new(MERCHANT).unwrap(),
+            payer,
+            sponsor: None,
+        })
+        .await
+        .unwrap();
+    Some(relay)
+}
+
+/// One fen a second, charged by the second (1/1 increments), no connect fee.
+async fn per_second_tariff(t: &TestRelay, per_minute: i64) {
+    let tariff = Tariff::new("+86", 0, per_minute, Increments::new(1, 1).unwrap()).unwrap();
+    t.running
+        .relay
+        .calls
+        .billing
+        .set_tariff(&tariff)
+        .await
+        .unwrap();
+}
+
+async fn member_account(t: &TestRelay, number: &str) -> ringlink_relay::billing::AccountId {
+    let r = &t.running.relay;
+    let m = r
+        .store
+        .member_by_number(&ringlink_protocol::E164::new(number).unwrap())
+        .await
+        .unwrap()
+        .unwrap();
+    r.calls
+        .billing
+        .account_for(&Payer::Member(m.id))
+        .await
+        .unwrap()
+}
+
+fn call_me(callback: &str) -> WidgetMsg {
+    WidgetMsg::CallMe(CallMe {
+        button: "sales".into(),
+        callback: callback.into(),
+        client_id: None,
+    })
+}
+
+/// Progress pushes of `call` until it ends (the call must end within `secs`).
+async fn follow(
+    w: &mut Client<WidgetMsg, RelayToWidget>,
+    call: &str,
+    secs: u64,
+) -> Vec<CallProgress> {
+    let mut seen = Vec::new();
+    let deadline = std::time::Instant::now() + Duration::from_secs(secs);
+    loop {
+        let left = deadline
+            .saturating_duration_since(std::time::Instant::now())
+            .as_secs()
+            .max(1);
+        if let RelayToWidget::CallProgress(p) = w.next_within(left).await.msg {
+            if p.call_id == call {
+                let done = p.stage.is_final();
+                seen.push(p);
+                if done {
+                    return seen;
+                }
+            }
+        }
+    }
+}
+
+// covers CALL-3, CALL-4, CALL-5, CALL-6, CALL-7: the member's own number is offered, the relay
+// calls the member then the merchant and bridges them; the member pays by the second and the
+// credit runs out mid-call: both legs get BYE at the computed second and the ledger is exact.
+on_both_dbs!(
+    credit_runs_out_mid_call_and_ledger_is_exact,
+    |db: Db| async move {
+        if !have_sipp() {
+            return;
+        }
+        let member = Phone::answering("member", 1);
+        let merchant = Phone::answering("merchant", 1);
+        let Some(t) = relay_with_phones(db, &member, &merchant, PayerKind::Member, |_| {}).await
+        else {
+            return;
+        };
+        // 20 fen a second; 100 fen (the minimum to start) pays for exactly 5 seconds.
+        per_second_tariff(&t, 1200).await;
+        let account = member_account(&t, ALICE).await;
+        let billing = &t.running.relay.calls.billing;
+        billing.credit(account, 100, "test top-up").await.unwrap();
+
+        let (mut w, _) = t.signed_in_widget(ALICE).await;
+        let offer = w
+            .request(WidgetMsg::CallOptions(CallOptions {
+                button: "sales".into(),
+            }))
+            .await;
+        let RelayToWidget::CallOffer(offer) = offer else {
+            panic!("{offer:?}")
+        };
+        assert_eq!(
+            offer.callback.as_str(),
+            ALICE,
+            "the member's own number is offered (CALL-3)"
+        );
+        assert_eq!(
+            (offer.payer, offer.per_minute),
+            (PayerKind::Member, Some(1200))
+        );
+
+        let placed = w.request(call_me(ALICE)).await;
+        let RelayToWidget::CallPlaced(placed) = placed else {
+            panic!("{placed:?}")
+        };
+        let steps = follow(&mut w, &placed.call_id, 40).await;
+        let stages: Vec<CallStage> = steps.iter().map(|p| p.stage).collect();
+        for s in [
+            CallStage::CallingYou,
+            CallStage::ConnectingMerchant,
+            CallStage::Connected,
+            CallStage::CreditLow,
+        ] {
+            assert!(stages.contains(&s), "{s:?} missing from {stages:?}");
+        }
+        let end = steps.last().unwrap();
+        assert_eq!(end.reason.as_deref(), Some("credit_exhausted"), "{end:?}");
+        assert_eq!((end.seconds, end.cost), (Some(5), Some(100)), "{end:?}");
+
+        let acc = billing.account(account).await.unwrap();
+        assert_eq!((acc.balance, acc.reserved), (0, 0), "{acc:?}");
+        assert_eq!(billing.ledger_sum(account).await.unwrap(), 0);
+        let record = billing.call_record(&placed.call_id).await.unwrap().unwrap();
+        assert_eq!(
+            (record.billed_seconds, record.charge),
+            (Some(5), Some(100)),
+            "{record:?}"
+        );
+        assert!(
+            member.passed(Duration::from_secs(10)).await,
+            "the member's phone got BYE"
+        );
+        assert!(
+            merchant.passed(Duration::from_secs(10)).await,
+            "the merchant's phone got BYE"
+        );
+    }
+);
+
+// covers CALL-4: a merchant-paid button; the merchant's line is busy: the member is told, the
+// call costs nothing and the hold goes back to the merchant.
+on_both_dbs!(merchant_busy_costs_nothing, |db: Db| async move {
+    if !have_sipp() {
+        return;
+    }
+    let member = Phone::answering("member", 1);
+    let merchant = Phone::scenario("merchant-busy", 1, "uas_busy.xml");
+    let Some(t) = relay_with_phones(db, &member, &merchant, PayerKind::Merchant, |_| {}).await
+    else {
+        return;
+    };
+    per_second_tariff(&t, 60).await;
+    let r = &t.running.relay;
+    let site = r.store.site_by_key(SITE).await.unwrap().unwrap();
+    let account = r
+        .calls
+        .billing
+        .account_for(&Payer::Merchant(site.id))
+        .await
+        .unwrap();
+    r.calls
+        .billing
+        .credit(account, 500, "merchant budget")
+        .await
+        .unwrap();
+    let (mut w, _) = t.signed_in_widget(ALICE).await;
+    let RelayToWidget::CallPlaced(placed) = w.request(call_me(ALICE)).await else {
+        panic!("call refused")
+    };
+    assert_eq!(placed.payer, PayerKind::Merchant);
+    let steps = follow(&mut w, &placed.call_id, 30).await;
+    let end = steps.last().unwrap();
+    assert_eq!(end.reason.as_deref(), Some("merchant_busy"), "{steps:?}");
+    assert_eq!(end.cost, Some(0));
+    let acc = r.calls.billing.account(account).await.unwrap();
+    assert_eq!(
+        (acc.balance, acc.reserved, acc.kind),
+        (500, 0, AccountKind::Merchant)
+    );
+});
+
+// covers CALL-3, CALL-4, CALL-8: each refusal says what was wrong, and nothing is called.
+on_both_dbs!(refusals_say_why, |db: Db| async move {
+    if !have_sipp() {
+        return;
+    }
+    let member = Phone::answering("member", 1);
+    let merchant = Phone::answering("merchant", 1);
+    let Some(t) = relay_with_phones(db, &member, &merchant, PayerKind::Member, |c| {
+        c.calls.per_member_per_hour = 1;
+    })
+    .await
+    else {
+        return;
+    };
+    per_second_tariff(&t, 60).await;
+    let r = &t.running.relay;
+    let (mut w, _) = t.signed_in_widget(ALICE).await;
+    let code_of = |reply: RelayToWidget| match reply {
+        RelayToWidget::Error(e) => (e.code, e.message),
+        other => panic!("expected a refusal, got {other:?}"),
+    };
+
+    // A button the merchant never set up.
+    let (code, msg) = code_of(
+        w.request(WidgetMsg::CallMe(CallMe {
+            button: "nope".into(),
+            callback: ALICE.into(),
+            client_id: None,
+        }))
+        .await,
+    );
+    assert_eq!(code, ErrorCode::UnknownButton, "{msg}");
+    // A number the member has not verified.
+    let (code, msg) = code_of(w.request(call_me("+8613700137000")).await);
+    assert_eq!(code, ErrorCode::NumberNotVerified, "{msg}");
+    assert!(msg.contains("code"), "{msg}");
+    // Not a phone number at all.
+    let (code, _) = code_of(w.request(call_me("call me maybe")).await);
+    assert_eq!(code, ErrorCode::InvalidNumber);
+    // A premium-rate number is refused before any SMS is sent to it.
+    let (code, msg) = code_of(
+        w.request(WidgetMsg::SendCode(SendCode {
+            number: "+611900123456".into(),
+        }))
+        .await,
+    );
+    assert_eq!(code, ErrorCode::DestinationNotAllowed, "{msg}");
+    // An empty balance: nothing is called.
+    let (code, msg) = code_of(w.request(call_me(ALICE)).await);
+    assert_eq!(code, ErrorCode::InsufficientBalance, "{msg}");
+    assert!(msg.contains("Top up"), "{msg}");
+    let records = r.calls.billing.call_records(None, 10).await.unwrap();
+    assert!(
+        records.is_empty(),
+        "refused calls leave no record: {records:?}"
+    );
+
+    // Verify a second number by SMS code (the dev gateway's outbox stands in for the handset).
+    let sent = w
+        .request(WidgetMsg::SendCode(SendCode {
+            number: "137 0013 7000".into(),
+        }))
+        .await;
+    assert!(
+        matches!(sent, RelayToWidget::CodeSent(ref s) if s.number.as_str() == "+8613700137000"),
+        "{sent:?}"
+    );
+    let outbox = r.calls.sms().unwrap().as_dev().unwrap().outbox();
+    let text = &outbox[0].text;
+    let code: String = text.chars().filter(char::is_ascii_digit).take(6).collect();
+    let (c, _) = code_of(
+        w.request(WidgetMsg::VerifyCode(VerifyCode {
+            number: "+8613700137000".into(),
+            code: "000000".into(),
+        }))
+        .await,
+    );
+    assert_eq!(c, ErrorCode::CodeInvalid);
+    let ok = w
+        .request(WidgetMsg::VerifyCode(VerifyCode {
+            number: "+8613700137000".into(),
+            code: code.clone(),
+        }))
+        .await;
+    assert!(
+        matches!(ok, RelayToWidget::NumberVerified(_)),
+        "{ok:?} (code {code} from '{text}')"
+    );
+    let RelayToWidget::CallOffer(offer) = w
+        .request(WidgetMsg::CallOptions(CallOptions {
+            button: "sales".into(),
+        }))
+        .await
+    else {
+        panic!("no offer")
+    };
+    assert!(
+        offer
+            .verified
+            .iter()
+            .any(|n| n.as_str() == "+8613700137000"),
+        "{offer:?}"
+    );
+
+    // Too many calls too fast: the member's hourly allowance is 1 here.
+    let account = member_account(&t, ALICE).await;
+    r.calls
+        .billing
+        .credit(account, 1000, "top-up")
+        .await
+        .unwrap();
+    let first = w.request(call_me(ALICE)).await;
+    let RelayToWidget::CallPlaced(first) = first else {
+        panic!("{first:?}")
+    };
+    let (code, msg) = code_of(w.request(call_me(ALICE)).await);
+    assert!(
+        code == ErrorCode::RateLimited || code == ErrorCode::CallInProgress,
+        "{code:?}: {msg}"
+    );
+    w.request(WidgetMsg::HangUp(HangUp {
+        call_id: first.call_id.clone(),
+    }))
+    .await;
+    follow(&mut w, &first.call_id, 30).await;
+    let (code, msg) = code_of(w.request(call_me(ALICE)).await);
+    assert_eq!(code, ErrorCode::RateLimited, "{msg}");
+    // Another member cannot hang up Alice's call (wrong tenant).
+    let (mut bob, _) = t.signed_in_widget(BOB).await;
+    let (code, _) = code_of(
+        bob.request(WidgetMsg::HangUp(HangUp {
+            call_id: first.call_id,
+        }))
+        .await,
+    );
+    assert_eq!(code, ErrorCode::UnknownCall);
+});
