@@ -38,6 +38,12 @@ pub struct LiveSlot {
     numbers: [String; 2],
 }
 
+impl std::fmt::Debug for LiveSlot {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "LiveSlot(member {}, {:?})", self.member_id, self.numbers)
+    }
+}
+
 impl Drop for LiveSlot {
     fn drop(&mut self) {
         let mut live = self.guard.live.lock().expect("live lock");
@@ -256,10 +262,11 @@ mod tests {
         let g = Guard::new(CallsConfig::default());
         let to = n("+8613800138000");
         for member in 0..5 {
-            g.count_call(member, &format!("10.0.0.{member}"), &to)
+            g.check_call(member, &format!("10.0.0.{member}"), &to)
                 .unwrap();
+            g.count_call(member, &format!("10.0.0.{member}"), &to);
         }
-        let e = g.count_call(9, "10.0.0.9", &to).unwrap_err();
+        let e = g.check_call(9, "10.0.0.9", &to).unwrap_err();
         assert_eq!(e.code, ErrorCode::RateLimited);
         assert!(e.retry_after.is_some());
     }
