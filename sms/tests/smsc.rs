@@ -278,6 +278,40 @@ async fn throttled_submit_is_retried() {
 }
 
 #[tokio::test]
+async fn max_per_second_paces_submits() {
+    // covers PAY-9: a burst of payment results stays within the SMSC contract rate
+    let Some(python) = python() else { return };
+    let mut smsc = Smsc::start(&python, free_port(), &[]).await;
+    let cfg = SmsConfig {
+        max_per_second: 5,
+        ..config(smsc.port)
+    };
+    let shutdown = CancellationToken::new();
+    let gateway = std::sync::Arc::new(SmppGateway::start(&cfg, shutdown.clone()).expect("gateway"));
+    assert!(gateway.wait_bound(STEP).await);
+    let started = std::time::Instant::now();
+    let sends: Vec<_> = (0..6)
+        .map(|i| {
+            let gateway = gateway.clone();
+            tokio::spawn(async move { gateway.send(&member(), &format!("result {i}")).await })
+        })
+        .collect();
+    for send in sends {
+        send.await.expect("task").expect("sent");
+    }
+    let elapsed = started.elapsed();
+    assert!(
+        elapsed >= Duration::from_millis(950),
+        "6 sends at 5/s took {elapsed:?}"
+    );
+    for _ in 0..6 {
+        smsc.next("submit", STEP).await;
+    }
+    shutdown.cancel();
+    smsc.kill().await;
+}
+
+#[tokio::test]
 async fn send_fails_clearly_without_an_smsc() {
     // covers CALL-3: with the SMSC down, the member hears why instead of waiting forever
     let port = free_port();

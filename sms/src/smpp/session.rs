@@ -31,6 +31,10 @@ const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
 const BIND_TIMEOUT: Duration = Duration::from_secs(10);
 /// unbind at shutdown: politeness, not worth holding the relay's exit for longer.
 const UNBIND_TIMEOUT: Duration = Duration::from_secs(2);
+/// A session that lasted this long was healthy: the next rebind starts the backoff ladder
+/// again. Shorter ones keep climbing it, so an SMSC that accepts binds and then drops them is
+/// not hammered.
+const STABLE_SESSION: Duration = Duration::from_secs(30);
 /// Largest PDU accepted from the SMSC: a deliver_sm with a 254-octet body and its TLVs is far
 /// below this; anything larger is a broken peer.
 const MAX_COMMAND_LENGTH: usize = 4096;
@@ -46,14 +50,21 @@ pub(super) async fn run(shared: Arc<Shared>) {
     let address = shared.cfg.address();
     let mut backoff = Backoff::new();
     while !shared.shutdown.is_cancelled() {
-        match connect_and_bind(&shared).await {
+        let attempt = tokio::select! {
+            _ = shared.shutdown.cancelled() => break,
+            attempt = connect_and_bind(&shared) => attempt,
+        };
+        match attempt {
             Ok((client, events)) => {
-                backoff.reset();
+                let bound_at = tokio::time::Instant::now();
                 tracing::info!(smsc = %address, system_id = %shared.cfg.system_id, "bound to the SMSC (transceiver)");
                 shared.set_last_error(String::new());
                 shared.client.send_replace(Some(client.clone()));
                 let end = serve(&shared, &client, events).await;
                 shared.client.send_replace(None);
+                if bound_at.elapsed() >= STABLE_SESSION {
+                    backoff.reset();
+                }
                 match end {
                     End::Shutdown => {
                         let _ = tokio::time::timeout(UNBIND_TIMEOUT, client.unbind()).await;
