@@ -1,5 +1,6 @@
 //! The demo merchant shop: a few product pages that paste the Ringlink tag, show the merchant's
-//! numbers marked for one-click dialling, and carry `tel:` links the widget enhances.
+//! numbers marked for one-click dialling, carry `tel:` links the widget enhances, and a "call me
+//! now" button for the `sales` key (the number behind it lives in the relay's configuration).
 
 use axum::extract::{Path, State};
 use axum::http::{header, StatusCode};
@@ -104,6 +105,11 @@ mod tests {
                 "{path} shows a number to dial"
             );
             assert!(!html.contains("{{"), "{path} has an unfilled placeholder");
+            assert_eq!(
+                html.contains(r#"data-ringlink-call="sales""#),
+                !path.is_empty(),
+                "{path}: product pages offer \"call me now\", by button key only"
+            );
         }
         assert!(render(&config(), "nothing").is_none());
     }

@@ -29,6 +29,13 @@ async fn pages_paste_the_tag_and_mark_numbers() {
         assert_eq!(html.matches(tag).count(), 1, "{path}: {html}");
         assert!(html.contains("data-ringlink-dial=\"+86"), "{path}");
         assert!(html.contains("href=\"tel:"), "{path}");
+        if path.starts_with("/products/") {
+            // covers CALL-3: a call-me button names the merchant's button key, never a number
+            assert!(
+                html.contains(r#"<button type="button" class="call" data-ringlink-call="sales">"#),
+                "{path}"
+            );
+        }
     }
     let missing = reqwest::get(format!("{base}/products/nothing"))
         .await

@@ -39,8 +39,9 @@ impl App {
     }
 
     /// Changes the model and does the work it asks for. When the screen or the "call me" step
-    /// changes under the visitor's focus (signed in, code sent, call over), focus moves to where
-    /// they can act: the code box once a code was sent, else the first field if theirs went away.
+    /// changes under the visitor's focus (signed in, code sent, call live or over), focus moves
+    /// to where they can act: the code box once a code went, "Hang up" while the call is live,
+    /// else the first field if theirs went away.
     pub fn act(self, action: Action) {
         let at = |m: &Model| (m.screen(), m.call_step());
         let before = self.model.with_untracked(at);
@@ -50,13 +51,15 @@ impl App {
             .unwrap_or_default());
         let after = self.model.with_untracked(at);
         if after != before && focus_in_panel() {
-            let code = after.1 == Some(Step::EnterCode);
-            request_animation_frame(move || {
-                if code {
-                    focus(&["[data-rl=sms-code]"]);
-                } else if !focus_in_panel() {
-                    focus_first();
-                }
+            let to = match after.1 {
+                Some(Step::EnterCode) => Some("[data-rl=sms-code]"),
+                Some(Step::Live) => Some("[data-rl=hang-up]"),
+                _ => None,
+            };
+            request_animation_frame(move || match to {
+                Some(to) => focus(&[to]),
+                None if !focus_in_panel() => focus_first(),
+                None => {}
             });
         }
     }

@@ -235,6 +235,9 @@ impl Model {
             return Vec::new();
         };
         let number = flow.callback.trim().to_owned();
+        if flow.busy == Some(Asked::SendCode) {
+            return Vec::new();
+        }
         if number.is_empty() {
             self.error = Some(c.need_callback.to_owned());
             return Vec::new();
@@ -252,6 +255,9 @@ impl Model {
             return Vec::new();
         };
         let code: String = code.chars().filter(|c| !c.is_whitespace()).collect();
+        if flow.busy == Some(Asked::VerifyCode) {
+            return Vec::new();
+        }
         if code.is_empty() {
             self.error = Some(c.need_sms_code.to_owned());
             return Vec::new();
@@ -304,7 +310,7 @@ impl Model {
             return Vec::new();
         };
         match &flow.call {
-            Some(call) if call.live() => {
+            Some(call) if call.live() && flow.busy != Some(Asked::HangUp) => {
                 flow.busy = Some(Asked::HangUp);
                 vec![Out::Send(WidgetMsg::HangUp(HangUp {
                     call_id: call.call_id.clone(),

@@ -195,6 +195,7 @@ fn a_changed_number_needs_a_code_and_the_code_enables_the_call() {
     let out = m.apply(Action::SendCode);
     assert!(matches!(&out[..], [Out::Send(WidgetMsg::SendCode(s))] if s.number == "139 0013 9000"));
     assert_eq!(flow(&m).busy, Some(Asked::SendCode));
+    assert!(m.apply(Action::SendCode).is_empty(), "one code at a time");
     m.frame(
         Some(Asked::SendCode),
         RelayToWidget::CodeSent(CodeSent {

@@ -40,6 +40,7 @@ fn progress_stages_are_shown_live_and_told_to_the_page() {
     let out = m.apply(Action::HangUp);
     assert!(matches!(&out[..], [Out::Send(WidgetMsg::HangUp(h))] if h.call_id == "k1"));
     assert_eq!(flow(&m).busy, Some(Asked::HangUp));
+    assert!(m.apply(Action::HangUp).is_empty(), "hung up once");
 }
 
 #[test]
