@@ -122,7 +122,9 @@ impl Calls {
         let billing = self.billing.clone();
         let stale = self.orphan_after;
         tokio::spawn(async move {
-            let mut tick = tokio::time::interval(crate::billing::janitor::JANITOR_EVERY);
+            // Look at least twice per orphan limit, so an orphan waits at most 1.5 limits.
+            let every = crate::billing::janitor::JANITOR_EVERY.min(stale / 2);
+            let mut tick = tokio::time::interval(every);
             loop {
                 tokio::select! {
                     _ = stop.cancelled() => break,

@@ -131,6 +131,12 @@ impl TestRelay {
         }
     }
 
+    /// Lets go of the relay without stopping it (a crash test drops its runtime next) and
+    /// keeps its data folder.
+    pub fn into_dir(self) -> tempfile::TempDir {
+        self._dir
+    }
+
     pub fn http(&self, path: &str) -> String {
         format!("http://{}{path}", self.base)
     }
