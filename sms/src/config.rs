@@ -1,6 +1,17 @@
 //! The `[sms]` section of the relay's TOML: which gateway, how to reach and bind to the SMSC,
 //! and the limits; the password [`Secret`]; and [`gateway_from_config`], which builds the
 //! configured gateway.
+//!
+//! ```toml
+//! [sms]
+//! gateway = "smpp"          # or "dev" (the default): log and keep an outbox, send nothing
+//! host = "smsc.example.net"
+//! port = 2775
+//! system_id = "ringlink"
+//! password = "secret"       # at most 8 characters (SMPP 3.4); never logged
+//! source_addr = "Ringlink"  # a sender name (at most 11 letters) or a number
+//! max_per_second = 10
+//! ```
 
 use std::sync::Arc;
 use std::time::Duration;

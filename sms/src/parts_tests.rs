@@ -44,6 +44,7 @@ fn short_code_is_one_gsm_part() {
 
 #[test]
 fn chinese_is_ucs2_big_endian() {
+    // covers INBOX-5: a Chinese temporary-password SMS goes out as UCS-2, big-endian
     let encoded = encode_text("验证码 4829", 1, false, 10).expect("encodes");
     assert_eq!(encoded.encoding, Encoding::Ucs2);
     assert_eq!(encoded.encoding.data_coding(), 8);
@@ -67,6 +68,7 @@ fn gsm7_boundaries() {
 
 #[test]
 fn gsm7_escape_pair_is_never_split() {
+    // covers PAY-9: a long payment result with a euro sign never breaks an escape pair
     // 152 plain septets, then '€' (2 septets) would end at 154: it moves whole to part 2.
     let text = format!("{}€{}", "a".repeat(152), "b".repeat(20));
     let chunks = split_gsm7(&text).expect("gsm");
@@ -94,6 +96,7 @@ fn ucs2_boundaries() {
 
 #[test]
 fn ucs2_surrogate_pair_is_never_split() {
+    // covers PAY-9: a long result with an emoji never breaks a surrogate pair
     // 66 units, then an emoji (2 units) would end at 68: it moves whole to part 2.
     let text = format!("{}😀{}", "中".repeat(66), "文".repeat(10));
     let chunks = split_ucs2(&text);

@@ -1,6 +1,6 @@
 //! The SMPP 3.4 gateway on `rusmppc`: the send path (encode, split, pace, submit_sm with
 //! throttle and link retries, bounded wait for a bind) and the state shared with the session
-//! loop in [`session`]. Never logs the password or message text.
+//! loop in `session`. Never logs the password or message text.
 
 mod pacer;
 mod session;
