@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs what Ringlink needs on a Debian machine with rustup, and nothing already present:
-#   scripts/setup.sh run    what the demo needs (wasm target, wasm-bindgen CLI)
+#   scripts/setup.sh run    what the demo needs (wasm target, wasm-bindgen CLI, SIPp phones)
 #   scripts/setup.sh test   also the test peers (Chromium, chromedriver, socat, PostgreSQL, brotli)
 # Everything comes from the package registries (crates.io, Debian); no prebuilt downloads.
 set -euo pipefail
@@ -12,9 +12,9 @@ say() { printf '\033[1m[setup]\033[0m %s\n' "$*"; }
 command -v cargo >/dev/null || { echo "cargo is missing: install Rust with rustup (https://rustup.rs) first" >&2; exit 1; }
 
 # Debian packages: command -> package
-declare -A need=([python3]=python3 [gzip]=gzip [brotli]=brotli)
+declare -A need=([python3]=python3 [gzip]=gzip [brotli]=brotli [sipp]=sip-tester)
 if [ "$mode" = test ]; then
-  need+=([chromium]=chromium [chromedriver]=chromium-driver [socat]=socat [pg_ctlcluster]=postgresql [dbus-daemon]=dbus [nats-server]=nats-server [taskset]=util-linux [sipp]=sip-tester)
+  need+=([chromium]=chromium [chromedriver]=chromium-driver [socat]=socat [pg_ctlcluster]=postgresql [dbus-daemon]=dbus [nats-server]=nats-server [taskset]=util-linux)
 fi
 missing=()
 # The SMSC test peer (PyPI smpp34) runs in a virtualenv the tests make.
