@@ -216,7 +216,8 @@ async fn enquire_link_keeps_the_link_and_detects_a_hung_smsc() {
     let mut smsc = Smsc::start(&python, free_port(), &[]).await;
     let cfg = SmsConfig {
         enquire_link_secs: 1,
-        response_timeout_secs: 1,
+        // Two seconds, not one: a loaded 2-core machine must not look like a hung SMSC.
+        response_timeout_secs: 2,
         ..config(smsc.port)
     };
     let shutdown = CancellationToken::new();
