@@ -20,10 +20,17 @@ pub fn render() -> String {
         .unwrap_or_default()
 }
 
-/// Structured logs to stderr; `RUST_LOG` filters (default `info`).
+/// Structured logs to stderr; `RUST_LOG` filters (default `info`). The SMPP codec's PDU dumps
+/// stay at `info` whatever `RUST_LOG` says: a bind PDU holds the SMSC password and a submit_sm
+/// holds verification codes.
 pub fn init_logs(format: &str) {
-    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+    let mut filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    for directive in ringlink_sms::QUIET_LOG_DIRECTIVES {
+        if let Ok(d) = directive.parse() {
+            filter = filter.add_directive(d);
+        }
+    }
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr);
