@@ -192,6 +192,9 @@ async fn member_dtmf_by_rfc4733_and_sip_info() {
             ),
         }
     }
+    // The digit event can overtake the 200 to the INFO on the wire; let it arrive at SIPp
+    // before the BYE, which SIPp would otherwise take as unexpected.
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
     call.commands.hangup(EndReason::Cancelled);
     let (_, end) = until_end(&mut call).await;
     use ringlink_telephony::{DtmfSource::*, Leg::A};
