@@ -65,8 +65,13 @@ impl Billing {
         Ok(settled)
     }
 
-    /// Runs [`Billing::settle_orphans`] now and every [`JANITOR_EVERY`] until `stop`.
-    pub fn spawn_janitor(&self, stop: CancellationToken) -> tokio::task::JoinHandle<()> {
+    /// Runs [`Billing::settle_orphans`] with `stale_after` (normally [`STALE_AFTER`]) now and
+    /// every [`JANITOR_EVERY`] until `stop`.
+    pub fn spawn_janitor(
+        &self,
+        stale_after: Duration,
+        stop: CancellationToken,
+    ) -> tokio::task::JoinHandle<()> {
         let billing = self.clone();
         tokio::spawn(async move {
             let mut tick = tokio::time::interval(JANITOR_EVERY);
@@ -74,7 +79,7 @@ impl Billing {
                 tokio::select! {
                     _ = stop.cancelled() => break,
                     _ = tick.tick() => {
-                        if let Err(e) = billing.settle_orphans(STALE_AFTER).await {
+                        if let Err(e) = billing.settle_orphans(stale_after).await {
                             tracing::warn!("billing janitor failed: {e}");
                         }
                     }

@@ -64,7 +64,7 @@ impl Billing {
     pub async fn create_sponsor(&self, name: &str) -> Result<AccountId, BillingError> {
         let name = name.trim();
         if name.is_empty() || name.chars().count() > MAX_NOTE_CHARS {
-            return Err(BillingError::NotFound(format!(
+            return Err(BillingError::Invalid(format!(
                 "a sponsor needs a name of 1 to {MAX_NOTE_CHARS} characters"
             )));
         }

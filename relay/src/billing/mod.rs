@@ -9,17 +9,25 @@
 //! The life of one call, as the relay's CALL flow drives it:
 //!
 //! ```text
-//! let payer = billing.account_for(&Payer::Member(member_id)).await?;
-//! let mut r = billing.start_call(NewCall { .. payer, .. }).await?;   // holds a first chunk, writes the CDR
-//! // ... the member's leg rings, then the merchant's; at the merchant's answer:
-//! billing.mark_bridged(&mut r, now_ms).await?;                      // the billing clock starts
-//! // every HEARTBEAT_EVERY while the call is up:
-//! billing.heartbeat(&r).await?;
-//! // whenever r.needs_extension(elapsed_s):
-//! let grant = billing.extend(&mut r).await?;                        // hang up at grant.paid_until s after bridge
-//! // at hang-up:
-//! billing.settle(r, CallOutcome::ended_at("merchant hung up", &r, now_ms)).await?;
+//! let payer = billing.account_for(&Payer::Member(member_id)).await?;  // or Merchant(site), Sponsor(..)
+//! let mut r = billing.start_call(NewCall { public_id, member_id, site_id, button, payer,
+//!                                          member_number, merchant_number }).await?;
+//! // holds connect fee + CHUNK_SECONDS (or what is left), writes the call record `started`
+//! billing.mark_bridged(&mut r, bridged_at_ms).await?;           // merchant answered: clock starts
+//! billing.heartbeat(&r).await?;                                 // every HEARTBEAT_EVERY while up
+//! if r.needs_extension(elapsed_s) {                             // < EXTEND_MARGIN paid ahead
+//!     let grant = billing.extend(&mut r).await?;                // hang up at grant.paid_until s;
+//! }                                                             // grant.limit: why no more
+//! let end = CallOutcome::ended_at("member hung up", &r, ended_at_ms);
+//! let s = billing.settle(r, end).await?;                        // Settlement { billed_seconds, charge, released }
 //! ```
+//!
+//! The rest of the surface: `running_cost(&r, seconds)` for the widget's live cost;
+//! `settle_orphans(stale_after)` / `spawn_janitor(stale_after, stop)` ([`janitor`]);
+//! `credit`, `adjust`, `account`, `ledger`, `ledger_sum`, `set_daily_cap`, `create_sponsor`,
+//! `sponsor`, `set_tariff`, `tariffs`, `tariff_for`, `call_record`, `call_records` ([`ledger`]).
+//! Every error is a [`BillingError`] whose message a member can read. A refused `start_call`
+//! writes nothing (no call record).
 //!
 //! The guarantees: credit is held only by one conditional UPDATE (`balance - reserved >= need`),
 //! so concurrent calls on one account never hold more than it owns; the hold always equals
@@ -27,6 +35,12 @@
 //! longer reported duration is capped at `paid_until` (the relay's lateness in hanging up is on the
 //! house); an account never goes below zero (also a CHECK in the schema). Calls whose relay died are
 //! settled by the [`janitor`] from their last heartbeat.
+//!
+//! Limits ([`Policy`]): a minimum available balance to start a call; a daily spend cap per payer
+//! account, counting credit charged or held in the UTC day (checked inside the same conditional
+//! UPDATE, so racing calls cannot pass it either); at settlement the unused part of a hold comes
+//! back under the cap of the day of its last chunk. Members get [`DEFAULT_MEMBER_DAILY_CAP`]
+//! unless their account has its own; merchants and sponsors have no cap unless one is set.
 //!
 //! - [`tariff`]: prices by destination prefix, the charge for N seconds and its inverse.
 //! - [`ledger`]: payer accounts, credits and adjustments, tariffs, call records for reading.
@@ -129,6 +143,8 @@ pub enum BillingError {
     NotFound(String),
     #[error("the amount must be {0}")]
     BadAmount(&'static str),
+    #[error("{0}")]
+    Invalid(String),
     #[error("an adjustment of {} would leave less than the {} held by calls in progress", money(*.amount), money(*.held))]
     BelowHeld { amount: i64, held: i64 },
     #[error("the account is busy with many calls starting at once; try again in a moment")]

@@ -190,6 +190,7 @@ impl Billing {
                 day,
                 default_cap: self.default_cap(account.kind),
                 paid_until,
+                at_ms: now,
             };
             let open = OpenCall {
                 public_id: &call.public_id,
@@ -201,7 +202,6 @@ impl Billing {
                 merchant_number: call.merchant_number.as_str(),
                 tariff: &tariff,
                 hold,
-                now_ms: now,
             };
             if let Some(call_id) = self.store.open_call(&open).await? {
                 return Ok(Reservation {
@@ -234,7 +234,7 @@ impl Billing {
     }
 
     /// Holds another chunk, or what is left of the credit (or of the daily cap) in whole
-    /// increments. The grant's `paid_until` is exact: the held credit pays for that second and
+    /// increments; a hold also counts as a heartbeat. The grant's `paid_until` is exact: the held credit pays for that second and
     /// not the next. [`BillingError::AlreadySettled`] when the janitor settled the call.
     pub async fn extend(&self, r: &mut Reservation) -> Result<Grant, BillingError> {
         if r.paid_until >= MAX_CALL_SECONDS {
@@ -245,7 +245,8 @@ impl Billing {
         let want_total = r.tariff.charge(target);
         for _ in 0..HOLD_ATTEMPTS {
             let account = self.account(r.account).await?;
-            let day = utc_day(now_ms());
+            let now = now_ms();
+            let day = utc_day(now);
             let available = account.balance - account.reserved;
             let (_, cap_left) = self.cap_room(&account, day);
             let (amount, paid_until, short) =
@@ -260,6 +261,7 @@ impl Billing {
                 day,
                 default_cap: self.default_cap(account.kind),
                 paid_until,
+                at_ms: now,
             };
             match self.store.hold_more(r.call_id, r.account.0, &hold).await? {
                 HoldOutcome::Held => {

@@ -131,7 +131,6 @@ pub struct OpenCall<'a> {
     pub merchant_number: &'a str,
     pub tariff: &'a Tariff,
     pub hold: Hold,
-    pub now_ms: i64,
 }
 
 /// Credit to hold on an account, and the conditions under which the hold is allowed.
@@ -147,6 +146,8 @@ pub struct Hold {
     pub default_cap: i64,
     /// The reservation's paid-until second after the hold.
     pub paid_until: u64,
+    /// When the hold is made (Unix ms); it also counts as the call's heartbeat.
+    pub at_ms: i64,
 }
 
 /// An open reservation as the janitor and the tests see it.

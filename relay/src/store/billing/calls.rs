@@ -72,7 +72,7 @@ impl Store {
         .bind(c.hold.amount)
         .bind(seconds(c.hold.paid_until))
         .bind(c.hold.day)
-        .bind(c.now_ms)
+        .bind(c.hold.at_ms)
         .bind(now)
         .execute(&mut *tx)
         .await?;
@@ -80,17 +80,20 @@ impl Store {
         Ok(Some(call_id))
     }
 
-    /// Holds more credit for an open reservation (same conditional UPDATE as the first chunk).
+    /// Holds more credit for an open reservation (same conditional UPDATE as the first chunk);
+    /// also refreshes its heartbeat.
     pub async fn hold_more(&self, call_id: i64, account: i64, hold: &Hold) -> Result<HoldOutcome> {
         let mut tx = self.pool().begin().await?;
         let open = sqlx::query(
-            "UPDATE billing_reservations SET reserved = reserved + $1, paid_until = $2, cap_day = $3 \
+            "UPDATE billing_reservations SET reserved = reserved + $1, paid_until = $2, cap_day = $3, \
+             alive_at_ms = $5 \
              WHERE call_id = $4 AND settled_at IS NULL",
         )
         .bind(hold.amount)
         .bind(seconds(hold.paid_until))
         .bind(hold.day)
         .bind(call_id)
+        .bind(hold.at_ms)
         .execute(&mut *tx)
         .await?;
         if open.rows_affected() == 0 {
