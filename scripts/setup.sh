@@ -44,6 +44,17 @@ if [ "$mode" = test ]; then
   done
 fi
 
+# esbuild (npm registry) minifies the widget's JS glue, loader and stylesheet (~3 KB brotli less).
+ESBUILD_VERSION=0.28.2
+if [ "$(esbuild --version 2>/dev/null)" != "$ESBUILD_VERSION" ]; then
+  if command -v npm >/dev/null; then
+    say "installing esbuild $ESBUILD_VERSION from npm"
+    npm install -g --silent "esbuild@$ESBUILD_VERSION" >/dev/null
+  else
+    say "npm is missing: the widget's JS ships unminified (apt-get install npm to minify it)"
+  fi
+fi
+
 have_bindgen=$(wasm-bindgen --version 2>/dev/null | awk '{print $2}' || true)
 if [ "$have_bindgen" != "$WASM_BINDGEN_VERSION" ]; then
   # Unlocked on purpose: the CLI's lockfile pins a webpki-roots release the registry lacks.
