@@ -301,6 +301,37 @@ on_both_dbs!(refusals_say_why, |db: Db| async move {
         .await,
     );
     assert_eq!(code, ErrorCode::UnknownButton, "{msg}");
+    // Another merchant's button is not this page's (wrong tenant).
+    let other = ringlink_relay::admin::create_site(
+        &r.store,
+        "Other shop",
+        Some("site_other"),
+        &["http://other.test".into()],
+    )
+    .await
+    .unwrap();
+    r.store
+        .set_call_button(&CallButton {
+            site_id: other.id,
+            key: "vip".into(),
+            label: "VIP".into(),
+            number: ringlink_protocol::E164::new("+861065520000").unwrap(),
+            payer: PayerKind::Merchant,
+            sponsor: None,
+        })
+        .await
+        .unwrap();
+    let (code, _) = code_of(
+        w.request(WidgetMsg::CallOptions(CallOptions {
+            button: "vip".into(),
+        }))
+        .await,
+    );
+    assert_eq!(
+        code,
+        ErrorCode::UnknownButton,
+        "a button of another site is not offered"
+    );
     // A number the member has not verified.
     let (code, msg) = code_of(w.request(call_me("+8613700137000")).await);
     assert_eq!(code, ErrorCode::NumberNotVerified, "{msg}");
