@@ -58,7 +58,7 @@ impl App {
             };
             request_animation_frame(move || match to {
                 Some(to) => focus(&[to]),
-                None if !focus_in_panel() => focus_first(),
+                None if focus_lost() => focus_first(),
                 None => {}
             });
         }
@@ -146,6 +146,14 @@ fn focus_in_panel() -> bool {
     })
 }
 
+/// Focus left the panel's visible parts: on nothing, or on an element now `hidden`.
+fn focus_lost() -> bool {
+    ROOT.with(|r| match r.borrow().as_ref().map(|r| r.active_element()) {
+        Some(Some(el)) => el.closest("[hidden]").ok().flatten().is_some(),
+        _ => true,
+    })
+}
+
 fn storage() -> Option<Storage> {
     web_sys::window()?.session_storage().ok()?
 }
@@ -153,7 +161,10 @@ fn storage() -> Option<Storage> {
 /// Focus goes to the panel's first field, else its first button: keyboard and screen-reader
 /// users land where they can act.
 fn focus_first() {
-    focus(&["[data-rl=panel] .rl-body input", "[data-rl=panel] button"]);
+    focus(&[
+        "[data-rl=panel] .rl-body form:not([hidden]) input",
+        "[data-rl=panel] button:not([hidden])",
+    ]);
 }
 
 /// Focuses the first element the first matching selector finds in the panel.

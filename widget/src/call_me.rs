@@ -5,9 +5,11 @@
 //! Buttons waiting for a reply are `aria-disabled`, not `disabled`: a disabled button drops the
 //! keyboard focus, and the model ignores a second press anyway.
 
-use leptos::ev::SubmitEvent;
+use leptos::ev::{MouseEvent, SubmitEvent};
 use leptos::html::Input;
 use leptos::prelude::*;
+use wasm_bindgen::JsCast;
+use web_sys::Element;
 
 use crate::app::{client_id, App};
 use crate::model::{same_number, stage_name, Action, Asked, Model, Step};
@@ -30,10 +32,6 @@ pub fn screen(app: App, m: &Model) -> Option<impl IntoView> {
     let flow = m.call_me.as_ref()?;
     let step = flow.step();
     let busy = flow.busy;
-    let boxed = matches!(
-        step,
-        Step::Confirm | Step::NeedCode | Step::EnterCode | Step::Placing
-    );
     let stage = match step {
         Step::Placing => "placing",
         _ => flow
@@ -41,54 +39,29 @@ pub fn screen(app: App, m: &Model) -> Option<impl IntoView> {
             .as_ref()
             .map_or("idle", |call| stage_name(call.stage)),
     };
-    let button = flow.button.clone();
-    let retry = (step == Step::NoOffer && !button.is_empty()).then(|| {
-        view! {
-            <button type="button" data-rl="call-retry"
-                on:click=move |_| app.act(Action::CallButton(button.clone()))>{c.retry}</button>
-        }
-    });
-    let hang_up = (step == Step::Live).then(|| {
-        let hanging = busy == Some(Asked::HangUp);
-        view! {
-            <button type="button" class="rl-hangup" data-rl="hang-up" aria-disabled=hanging
-                on:click=move |_| app.act(Action::HangUp)>
-                {if hanging { c.hanging_up } else { c.hang_up }}
-            </button>
-        }
-    });
-    let leave = (!matches!(step, Step::Placing | Step::Live)).then(|| {
-        view! {
-            <button type="button" class="rl-link-btn" data-rl="leave-call-me"
-                on:click=move |_| app.act(Action::LeaveCallMe)>{c.leave}</button>
-        }
-    });
-    Some(view! {
-        <section class="rl-callme" data-rl="call-me" data-step=step_name(step)>
-            <h3 class="rl-offer">{m.offer_heading()}</h3>
-            <p class="rl-payer" data-rl="payer">{m.payer_line()}</p>
-            {(step == Step::Loading).then(|| view! { <p class="rl-wait">{c.loading}</p> })}
-            {retry}
-            <p class="rl-progress" data-rl="call-progress" data-stage=stage role="status"
-                aria-live="polite">{m.progress_line()}</p>
-            <p class="rl-clock" data-rl="call-clock" aria-label=c.call_time aria-live="off">
-                {m.call_clock()}
-            </p>
-            {boxed.then(|| callback_form(app, m, step))}
-            {(step == Step::EnterCode).then(|| code_form(app, busy == Some(Asked::VerifyCode)))}
-            {hang_up}
-            {leave}
-        </section>
-    })
-}
-
-/// The callback box (CALL-3) and its one button: "Call me now" for a verified number, "Send
-/// code" for a new one, "Send a new code" once one went.
-fn callback_form(app: App, m: &Model, step: Step) -> impl IntoView {
-    let c = app.lang.call();
-    let flow = m.call_me.as_ref();
-    let callback = flow.map(|f| f.callback.clone()).unwrap_or_default();
-    let sending = flow.is_some_and(|f| f.busy == Some(Asked::SendCode));
+    let boxed = matches!(
+        step,
+        Step::Confirm | Step::NeedCode | Step::EnterCode | Step::Placing
+    );
+    let sending = busy == Some(Asked::SendCode);
+    let checking = busy == Some(Asked::VerifyCode);
+    let hanging = busy == Some(Asked::HangUp);
+    let (hook, label, class) = match step {
+        Step::Confirm | Step::Placing => ("call-me-now", c.call_me, "rl-primary rl-dial"),
+        _ if sending => ("send-code", c.sending_code, ""),
+        Step::NeedCode => ("send-code", c.send_code, "rl-primary"),
+        _ => ("send-code", c.resend_code, ""),
+    };
+    let on_file = flow
+        .offer
+        .as_ref()
+        .is_some_and(|o| same_number(&flow.callback, o.callback.as_str()));
+    let hint = match step {
+        Step::Confirm | Step::Placing if on_file => c.callback_hint,
+        Step::Confirm | Step::Placing => c.verified_hint,
+        _ => c.needs_code,
+    };
+    // The box's button: "Call me now" or "Send code", by the step at the time of the press.
     let submit = move |ev: SubmitEvent| {
         ev.prevent_default();
         match app.model.with_untracked(Model::call_step) {
@@ -99,55 +72,72 @@ fn callback_form(app: App, m: &Model, step: Step) -> impl IntoView {
             _ => {}
         }
     };
-    let (hook, label, class) = match step {
-        Step::Confirm | Step::Placing => ("call-me-now", c.call_me, "rl-primary rl-dial"),
-        _ if sending => ("send-code", c.sending_code, ""),
-        Step::NeedCode => ("send-code", c.send_code, "rl-primary"),
-        _ => ("send-code", c.resend_code, ""),
-    };
-    let waiting = sending || step == Step::Placing;
-    let on_file = flow
-        .and_then(|f| f.offer.as_ref())
-        .is_some_and(|o| same_number(&callback, o.callback.as_str()));
-    let hint = match step {
-        Step::Confirm | Step::Placing if on_file => c.callback_hint,
-        Step::Confirm | Step::Placing => c.verified_hint,
-        _ => c.needs_code,
-    };
-    view! {
-        <form class="rl-form" on:submit=submit>
-            <label class="rl-field">
-                <span>{c.callback_label}</span>
-                <input data-rl="callback" type="tel" inputmode="tel" autocomplete="tel"
-                    aria-describedby="rl-callback-hint" prop:value=callback
-                    on:input=move |ev| app.act(Action::SetCallback(event_target_value(&ev)))/>
-            </label>
-            <p class="rl-hint" id="rl-callback-hint">{hint}</p>
-            <button type="submit" class=class data-rl=hook aria-disabled=waiting>{label}</button>
-        </form>
-    }
-}
-
-/// The code from the SMS, for the number it went to.
-fn code_form(app: App, checking: bool) -> impl IntoView {
-    let c = app.lang.call();
     let code: NodeRef<Input> = NodeRef::new();
-    let submit = move |ev: SubmitEvent| {
+    let verify = move |ev: SubmitEvent| {
         ev.prevent_default();
         if let Some(input) = code.get() {
             app.act(Action::VerifyCode(input.value()));
         }
     };
-    view! {
-        <form class="rl-form rl-code" on:submit=submit>
-            <label class="rl-field">
-                <span>{c.code_label}</span>
-                <input data-rl="sms-code" inputmode="numeric" autocomplete="one-time-code"
-                    maxlength="12" spellcheck="false" node_ref=code/>
-            </label>
-            <button type="submit" class="rl-primary" data-rl="verify-code" aria-disabled=checking>
-                {if checking { c.verifying } else { c.verify }}
-            </button>
-        </form>
-    }
+    // One listener for the plain buttons, by their hook: fewer closures, a smaller wasm.
+    let click = move |ev: MouseEvent| {
+        let hook = ev
+            .target()
+            .and_then(|t| t.dyn_into::<Element>().ok())
+            .and_then(|e| e.closest("button").ok().flatten())
+            .and_then(|b| b.get_attribute("data-rl"));
+        let action = match hook.as_deref() {
+            Some("hang-up") => Action::HangUp,
+            Some("leave-call-me") => Action::LeaveCallMe,
+            Some("call-retry") => {
+                let button = app.model.with_untracked(|m| {
+                    m.call_me
+                        .as_ref()
+                        .map(|f| f.button.clone())
+                        .unwrap_or_default()
+                });
+                Action::CallButton(button)
+            }
+            _ => return,
+        };
+        app.act(action);
+    };
+    Some(view! {
+        <section class="rl-callme" data-rl="call-me" data-step=step_name(step) on:click=click>
+            <h3 class="rl-offer">{m.offer_heading()}</h3>
+            <p class="rl-payer" data-rl="payer">{m.payer_line()}</p>
+            <p class="rl-wait" hidden=step != Step::Loading>{c.loading}</p>
+            <p class="rl-progress" data-rl="call-progress" data-stage=stage role="status"
+                aria-live="polite">{m.progress_line()}</p>
+            <p class="rl-clock" data-rl="call-clock" aria-label=c.call_time aria-live="off">
+                {m.call_clock()}
+            </p>
+            <form class="rl-form" on:submit=submit hidden=!boxed>
+                <label class="rl-field">
+                    <span>{c.callback_label}</span>
+                    <input data-rl="callback" type="tel" inputmode="tel" autocomplete="tel"
+                        aria-describedby="rl-callback-hint" prop:value=flow.callback.clone()
+                        on:input=move |ev| app.act(Action::SetCallback(event_target_value(&ev)))/>
+                </label>
+                <p class="rl-hint" id="rl-callback-hint">{hint}</p>
+                <button type="submit" class=class data-rl=hook
+                    aria-disabled=sending || step == Step::Placing>{label}</button>
+            </form>
+            <form class="rl-form rl-code" on:submit=verify hidden=step != Step::EnterCode>
+                <label class="rl-field">
+                    <span>{c.code_label}</span>
+                    <input data-rl="sms-code" inputmode="numeric" autocomplete="one-time-code"
+                        maxlength="12" spellcheck="false" node_ref=code/>
+                </label>
+                <button type="submit" class="rl-primary" data-rl="verify-code"
+                    aria-disabled=checking>{if checking { c.verifying } else { c.verify }}</button>
+            </form>
+            <button type="button" data-rl="call-retry"
+                hidden=step != Step::NoOffer || flow.button.is_empty()>{c.retry}</button>
+            <button type="button" class="rl-hangup" data-rl="hang-up" hidden=step != Step::Live
+                aria-disabled=hanging>{if hanging { c.hanging_up } else { c.hang_up }}</button>
+            <button type="button" class="rl-link-btn" data-rl="leave-call-me"
+                hidden=matches!(step, Step::Placing | Step::Live)>{c.leave}</button>
+        </section>
+    })
 }

@@ -482,6 +482,8 @@ impl Model {
                     flow.refused_number = Some(flow.callback.trim().to_owned());
                 }
             }
+            // Asking again cannot help: "Try again" goes away.
+            Asked::CallOptions if e.code == ErrorCode::UnknownButton => flow.button.clear(),
             Asked::HangUp if e.code == ErrorCode::UnknownCall => {
                 if let Some(call) = &mut flow.call {
                     call.stage = CallStage::Ended;

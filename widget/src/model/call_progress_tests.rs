@@ -186,7 +186,19 @@ fn each_refusal_is_shown_with_what_to_do() {
     let mut m = signed_in(Lang::En);
     m.apply(Action::CallButton("nope".into()));
     refuse(&mut m, Asked::CallOptions, ErrorCode::UnknownButton, "x");
-    assert!(m.error.unwrap().contains("Tell the shop"));
+    assert!(m.error.clone().unwrap().contains("Tell the shop"));
+    assert!(
+        flow(&m).button.is_empty(),
+        "no retry for a button that does not exist"
+    );
+    let mut m = signed_in(Lang::En);
+    m.apply(Action::CallButton("sales".into()));
+    refuse(&mut m, Asked::CallOptions, ErrorCode::Unavailable, "x");
+    assert_eq!(
+        flow(&m).button,
+        "sales",
+        "retry stays for a passing trouble"
+    );
 }
 
 #[test]
