@@ -163,6 +163,53 @@ both_dbs!(
 
 // covers CALL-7
 both_dbs!(
+    concurrent_extends_share_the_last_credit,
+    |t: TestRelay| async move {
+        let b = Billing::with_policy(store(&t), open_policy());
+        // 1.5 fen a second after a 10 fen connect fee: the next second costs 1 or 2 fen.
+        b.set_tariff(&tariff("+86", 10, 90, "1/1")).await.unwrap();
+        let alice = alice_with(&b, 1000).await;
+        let mut started = Vec::new();
+        for i in 0..4 {
+            let call = new_call(b.store(), &format!("share-{i}"), alice).await;
+            started.push(b.start_call(call).await.unwrap());
+        }
+        let mut tasks = Vec::new();
+        for mut r in started {
+            let b = b.clone();
+            tasks.push(tokio::spawn(async move {
+                b.mark_bridged(&mut r, now_ms()).await.unwrap();
+                while r.limit().is_none() {
+                    b.extend(&mut r).await.unwrap();
+                }
+                r
+            }));
+        }
+        let mut calls = Vec::new();
+        for task in tasks {
+            calls.push(task.await.unwrap());
+        }
+        let acct = b.account(alice).await.unwrap();
+        let held: i64 = calls.iter().map(|r| r.reserved()).sum();
+        assert_eq!((acct.balance, acct.reserved), (1000, held));
+        assert!(
+            acct.balance - acct.reserved <= 1,
+            "what is left buys no call another second"
+        );
+        for r in calls {
+            let (paid_until, reserved) = (r.paid_until(), r.reserved());
+            assert_eq!(r.tariff().charge(paid_until), reserved);
+            let s = b.settle(r, ended_after(paid_until)).await.unwrap();
+            assert_eq!(s.charge, reserved);
+        }
+        let acct = b.account(alice).await.unwrap();
+        assert_eq!((acct.balance, acct.reserved), (1000 - held, 0));
+        assert_ledger_consistent(&b, alice).await;
+    }
+);
+
+// covers CALL-7
+both_dbs!(
     extend_then_settle_exact_to_the_unit,
     |t: TestRelay| async move {
         let b = Billing::new(store(&t));
