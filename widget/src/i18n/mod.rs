@@ -138,7 +138,11 @@ pub fn fill(template: &str, value: &str) -> String {
     match template.split_once('{') {
         Some((head, rest)) => {
             let tail = rest.split_once('}').map_or("", |(_, tail)| tail);
-            [head, value, tail].concat()
+            let mut out = String::with_capacity(head.len() + value.len() + tail.len());
+            out.push_str(head);
+            out.push_str(value);
+            out.push_str(tail);
+            out
         }
         None => template.to_owned(),
     }

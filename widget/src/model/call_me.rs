@@ -171,9 +171,11 @@ impl Model {
     }
 
     /// A merchant's call button was pressed: the panel switches to "call me" for it and, signed
-    /// in, asks what the call would be. A live call stays on screen whatever was pressed.
+    /// in, asks what the call would be. A call being placed or live stays on screen whatever was
+    /// pressed.
     pub fn open_call_button(&mut self, button: String) -> Vec<Out> {
-        if self.call_me.as_ref().is_some_and(CallMeFlow::live) {
+        let busy = |f: &CallMeFlow| f.live() || f.placing.is_some();
+        if self.call_me.as_ref().is_some_and(busy) {
             return Vec::new();
         }
         self.error = None;

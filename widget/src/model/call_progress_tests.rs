@@ -37,6 +37,11 @@ fn progress_stages_are_shown_live_and_told_to_the_page() {
         m.apply(Action::LeaveCallMe).is_empty() && m.screen() == Screen::CallMe,
         "a live call stays on screen"
     );
+    assert!(
+        m.apply(Action::CallButton("support".into())).is_empty(),
+        "another button does not replace a live call"
+    );
+    assert_eq!(flow(&m).button, "sales");
     let out = m.apply(Action::HangUp);
     assert!(matches!(&out[..], [Out::Send(WidgetMsg::HangUp(h))] if h.call_id == "k1"));
     assert_eq!(flow(&m).busy, Some(Asked::HangUp));

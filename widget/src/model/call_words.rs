@@ -35,17 +35,20 @@ impl Model {
             },
             PayerKind::Member => {
                 let amount = |tpl, minor| fill(tpl, &money(minor, &offer.currency));
-                let mut parts = Vec::new();
+                let mut rate = String::new();
                 if let Some(m) = offer.per_minute {
-                    parts.push(amount(c.per_minute, m));
+                    rate = amount(c.per_minute, m);
                 }
                 if let Some(f) = offer.connect_fee.filter(|f| *f > 0) {
-                    parts.push(amount(c.connect_fee, f));
+                    if !rate.is_empty() {
+                        rate.push_str(c.and);
+                    }
+                    rate.push_str(&amount(c.connect_fee, f));
                 }
-                if parts.is_empty() {
+                if rate.is_empty() {
                     c.pay_member_plain.to_owned()
                 } else {
-                    fill(c.pay_member, &parts.join(c.and))
+                    fill(c.pay_member, &rate)
                 }
             }
         })
