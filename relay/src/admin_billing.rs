@@ -1,5 +1,5 @@
 //! Billing tasks behind `ringlink-relay admin`: credit, adjust and show payer accounts, daily
-//! caps, sponsors, tariffs, and call records. The clap commands live here so `main` only names
+//! caps (`account cap`), sponsors, tariffs, and call records. The clap commands live here so `main` only names
 //! them; each runner returns the text to print, so tests can check it.
 //!
 //! Amounts are integer minor units of [`CURRENCY`] (fen: `--amount 1000` is 10.00 CNY).
@@ -77,11 +77,12 @@ pub enum AccountCmd {
         entries: i64,
     },
     /// Set the account's daily spend cap in fen, or `default` for the relay's default.
-    SetCap {
+    #[command(alias = "set-cap")]
+    Cap {
         #[command(flatten)]
         holder: Holder,
-        #[arg(long, value_name = "MINOR|default")]
-        daily: String,
+        #[arg(long, alias = "daily", value_name = "MINOR|default")]
+        amount: String,
     },
 }
 
@@ -202,13 +203,13 @@ pub async fn account(relay: &Relay, cmd: AccountCmd) -> Result<String> {
             let (id, who) = account_of(relay, &holder).await?;
             show(b, id, &who, entries).await
         }
-        AccountCmd::SetCap { holder, daily } => {
+        AccountCmd::Cap { holder, amount } => {
             let (id, who) = account_of(relay, &holder).await?;
-            let cap = match daily.trim() {
+            let cap = match amount.trim() {
                 "default" | "none" => None,
                 n => Some(n.parse::<i64>().ok().filter(|c| *c >= 0).ok_or_else(|| {
                     AdminBillingError::Input(format!(
-                        "--daily '{n}' must be zero or a positive number of fen, or `default`"
+                        "--amount '{n}' must be zero or a positive number of fen, or `default`"
                     ))
                 })?),
             };

@@ -144,7 +144,7 @@ both_dbs!(admin_commands_and_their_errors, |t: TestRelay| async move {
     assert!(out.contains("balance 5.00 CNY"), "{out}");
     let out = admin(
         &t,
-        &["account", "set-cap", "--member", ALICE, "--daily", "300"],
+        &["account", "cap", "--member", ALICE, "--amount", "300"],
     )
     .await
     .unwrap();
@@ -155,7 +155,7 @@ both_dbs!(admin_commands_and_their_errors, |t: TestRelay| async move {
     )
     .await
     .unwrap_err();
-    assert!(e.contains("--daily 'lots'"), "{e}");
+    assert!(e.contains("--amount 'lots'"), "{e}");
 
     let b = t.running.relay.calls.billing.clone();
     let (member, _) = ids(b.store()).await;
