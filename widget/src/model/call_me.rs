@@ -34,18 +34,6 @@ impl TwoLegCall {
     }
 }
 
-/// The stage's wire name (`data-stage` of the progress line, `stage` of the host-page event).
-pub fn stage_name(stage: CallStage) -> &'static str {
-    match stage {
-        CallStage::CallingYou => "calling_you",
-        CallStage::ConnectingMerchant => "connecting_merchant",
-        CallStage::MerchantRinging => "merchant_ringing",
-        CallStage::Connected => "connected",
-        CallStage::CreditLow => "credit_low",
-        CallStage::Ended => "ended",
-    }
-}
-
 /// What the "call me" screen shows below the offer.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Step {

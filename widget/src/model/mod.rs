@@ -8,7 +8,8 @@ mod call_me;
 mod call_words;
 mod dial;
 
-pub use call_me::{same_number, stage_name, CallMeFlow, Step, TwoLegCall};
+pub use call_me::{same_number, CallMeFlow, Step, TwoLegCall};
+pub use call_words::stage_name;
 pub use dial::{state_name, CallView};
 
 use ringlink_protocol::secret::Secret;
