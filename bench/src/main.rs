@@ -2,14 +2,21 @@
 //! The relay (and each anchor server) runs pinned to core 0, the load generator to core 1.
 //!
 //! - `relay_proc`: seeding and starting the relay binary. `conns`: agent and widget clients.
-//! - `idle`, `dial`, `nats`, `floor`, `weight`: the scenarios. `stats`: histograms and /proc.
+//! - `idle`, `dial`, `nats`, `floor`, `weight`, `calls`: the scenarios. `stats`: histograms and
+//!   /proc. For CALL: `call_setup` (seeding, placing calls), `sip_phone` (the bench's SIP UAS),
+//!   `rtp_probe` (G.711 test streams), `rtp_floor` (the plain UDP forwarder).
 
+mod call_setup;
+mod calls;
 mod conns;
 mod dial;
 mod floor;
 mod idle;
 mod nats;
 mod relay_proc;
+mod rtp_floor;
+mod rtp_probe;
+mod sip_phone;
 mod stats;
 mod weight;
 
@@ -48,11 +55,17 @@ struct Cli {
     /// Seconds per latency run.
     #[arg(long)]
     secs: Option<u64>,
+    /// CALL: concurrent bridged call counts (grown until p99 > 20 ms or loss > 1 %).
+    #[arg(long, value_delimiter = ',')]
+    call_counts: Option<Vec<usize>>,
+    /// CALL: offered call setup rates per second.
+    #[arg(long, value_delimiter = ',')]
+    setup_rates: Option<Vec<u32>>,
     /// Scenarios to run.
     #[arg(
         long,
         value_delimiter = ',',
-        default_value = "startup,idle,dial,nats,floor,weight"
+        default_value = "startup,idle,dial,nats,floor,weight,calls"
     )]
     scenarios: Vec<String>,
     #[arg(long)]
@@ -69,6 +82,11 @@ enum Cmd {
         #[arg(long)]
         listen: String,
     },
+    /// The plain tokio UDP forwarder for CALL's RTP floor (started by the benchmark itself).
+    RtpFloorServer {
+        #[arg(long)]
+        pairs: usize,
+    },
 }
 
 const SERVER_CORE: usize = 0;
@@ -81,6 +99,12 @@ fn main() -> Result<()> {
             .enable_all()
             .build()?;
         return rt.block_on(floor::serve(listen));
+    }
+    if let Some(Cmd::RtpFloorServer { pairs }) = &cli.command {
+        let rt = tokio::runtime::Builder::new_multi_thread()
+            .enable_all()
+            .build()?;
+        return rt.block_on(rtp_floor::serve(*pairs));
     }
     // More sockets than the default 1024: raise the soft limit to the hard one (root may raise both).
     let _ = rlimit::Resource::NOFILE.set(1 << 20, 1 << 20);
@@ -135,15 +159,17 @@ async fn run(cli: Cli) -> Result<()> {
     );
     let mut results = serde_json::Map::new();
 
-    // A seeded database, copied fresh for every relay start.
+    // A seeded database, copied fresh for every relay start (CALL seeds its own).
     let seeded = tempdir()?;
     let members = idle_ns.iter().copied().chain([m]).max().unwrap_or(m);
-    let t = Instant::now();
-    relay_proc::seed(&seeded, members).await?;
-    eprintln!(
-        "seeded {members} members in {:.1} s",
-        t.elapsed().as_secs_f64()
-    );
+    if ["startup", "idle", "dial"].iter().any(|s| want(s)) {
+        let t = Instant::now();
+        relay_proc::seed(&seeded, members).await?;
+        eprintln!(
+            "seeded {members} members in {:.1} s",
+            t.elapsed().as_secs_f64()
+        );
+    }
     let fresh_relay = || -> Result<(relay_proc::RelayProc, Scratch)> {
         let dir = tempdir()?;
         std::fs::copy(seeded.join("ringlink.db"), dir.join("ringlink.db"))?;
@@ -295,6 +321,27 @@ async fn run(cli: Cli) -> Result<()> {
             eprintln!("widget not built: run scripts/build-widget.sh");
         }
         results.insert("weight".into(), serde_json::to_value(&w)?);
+    }
+
+    if want("calls") {
+        let plan = calls::Plan {
+            setup_rates: cli.setup_rates.clone().unwrap_or(if quick {
+                vec![10]
+            } else {
+                vec![10, 25, 50, 100, 200]
+            }),
+            setup_secs: if quick { 1 } else { 5 },
+            counts: cli.call_counts.clone().unwrap_or(if quick {
+                vec![4]
+            } else {
+                vec![10, 50, 100, 200, 400, 800, 1200]
+            }),
+            secs: if quick { 2 } else { secs },
+        };
+        results.insert(
+            "calls".into(),
+            calls::run(&binary, &plan, SERVER_CORE).await?,
+        );
     }
 
     if let Some(dir) = cli.out.parent() {

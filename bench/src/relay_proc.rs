@@ -23,6 +23,13 @@ pub fn web_token(i: usize) -> String {
 
 /// Seeds `members` members with one device token and one web session each, in one transaction.
 pub async fn seed(data_dir: &Path, members: usize) -> Result<()> {
+    let store = seed_members(data_dir, members, "+86139").await?;
+    checkpoint_and_close(store).await
+}
+
+/// Creates the bench site and `members` members numbered `{prefix}{i:08}`, each with a device
+/// token and a web session; returns the open store for further seeding.
+pub async fn seed_members(data_dir: &Path, members: usize, prefix: &str) -> Result<Store> {
     let url = format!("sqlite://{}/ringlink.db", data_dir.display());
     let store = Store::open(&url).await?;
     store.migrate().await?;
@@ -30,7 +37,7 @@ pub async fn seed(data_dir: &Path, members: usize) -> Result<()> {
     let far = ringlink_relay::store::now() + 86_400;
     let mut tx = store.pool().begin().await?;
     for i in 0..members {
-        let number = format!("+86139{i:08}");
+        let number = format!("{prefix}{i:08}");
         let id: i64 = sqlx::Row::try_get(
             &sqlx::query("INSERT INTO members (number, password_hash, created_at) VALUES ($1, 'x', 0) RETURNING id")
                 .bind(&number)
@@ -56,6 +63,11 @@ pub async fn seed(data_dir: &Path, members: usize) -> Result<()> {
         }
     }
     tx.commit().await?;
+    Ok(store)
+}
+
+/// Folds the WAL into the main file (the benchmark copies only ringlink.db for each run).
+pub async fn checkpoint_and_close(store: Store) -> Result<()> {
     // Fold the WAL into the main file: the benchmark copies only ringlink.db for each run.
     sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)")
         .execute(store.pool())
@@ -72,14 +84,26 @@ pub struct RelayProc {
 
 impl RelayProc {
     pub fn start(binary: &Path, data_dir: &Path, core: usize) -> Result<Self> {
+        Self::start_with(binary, data_dir, core, None)
+    }
+
+    /// Like [`RelayProc::start`], with a TOML configuration file (`--config`).
+    pub fn start_with(
+        binary: &Path,
+        data_dir: &Path,
+        core: usize,
+        config: Option<&Path>,
+    ) -> Result<Self> {
         let port = std::net::TcpListener::bind("127.0.0.1:0")?
             .local_addr()?
             .port();
         let addr: SocketAddr = format!("127.0.0.1:{port}").parse()?;
-        let child = Command::new("taskset")
-            .arg("-c")
-            .arg(core.to_string())
-            .arg(binary)
+        let mut cmd = Command::new("taskset");
+        cmd.arg("-c").arg(core.to_string()).arg(binary);
+        if let Some(file) = config {
+            cmd.arg("--config").arg(file);
+        }
+        let child = cmd
             .arg("serve")
             .env("RINGLINK_LISTEN", addr.to_string())
             .env("RINGLINK_DATA_DIR", data_dir)

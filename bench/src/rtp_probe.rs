@@ -1,0 +1,294 @@
+//! G.711 test streams for bridged calls: each call streams 20 ms PCMU packets both ways, every
+//! payload carrying a magic, stream id, sequence and send time. Receivers measure one-way
+//! latency (HDR), loss and RFC 3550 interarrival jitter; an optional impairment drops and
+//! delays packets at the sender to see what the bridge passes through.
+
+use std::cmp::Reverse;
+use std::collections::BinaryHeap;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use anyhow::Result;
+use hdrhistogram::Histogram;
+use serde::Serialize;
+use tokio::net::UdpSocket;
+
+use crate::stats::{new_histogram, summarize, Latency};
+
+/// 20 ms of G.711 at 8 kHz: 160 one-byte samples, 50 packets a second.
+pub const PAYLOAD: usize = 160;
+const FRAME_MS: u64 = 20;
+/// The sender wakes every millisecond and spreads the streams over the 20 slots of a frame, so
+/// the relay sees an even 1 ms drizzle rather than one burst per frame.
+const SLOT: Duration = Duration::from_millis(1);
+const MAGIC: &[u8; 8] = b"RLBENCH\x01";
+/// After the streams stop, wait this long for packets still in flight.
+const DRAIN: Duration = Duration::from_millis(500);
+/// PCMU silence fills the rest of the payload.
+const PCMU_SILENCE: u8 = 0xFF;
+
+/// One bridged call's media as the bench sees it: the member side and the merchant side, each a
+/// bench socket and where it sends (the relay's or the floor's port for that leg).
+#[derive(Clone)]
+pub struct CallMedia {
+    pub a: (Arc<UdpSocket>, SocketAddr),
+    pub b: (Arc<UdpSocket>, SocketAddr),
+}
+
+/// Sender-side impairment: drop this share of packets and delay each by up to `jitter`.
+#[derive(Clone, Copy, Debug, Serialize)]
+pub struct Impair {
+    pub loss: f64,
+    pub jitter_ms: u64,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct RtpResult {
+    pub calls: usize,
+    pub streams: usize,
+    pub secs: f64,
+    /// Packets sent in the measured window (after any impairment dropped some).
+    pub sent: u64,
+    pub received: u64,
+    pub dropped_by_sender: u64,
+    pub loss_pct: f64,
+    /// One-way latency through the bridge, send to receipt (same clock).
+    pub latency: Latency,
+    /// RFC 3550 interarrival jitter at the end of the run, ms: mean and worst stream.
+    pub jitter_mean_ms: f64,
+    pub jitter_max_ms: f64,
+}
+
+#[derive(Default)]
+struct StreamRx {
+    received: u64,
+    jitter: f64,
+    /// Previous packet's (arrival ns, nominal send ns) for the jitter difference.
+    last: Option<(u64, u64)>,
+}
+
+/// Streams `warmup` (not counted: lets both sides latch) then `secs` of packets on every call,
+/// both ways, and returns the receivers' figures.
+pub async fn run(
+    calls: &[CallMedia],
+    warmup: Duration,
+    secs: Duration,
+    impair: Option<Impair>,
+) -> Result<RtpResult> {
+    let epoch = Instant::now();
+    let streams = calls.len() * 2;
+    let start = tokio::time::Instant::now() + Duration::from_millis(50);
+    let end = start + warmup + secs + DRAIN;
+    let mut receivers = Vec::with_capacity(streams);
+    for c in calls {
+        for sock in [&c.a.0, &c.b.0] {
+            receivers.push(tokio::spawn(receive(sock.clone(), streams, epoch, end)));
+        }
+    }
+    let (sent, dropped) = send(calls, epoch, start, warmup, secs, impair).await;
+    let mut h = new_histogram();
+    let (mut received, mut jitters) = (0, Vec::new());
+    for r in receivers {
+        let (hist, rx) = r.await?;
+        h.add(&hist)?;
+        for s in rx.into_iter().filter(|s| s.received > 0) {
+            received += s.received;
+            // RTP timestamp units are samples at 8 kHz; the jitter here is kept in ns.
+            jitters.push(s.jitter / 1e6);
+        }
+    }
+    let mean = jitters.iter().sum::<f64>() / jitters.len().max(1) as f64;
+    Ok(RtpResult {
+        calls: calls.len(),
+        streams,
+        secs: secs.as_secs_f64(),
+        sent,
+        received,
+        dropped_by_sender: dropped,
+        loss_pct: 100.0 * (sent.saturating_sub(received)) as f64 / sent.max(1) as f64,
+        latency: summarize(&h),
+        jitter_mean_ms: mean,
+        jitter_max_ms: jitters.iter().copied().fold(0.0, f64::max),
+    })
+}
+
+/// Stream `s` of `calls`: even streams go member to merchant, odd ones back.
+fn endpoint(calls: &[CallMedia], s: usize) -> &(Arc<UdpSocket>, SocketAddr) {
+    let c = &calls[s / 2];
+    if s.is_multiple_of(2) {
+        &c.a
+    } else {
+        &c.b
+    }
+}
+
+/// The sender: a heap of (due slot, stream, seq); returns (measured packets sent, dropped).
+async fn send(
+    calls: &[CallMedia],
+    epoch: Instant,
+    start: tokio::time::Instant,
+    warmup: Duration,
+    secs: Duration,
+    impair: Option<Impair>,
+) -> (u64, u64) {
+    let streams = calls.len() * 2;
+    let frame_slots = FRAME_MS; // one slot per millisecond
+    let warm_pkts = warmup.as_millis() as u64 / FRAME_MS;
+    let total_pkts = warm_pkts + secs.as_millis() as u64 / FRAME_MS;
+    let mut rng = SplitMix(0x5EED_0FBE);
+    let delay = |rng: &mut SplitMix| match impair {
+        Some(i) if i.jitter_ms > 0 => rng.next() % (i.jitter_ms + 1),
+        _ => 0,
+    };
+    let mut heap = BinaryHeap::with_capacity(streams);
+    for s in 0..streams {
+        heap.push(Reverse((s as u64 % frame_slots + delay(&mut rng), s, 0u64)));
+    }
+    let (mut sent, mut dropped) = (0, 0);
+    let mut pkt = vec![0u8; 12 + PAYLOAD];
+    // Bounded: one slot per millisecond for the run's length plus the largest delay.
+    let last_slot = total_pkts * FRAME_MS + frame_slots + impair.map_or(0, |i| i.jitter_ms);
+    for slot in 0..=last_slot {
+        tokio::time::sleep_until(start + SLOT * slot as u32).await;
+        while let Some(Reverse((due, s, seq))) = heap.peek().copied() {
+            if due > slot {
+                break;
+            }
+            heap.pop();
+            if seq + 1 < total_pkts {
+                let next_due = (seq + 1) * FRAME_MS + s as u64 % frame_slots + delay(&mut rng);
+                heap.push(Reverse((next_due, s, seq + 1)));
+            }
+            let measured = seq >= warm_pkts;
+            if let Some(i) = impair {
+                if measured && (rng.next() % 1_000_000) as f64 / 1e6 < i.loss {
+                    dropped += 1;
+                    continue;
+                }
+            }
+            let (sock, to) = endpoint(calls, s);
+            build(
+                &mut pkt,
+                s as u32,
+                seq,
+                measured,
+                epoch.elapsed().as_nanos() as u64,
+            );
+            if sock.send_to(&pkt, to).await.is_ok() && measured {
+                sent += 1;
+            }
+        }
+        if heap.is_empty() {
+            break;
+        }
+    }
+    (sent, dropped)
+}
+
+fn build(pkt: &mut [u8], stream: u32, seq: u64, measured: bool, now_ns: u64) {
+    pkt[0] = 0x80; // RTP version 2
+    pkt[1] = 0; // PCMU
+    pkt[2..4].copy_from_slice(&(seq as u16).to_be_bytes());
+    pkt[4..8].copy_from_slice(&((seq as u32).wrapping_mul(PAYLOAD as u32)).to_be_bytes());
+    pkt[8..12].copy_from_slice(&stream.to_be_bytes());
+    let p = &mut pkt[12..];
+    p.fill(PCMU_SILENCE);
+    p[..8].copy_from_slice(MAGIC);
+    p[8..12].copy_from_slice(&stream.to_be_bytes());
+    p[12..20].copy_from_slice(&seq.to_be_bytes());
+    p[20..28].copy_from_slice(&now_ns.to_be_bytes());
+    p[28] = u8::from(measured);
+}
+
+/// (stream, seq, send ns, measured) from a packet's payload, if it is one of ours.
+fn parse(buf: &[u8]) -> Option<(usize, u64, u64, bool)> {
+    // Our packets carry a plain 12-byte header; the relay rewrites the header only.
+    let p = buf.get(12..12 + PAYLOAD)?;
+    if &p[..8] != MAGIC {
+        return None; // a prompt or ringback from the relay
+    }
+    let u64_at = |i: usize| u64::from_be_bytes(p[i..i + 8].try_into().expect("8 bytes"));
+    let stream = u32::from_be_bytes(p[8..12].try_into().expect("4 bytes")) as usize;
+    Some((stream, u64_at(12), u64_at(20), p[28] == 1))
+}
+
+async fn receive(
+    sock: Arc<UdpSocket>,
+    streams: usize,
+    epoch: Instant,
+    end: tokio::time::Instant,
+) -> (Histogram<u64>, Vec<StreamRx>) {
+    let mut h = new_histogram();
+    let mut rx: Vec<StreamRx> = (0..streams).map(|_| StreamRx::default()).collect();
+    let mut buf = [0u8; 2048];
+    // Bounded by `end`: the loop stops when the run's drain time is over.
+    while let Ok(r) = tokio::time::timeout_at(end, sock.recv_from(&mut buf)).await {
+        let Ok((n, _)) = r else { continue };
+        let at = epoch.elapsed().as_nanos() as u64;
+        let Some((s, seq, sent_ns, measured)) = parse(&buf[..n]) else {
+            continue;
+        };
+        let Some(st) = rx.get_mut(s).filter(|_| measured) else {
+            continue;
+        };
+        let _ = h.record(at.saturating_sub(sent_ns).max(1));
+        st.received += 1;
+        // RFC 3550 A.8: D = (Rj - Ri) - (Sj - Si) on the nominal 20 ms clock; J += (|D| - J)/16.
+        let nominal = seq * FRAME_MS * 1_000_000;
+        if let Some((r0, s0)) = st.last {
+            let d = (at as f64 - r0 as f64) - (nominal as f64 - s0 as f64);
+            st.jitter += (d.abs() - st.jitter) / 16.0;
+        }
+        st.last = Some((at, nominal));
+    }
+    (h, rx)
+}
+
+/// A small deterministic generator (SplitMix64): impairments repeat run to run.
+struct SplitMix(u64);
+
+impl SplitMix {
+    fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E3779B97F4A7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58476D1CE4E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D049BB133111EB);
+        z ^ (z >> 31)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn packets_round_trip() {
+        let mut pkt = vec![0u8; 12 + PAYLOAD];
+        build(&mut pkt, 7, 300, true, 123_456);
+        assert_eq!(parse(&pkt), Some((7, 300, 123_456, true)));
+        pkt[12] = 0xFF;
+        assert_eq!(parse(&pkt), None);
+    }
+
+    #[tokio::test]
+    async fn loopback_streams_arrive() {
+        // Each side sends straight to the other's socket: no relay in between.
+        let a = Arc::new(UdpSocket::bind("127.0.0.1:0").await.unwrap());
+        let b = Arc::new(UdpSocket::bind("127.0.0.1:0").await.unwrap());
+        let call = CallMedia {
+            a: (a.clone(), b.local_addr().unwrap()),
+            b: (b.clone(), a.local_addr().unwrap()),
+        };
+        let r = run(
+            &[call],
+            Duration::from_millis(100),
+            Duration::from_millis(400),
+            None,
+        )
+        .await
+        .unwrap();
+        assert_eq!(r.sent, 40);
+        assert_eq!(r.received, 40, "{r:?}");
+    }
+}
