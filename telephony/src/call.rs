@@ -134,7 +134,8 @@ impl Call {
             contact_uri: format!("sip:ringlink@{me}"),
             destination: cfg.outbound_proxy.clone().unwrap_or_else(|| target.clone()),
             outbound_proxy: cfg.outbound_proxy.clone(),
-            sdp: sdp::offer(rtp, u64::from(rand::random::<u32>())),
+            local_rtp: rtp,
+            session_id: u64::from(rand::random::<u32>()),
             credential: crate::leg::credential(cfg),
         }
     }
@@ -158,6 +159,7 @@ impl Call {
             }
         };
         self.media.set_remote(Leg::A, media_a);
+        a.set_media(self.media.remote_setter(Leg::A));
         let lang = self.order.lang;
         self.media.play(Play {
             leg: Leg::A,
@@ -205,6 +207,7 @@ impl Call {
             }
         };
         self.media.set_remote(Leg::B, media_b);
+        b.set_media(self.media.remote_setter(Leg::B));
         self.media.bridge();
         self.bridged_at = Some(Instant::now());
         self.emit(CallEvent::Bridged).await;

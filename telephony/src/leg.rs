@@ -6,18 +6,21 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use rsipstack::dialog::authenticate::Credential;
+use rsipstack::dialog::dialog::TransactionHandle;
 use rsipstack::dialog::dialog::{DialogState, DialogStateReceiver, TerminatedReason};
 use rsipstack::dialog::dialog_layer::DialogLayer;
 use rsipstack::dialog::invitation::{InviteAsyncResult, InviteOption};
 use rsipstack::dialog::invite_dialog::InviteDialog;
 use rsipstack::sip::prelude::HeadersExt;
-use rsipstack::sip::{StatusCode, StatusCodeKind};
+use rsipstack::sip::{Header, Method, StatusCode, StatusCodeKind};
 use rsipstack::transport::SipAddr;
 use tokio::task::JoinHandle;
 use tracing::{debug, warn};
 
 use crate::config::TelephonyConfig;
 use crate::dtmf;
+use crate::media::RemoteSetter;
+use crate::sdp;
 
 /// What to dial on one leg.
 pub(crate) struct LegSpec {
@@ -30,7 +33,9 @@ pub(crate) struct LegSpec {
     pub destination: String,
     /// `Some(proxy)` adds a loose-route `Route: <sip:proxy;lr>`.
     pub outbound_proxy: Option<String>,
-    pub sdp: String,
+    /// Our RTP address on this leg and the SDP session id of our offer.
+    pub local_rtp: std::net::SocketAddr,
+    pub session_id: u64,
     pub credential: Option<Credential>,
 }
 
@@ -73,6 +78,12 @@ pub(crate) struct OutgoingLeg {
     rang: bool,
     answered: bool,
     ended: bool,
+    local_rtp: std::net::SocketAddr,
+    session_id: u64,
+    /// Bumped on every SDP we send after the first (RFC 3264 §8).
+    sdp_version: u64,
+    /// Where a peer's re-offer updates the media, once the leg's media is set up.
+    media: Option<RemoteSetter>,
 }
 
 /// The digest credentials for 401/407 challenges, when a username is configured.
@@ -115,7 +126,7 @@ impl OutgoingLeg {
             contact: uri(&spec.contact_uri)?,
             destination: Some(sip_addr(&spec.destination)?),
             content_type: Some("application/sdp".into()),
-            offer: Some(spec.sdp.into_bytes()),
+            offer: Some(sdp::offer(spec.local_rtp, spec.session_id, spec.session_id).into_bytes()),
             credential: spec.credential,
             call_id: Some(spec.call_id),
             route_set,
@@ -133,6 +144,10 @@ impl OutgoingLeg {
             rang: false,
             answered: false,
             ended: false,
+            local_rtp: spec.local_rtp,
+            session_id: spec.session_id,
+            sdp_version: spec.session_id,
+            media: None,
         })
     }
 
@@ -183,9 +198,8 @@ impl OutgoingLeg {
                 let _ = handle.reply(status).await;
                 digit.map(LegEvent::InfoDigit)
             }
-            DialogState::Updated(_, _, handle) => {
-                // A re-INVITE/UPDATE would move media we anchor: keep the session as it is.
-                let _ = handle.reply(StatusCode::NotAcceptableHere).await;
+            DialogState::Updated(_, req, handle) => {
+                self.reoffer(&req, handle).await;
                 None
             }
             DialogState::Options(_, _, handle)
@@ -199,6 +213,45 @@ impl OutgoingLeg {
                 None
             }
             _ => None,
+        }
+    }
+
+    /// Lets a later re-offer from the peer update this leg's media.
+    pub fn set_media(&mut self, media: RemoteSetter) {
+        self.media = Some(media);
+    }
+
+    /// Answers a re-INVITE or UPDATE (session refresh, codec change) without moving our media:
+    /// same address, one codec from the new offer; no offer gets 200 (UPDATE) or our offer.
+    async fn reoffer(&mut self, req: &rsipstack::sip::Request, handle: TransactionHandle) {
+        let sdp_header = || Some(vec![Header::ContentType("application/sdp".into())]);
+        if req.body.is_empty() {
+            if req.method == Method::Invite {
+                self.sdp_version += 1;
+                let offer = sdp::offer(self.local_rtp, self.session_id, self.sdp_version);
+                let _ = handle
+                    .respond(StatusCode::OK, sdp_header(), Some(offer.into_bytes()))
+                    .await;
+            } else {
+                let _ = handle.reply(StatusCode::OK).await;
+            }
+            return;
+        }
+        match sdp::parse_answer(&String::from_utf8_lossy(&req.body)) {
+            Ok(media) => {
+                self.sdp_version += 1;
+                let answer = sdp::answer(self.local_rtp, self.session_id, self.sdp_version, &media);
+                let _ = handle
+                    .respond(StatusCode::OK, sdp_header(), Some(answer.into_bytes()))
+                    .await;
+                if let Some(setter) = &self.media {
+                    setter.set(media);
+                }
+            }
+            Err(e) => {
+                debug!(error = %e, "refusing a re-offer");
+                let _ = handle.reply(StatusCode::NotAcceptableHere).await;
+            }
         }
     }
 

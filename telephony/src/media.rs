@@ -86,6 +86,13 @@ impl Media {
     pub fn set_remote(&self, leg: Leg, answer: MediaAnswer) {
         let _ = self.tx.send(Cmd::Remote(leg, answer));
     }
+    /// A handle that updates `leg`'s codec and DTMF type later (a peer's re-offer).
+    pub fn remote_setter(&self, leg: Leg) -> RemoteSetter {
+        RemoteSetter {
+            tx: self.tx.clone(),
+            leg,
+        }
+    }
     pub fn play(&self, play: Play) {
         let _ = self.tx.send(Cmd::Play(play));
     }
@@ -98,6 +105,18 @@ impl Media {
     }
     pub fn stats(&self) -> RtpStats {
         *self.stats.lock().expect("stats lock")
+    }
+}
+
+/// Updates one leg's negotiated media from outside the call task.
+pub struct RemoteSetter {
+    tx: mpsc::UnboundedSender<Cmd>,
+    leg: Leg,
+}
+
+impl RemoteSetter {
+    pub fn set(&self, answer: MediaAnswer) {
+        let _ = self.tx.send(Cmd::Remote(self.leg, answer));
     }
 }
 

@@ -9,13 +9,14 @@ use crate::g711::Codec;
 pub const OFFER_TELEPHONE_EVENT_PT: u8 = 101;
 
 /// Builds our offer: one audio stream on `rtp` with PCMU 0, PCMA 8 and telephone-event 101.
-pub fn offer(rtp: SocketAddr, session_id: u64) -> String {
+/// `version` is the `o=` version: the session id at first, bumped on each new SDP.
+pub fn offer(rtp: SocketAddr, session_id: u64, version: u64) -> String {
     let ip = rtp.ip();
     let family = if ip.is_ipv6() { "IP6" } else { "IP4" };
     let pt = OFFER_TELEPHONE_EVENT_PT;
     format!(
         "v=0\r\n\
-         o=ringlink {session_id} {session_id} IN {family} {ip}\r\n\
+         o=ringlink {session_id} {version} IN {family} {ip}\r\n\
          s=ringlink\r\n\
          c=IN {family} {ip}\r\n\
          t=0 0\r\n\
@@ -30,7 +31,38 @@ pub fn offer(rtp: SocketAddr, session_id: u64) -> String {
     )
 }
 
-/// What the peer answered for its audio stream.
+/// Our answer to a peer's new offer (re-INVITE, session refresh): the one codec we keep using,
+/// plus telephone-event when the peer offered it, on our same RTP address.
+pub fn answer(rtp: SocketAddr, session_id: u64, version: u64, media: &MediaAnswer) -> String {
+    let ip = rtp.ip();
+    let family = if ip.is_ipv6() { "IP6" } else { "IP4" };
+    let codec = media.codec.payload_type();
+    let (name, mut fmts, mut attrs) = match media.codec {
+        Codec::Pcmu => ("PCMU", codec.to_string(), String::new()),
+        Codec::Pcma => ("PCMA", codec.to_string(), String::new()),
+    };
+    attrs.push_str(&format!("a=rtpmap:{codec} {name}/8000\r\n"));
+    if let Some(te) = media.telephone_event {
+        fmts.push_str(&format!(" {te}"));
+        attrs.push_str(&format!(
+            "a=rtpmap:{te} telephone-event/8000\r\na=fmtp:{te} 0-16\r\n"
+        ));
+    }
+    format!(
+        "v=0\r\n\
+         o=ringlink {session_id} {version} IN {family} {ip}\r\n\
+         s=ringlink\r\n\
+         c=IN {family} {ip}\r\n\
+         t=0 0\r\n\
+         m=audio {port} RTP/AVP {fmts}\r\n\
+         {attrs}\
+         a=ptime:20\r\n\
+         a=sendrecv\r\n",
+        port = rtp.port(),
+    )
+}
+
+/// What the peer answered (or offered anew) for its audio stream.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct MediaAnswer {
     /// Where to send RTP until packets from the peer arrive (symmetric RTP).
@@ -150,7 +182,7 @@ mod tests {
 
     #[test]
     fn offer_lists_both_codecs_and_dtmf() {
-        let o = offer("127.0.0.1:16384".parse().unwrap(), 7);
+        let o = offer("127.0.0.1:16384".parse().unwrap(), 7, 7);
         assert!(o.contains("m=audio 16384 RTP/AVP 0 8 101\r\n"));
         assert!(o.contains("c=IN IP4 127.0.0.1\r\n"));
         assert!(o.contains("a=rtpmap:101 telephone-event/8000\r\n"));
@@ -175,6 +207,18 @@ mod tests {
         let a = parse_answer(sdp).unwrap();
         assert_eq!((a.codec, a.telephone_event), (Codec::Pcmu, None));
         assert_eq!(a.rtp.port(), 5004);
+    }
+
+    #[test]
+    fn answer_to_a_reoffer_keeps_one_codec_and_their_dtmf_type() {
+        let offer = "v=0\r\nc=IN IP4 10.0.0.9\r\nm=audio 7078 RTP/AVP 8 0 96\r\n\
+                     a=rtpmap:96 telephone-event/8000\r\n";
+        let theirs = parse_answer(offer).unwrap();
+        let ours = answer("127.0.0.1:16384".parse().unwrap(), 5, 6, &theirs);
+        assert!(ours.contains("m=audio 16384 RTP/AVP 8 96\r\n"), "{ours}");
+        assert!(ours.contains("o=ringlink 5 6 IN IP4 127.0.0.1\r\n"));
+        let back = parse_answer(&ours).unwrap();
+        assert_eq!((back.codec, back.telephone_event), (Codec::Pcma, Some(96)));
     }
 
     #[test]

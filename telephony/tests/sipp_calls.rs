@@ -253,3 +253,40 @@ async fn shutdown_ends_live_calls() {
     member.expect_success().await;
     merchant.expect_success().await;
 }
+
+// covers CALL-5, CALL-8: the merchant declines (603): the member hears "call failed", then BYE.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn merchant_decline_ends_as_rejected() {
+    if !sipp_or_skip("merchant_decline_ends_as_rejected") {
+        return;
+    }
+    let member = Sipp::uas("uas_answer_wait_bye.xml", &[]);
+    let merchant = Sipp::uas("uas_decline.xml", &[]);
+    let (agent, _shutdown) = start(config(&member, &merchant)).await;
+    let mut call = place(&agent, "merchant-decline").await;
+    let (_, end) = until_end(&mut call).await;
+    assert_eq!(end.reason, EndReason::MerchantRejected);
+    assert!(end.rtp.played_to_a >= 100, "{:?}", end.rtp);
+    merchant.expect_success().await;
+    member.expect_success().await;
+}
+
+// covers CALL-6: a session refresh (re-INVITE with a new offer) is answered on the same media
+// with the codec it offers; the call stays up.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn member_reinvite_is_answered_and_call_continues() {
+    if !sipp_or_skip("member_reinvite_is_answered_and_call_continues") {
+        return;
+    }
+    let member = Sipp::uas("member_reinvite.xml", &[]);
+    let merchant = Sipp::uas("uas_answer_wait_bye.xml", &[]);
+    let (agent, _shutdown) = start(config(&member, &merchant)).await;
+    let mut call = place(&agent, "reinvite").await;
+    until(&mut call, |e| *e == CallEvent::Bridged).await;
+    tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
+    call.commands.hangup(EndReason::Cancelled);
+    let (_, end) = until_end(&mut call).await;
+    assert_eq!(end.reason, EndReason::Cancelled);
+    member.expect_success().await;
+    merchant.expect_success().await;
+}

@@ -252,7 +252,7 @@ pub async fn until(handle: &mut CallHandle, pred: impl Fn(&CallEvent) -> bool) -
         let ev = tokio::time::timeout_at(deadline, handle.events.recv())
             .await
             .unwrap_or_else(|_| panic!("event did not come; events so far: {events:?}"))
-            .expect("event stream open");
+            .unwrap_or_else(|| panic!("call ended first; events: {events:?}"));
         let hit = pred(&ev);
         events.push(ev);
         if hit {
