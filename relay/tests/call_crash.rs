@@ -2,12 +2,11 @@
 //! database) leaves a reservation behind; the relay started after it settles that reservation
 //! from the call's last heartbeat, so the payer's held credit comes back and the ledger adds up.
 
-#[path = "support/sipp.rs"]
-mod sipp;
 mod support;
 
 use std::time::Duration;
 
+use ringlink_e2e::sipp::{have_sipp, Phone};
 use ringlink_protocol::call_me::{CallMe, CallStage, PayerKind};
 use ringlink_protocol::widget::{RelayToWidget, WidgetMsg};
 use ringlink_protocol::E164;
@@ -15,7 +14,6 @@ use ringlink_relay::billing::{Increments, Payer, Tariff};
 use ringlink_relay::store::call_buttons::CallButton;
 use ringlink_relay::Config;
 use ringlink_telephony::{Route, TelephonyConfig};
-use sipp::{have_sipp, Phone};
 use support::*;
 
 /// The shortest orphan limit the relay accepts: live calls refresh every 2 s.

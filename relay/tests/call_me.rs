@@ -2,8 +2,6 @@
 //! the call is placed, bridged and billed; credit that runs out ends both legs at the computed
 //! second with an exact ledger; and every refusal says why.
 
-#[path = "support/sipp.rs"]
-mod sipp;
 mod support;
 
 /// Runs `body` with each backend the environment provides (the relay is started inside, with
@@ -26,6 +24,7 @@ macro_rules! on_both_dbs {
 
 use std::time::Duration;
 
+use ringlink_e2e::sipp::{have_sipp, Phone};
 use ringlink_protocol::call_me::*;
 use ringlink_protocol::widget::{RelayToWidget, WidgetMsg};
 use ringlink_protocol::ErrorCode;
@@ -33,7 +32,6 @@ use ringlink_relay::billing::{AccountKind, Increments, Payer, Tariff};
 use ringlink_relay::store::call_buttons::CallButton;
 use ringlink_relay::Config;
 use ringlink_telephony::{Route, TelephonyConfig};
-use sipp::{have_sipp, Phone};
 use support::*;
 
 /// The merchant's line behind the "sales" button (a Beijing landline).

@@ -1,10 +1,12 @@
 //! End-to-end harness: starts the real binaries (relay, demo shop, phone agent) and real peers
-//! (Chromium over WebDriver, a socat pseudo-terminal modem), each killed when dropped. A peer
+//! (Chromium over WebDriver, a socat pseudo-terminal modem, SIPp phones), each killed when dropped. A peer
 //! that is missing skips the test with a printed reason, except under `CI=true`, where it fails.
 
 pub mod browser;
 pub mod modem;
 pub mod procs;
+pub mod shop;
+pub mod sipp;
 
 use std::path::PathBuf;
 

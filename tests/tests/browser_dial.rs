@@ -10,86 +10,14 @@ use std::time::Duration;
 
 use ringlink_e2e::browser::Browser;
 use ringlink_e2e::modem::Modem;
-use ringlink_e2e::procs::{free_port, wait_until, Proc};
+use ringlink_e2e::procs::{wait_until, Proc};
+use ringlink_e2e::shop::{Shop, NUMBER, PASSWORD};
 use ringlink_e2e::{binary, on_path, require, workspace};
 
-const NUMBER: &str = "13800138000";
-const PASSWORD: &str = "demo-password-1";
 const WAIT: Duration = Duration::from_secs(20);
 
-struct Shop {
-    relay_url: String,
-    shop_url: String,
-    dir: tempfile::TempDir,
-    _relay: Proc,
-    _shop: Proc,
-}
-
-fn relay_cmd(dir: &std::path::Path, port: u16) -> Command {
-    let mut c = Command::new(binary("ringlink-relay"));
-    c.env("RINGLINK_LISTEN", format!("127.0.0.1:{port}"))
-        .env("RINGLINK_DATA_DIR", dir)
-        .env("RUST_LOG", "warn");
-    c
-}
-
-/// The relay (real binary, SQLite), a merchant site and a member made with the admin CLI, and
-/// the demo shop pasting the tag.
 fn start_shop() -> Shop {
-    let dir = tempfile::tempdir().unwrap();
-    let (relay_port, shop_port) = (free_port(), free_port());
-    let shop_origin = format!("http://127.0.0.1:{shop_port}");
-    let ok = relay_cmd(dir.path(), relay_port)
-        .args([
-            "admin",
-            "site",
-            "create",
-            "--name",
-            "Demo shop",
-            "--key",
-            "demo",
-            "--origin",
-            &shop_origin,
-        ])
-        .status()
-        .unwrap();
-    assert!(ok.success());
-    let mut member = relay_cmd(dir.path(), relay_port)
-        .args(["admin", "member", "create", "--number", NUMBER])
-        .stdin(Stdio::piped())
-        .spawn()
-        .unwrap();
-    writeln!(member.stdin.take().unwrap(), "{PASSWORD}").unwrap();
-    assert!(member.wait().unwrap().success());
-    let relay = Proc::spawn("relay", relay_cmd(dir.path(), relay_port).arg("serve"));
-    wait_until("the relay to be healthy", WAIT, || {
-        let s = relay_cmd(dir.path(), relay_port)
-            .arg("healthcheck")
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .status();
-        s.ok().filter(|s| s.success())
-    });
-    let relay_url = format!("http://127.0.0.1:{relay_port}");
-    let shop = Proc::spawn(
-        "site-demo",
-        Command::new(binary("ringlink-site-demo")).args([
-            "--listen",
-            &format!("127.0.0.1:{shop_port}"),
-            "--relay-url",
-            &relay_url,
-            "--site-key",
-            "demo",
-        ]),
-    );
-    ringlink_e2e::procs::wait_for_port(&format!("127.0.0.1:{shop_port}"), WAIT);
-    Shop {
-        relay_url,
-        shop_url: format!("{shop_origin}/"),
-        dir,
-        _relay: relay,
-        _shop: shop,
-    }
+    Shop::start("", &[])
 }
 
 /// `ringlink-agent login` then `run` on the modem; stdout lines are collected for the prompt.

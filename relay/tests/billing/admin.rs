@@ -132,6 +132,9 @@ both_dbs!(admin_commands_and_their_errors, |t: TestRelay| async move {
     admin(&t, &credit("--sponsor", "Acme", "500"))
         .await
         .unwrap();
+    let out = admin(&t, &["sponsor", "list"]).await.unwrap();
+    let row = out.lines().nth(1).unwrap_or_default();
+    assert!(row.ends_with("\tAcme\t500\t0"), "{out}");
     admin(&t, &credit("--site", SITE, "700")).await.unwrap();
     let out = admin(
         &t,

@@ -1,7 +1,7 @@
 //! SIPp phones for CALL tests: a UAS on a free loopback port that answers every INVITE and
-//! echoes RTP (`-sn uas -rtp_echo`), and counts as passed when its calls ended cleanly (it got
-//! and answered BYE). Missing `sipp` skips with a reason, except under `CI=true`.
-#![allow(dead_code)]
+//! echoes RTP (`-sn uas -rtp_echo`), or runs one of the telephony crate's scenarios, and counts
+//! as passed when its calls ended cleanly (it got and answered BYE). Missing `sipp` skips with a
+//! reason, except under `CI=true`.
 
 use std::net::UdpSocket;
 use std::process::{Child, Command, Stdio};
@@ -51,11 +51,8 @@ impl Phone {
 
     /// A phone running one of the telephony crate's SIPp scenarios (`telephony/tests/sipp/`).
     pub fn scenario(name: &'static str, calls: u32, file: &str) -> Self {
-        let path = format!(
-            "{}/../telephony/tests/sipp/{file}",
-            env!("CARGO_MANIFEST_DIR")
-        );
-        Self::start(name, calls, &["-sf", &path])
+        let path = crate::workspace().join("telephony/tests/sipp").join(file);
+        Self::start(name, calls, &["-sf", path.to_str().expect("UTF-8 path")])
     }
 
     fn start(name: &'static str, calls: u32, scenario: &[&str]) -> Self {

@@ -1,0 +1,123 @@
+//! The demo merchant as the end-to-end tests run it: the relay binary (SQLite, an optional TOML
+//! configuration), a merchant site and a member made with the admin CLI, and the demo shop
+//! pasting the tag.
+
+use std::io::Write;
+use std::process::{Command, Stdio};
+use std::time::Duration;
+
+use crate::binary;
+use crate::procs::{free_port, wait_for_port, wait_until, Proc};
+
+pub const NUMBER: &str = "13800138000";
+pub const PASSWORD: &str = "demo-password-1";
+const WAIT: Duration = Duration::from_secs(20);
+
+pub struct Shop {
+    pub relay_url: String,
+    pub shop_url: String,
+    pub dir: tempfile::TempDir,
+    relay_port: u16,
+    _relay: Proc,
+    _shop: Proc,
+}
+
+fn relay_cmd(dir: &std::path::Path, port: u16) -> Command {
+    let mut c = Command::new(binary("ringlink-relay"));
+    c.env("RINGLINK_LISTEN", format!("127.0.0.1:{port}"))
+        .env("RINGLINK_DATA_DIR", dir)
+        .env("RUST_LOG", "warn");
+    let config = dir.join("relay.toml");
+    if config.exists() {
+        c.env("RINGLINK_CONFIG", config);
+    }
+    c
+}
+
+impl Shop {
+    /// Starts everything; `config` (TOML) goes to the relay's configuration file, and `seed`
+    /// runs admin commands (each a list of arguments after `admin`) before the relay serves.
+    pub fn start(config: &str, seed: &[&[&str]]) -> Shop {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("relay.toml"), config).unwrap();
+        let (relay_port, shop_port) = (free_port(), free_port());
+        let shop_origin = format!("http://127.0.0.1:{shop_port}");
+        let admin = |args: &[&str]| {
+            let out = relay_cmd(dir.path(), relay_port)
+                .arg("admin")
+                .args(args)
+                .output()
+                .unwrap();
+            assert!(
+                out.status.success(),
+                "admin {args:?}: {}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+        };
+        admin(&[
+            "site",
+            "create",
+            "--name",
+            "Demo shop",
+            "--key",
+            "demo",
+            "--origin",
+            &shop_origin,
+        ]);
+        let mut member = relay_cmd(dir.path(), relay_port)
+            .args(["admin", "member", "create", "--number", NUMBER])
+            .stdin(Stdio::piped())
+            .spawn()
+            .unwrap();
+        writeln!(member.stdin.take().unwrap(), "{PASSWORD}").unwrap();
+        assert!(member.wait().unwrap().success());
+        for args in seed {
+            admin(args);
+        }
+        let relay = Proc::spawn("relay", relay_cmd(dir.path(), relay_port).arg("serve"));
+        wait_until("the relay to be healthy", WAIT, || {
+            let s = relay_cmd(dir.path(), relay_port)
+                .arg("healthcheck")
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .status();
+            s.ok().filter(|s| s.success())
+        });
+        let relay_url = format!("http://127.0.0.1:{relay_port}");
+        let shop = Proc::spawn(
+            "site-demo",
+            Command::new(binary("ringlink-site-demo")).args([
+                "--listen",
+                &format!("127.0.0.1:{shop_port}"),
+                "--relay-url",
+                &relay_url,
+                "--site-key",
+                "demo",
+            ]),
+        );
+        wait_for_port(&format!("127.0.0.1:{shop_port}"), WAIT);
+        Shop {
+            relay_url,
+            shop_url: format!("{shop_origin}/"),
+            dir,
+            relay_port,
+            _relay: relay,
+            _shop: shop,
+        }
+    }
+
+    /// Runs `ringlink-relay admin ARGS` against the shop's relay and returns its output.
+    pub fn admin(&self, args: &[&str]) -> String {
+        let out = relay_cmd(self.dir.path(), self.relay_port)
+            .arg("admin")
+            .args(args)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "admin {args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+}
