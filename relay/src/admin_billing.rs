@@ -93,6 +93,8 @@ pub enum SponsorCmd {
         #[arg(long)]
         name: String,
     },
+    /// Every sponsor with its balance and the credit its calls hold.
+    List,
 }
 
 #[derive(Subcommand, Clone, Debug)]
@@ -279,6 +281,19 @@ pub async fn sponsor(relay: &Relay, cmd: SponsorCmd) -> Result<String> {
                 name.trim(),
                 name.trim()
             ))
+        }
+        SponsorCmd::List => {
+            let mut out = String::from("account\tname\tbalance\theld\t(fen)\n");
+            for a in billing(relay).sponsors().await? {
+                out += &format!(
+                    "{}\t{}\t{}\t{}\n",
+                    a.id,
+                    a.sponsor_name.unwrap_or_default(),
+                    a.balance,
+                    a.reserved
+                );
+            }
+            Ok(out)
         }
     }
 }

@@ -60,6 +60,11 @@ impl Billing {
         })
     }
 
+    /// Every sponsor account, by name.
+    pub async fn sponsors(&self) -> Result<Vec<AccountRow>, BillingError> {
+        Ok(self.store.sponsor_accounts().await?)
+    }
+
     /// Creates a named sponsor account (balance 0).
     pub async fn create_sponsor(&self, name: &str) -> Result<AccountId, BillingError> {
         let name = name.trim();

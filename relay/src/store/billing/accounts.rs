@@ -95,6 +95,16 @@ impl Store {
         row.map(|r| account_row(&r)).transpose()
     }
 
+    /// Every sponsor account, by name.
+    pub async fn sponsor_accounts(&self) -> Result<Vec<AccountRow>> {
+        let rows = sqlx::query(&format!(
+            "SELECT {ACCOUNT_COLUMNS} FROM billing_accounts WHERE kind = 'sponsor' ORDER BY sponsor_name"
+        ))
+        .fetch_all(self.pool())
+        .await?;
+        rows.iter().map(account_row).collect()
+    }
+
     pub async fn account(&self, id: i64) -> Result<Option<AccountRow>> {
         self.account_where("id", id).await
     }
