@@ -149,23 +149,30 @@ impl SipAgent {
         SocketAddr::new(self.advertised_ip, self.local.port())
     }
 
-    /// Binds one RTP socket on the next free even port of the range.
-    pub(crate) async fn bind_rtp(&self) -> Result<UdpSocket, CallError> {
+    /// Binds one RTP socket on the next free even port of the range, and its RTCP neighbour
+    /// (port + 1), which is only held so peers' RTCP is not refused with ICMP errors.
+    pub(crate) async fn bind_rtp(&self) -> Result<(UdpSocket, std::net::UdpSocket), CallError> {
         let (min, max) = (even(self.config.rtp_port_min), self.config.rtp_port_max);
-        let slots = u32::from((max - min) / 2 + 1);
-        for _ in 0..slots {
+        let slots = u32::from((max - min) / 2);
+        let ip = self.config.sip_listen.ip();
+        for _ in 0..slots.max(1) {
             let port = {
                 let mut next = self.next_rtp_port.lock().expect("port cursor lock");
                 let port = *next;
-                *next = if port.saturating_add(2) > max {
+                *next = if port.saturating_add(3) > max {
                     min
                 } else {
                     port + 2
                 };
                 port
             };
-            match UdpSocket::bind(SocketAddr::new(self.config.sip_listen.ip(), port)).await {
-                Ok(s) => return Ok(s),
+            let rtcp = match std::net::UdpSocket::bind(SocketAddr::new(ip, port + 1)) {
+                Ok(s) => s,
+                Err(e) if e.kind() == std::io::ErrorKind::AddrInUse => continue,
+                Err(e) => return Err(CallError::Io(e)),
+            };
+            match UdpSocket::bind(SocketAddr::new(ip, port)).await {
+                Ok(s) => return Ok((s, rtcp)),
                 Err(e) if e.kind() == std::io::ErrorKind::AddrInUse => continue,
                 Err(e) => return Err(CallError::Io(e)),
             }

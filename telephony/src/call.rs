@@ -38,10 +38,15 @@ pub(crate) async fn place(agent: Arc<SipAgent>, order: CallOrder) -> Result<Call
     };
     let target_a = route(order.member.as_str())?;
     let target_b = route(order.merchant.as_str())?;
-    let sock_a = agent.bind_rtp().await?;
-    let sock_b = agent.bind_rtp().await?;
+    let (sock_a, rtcp_a) = agent.bind_rtp().await?;
+    let (sock_b, rtcp_b) = agent.bind_rtp().await?;
     let (notes_tx, notes) = mpsc::unbounded_channel();
-    let media = Media::start(sock_a, sock_b, notes_tx, agent.config.media_timeout())?;
+    let media = Media::start(
+        [sock_a, sock_b],
+        [rtcp_a, rtcp_b],
+        notes_tx,
+        agent.config.media_timeout(),
+    )?;
     let (events_tx, events) = mpsc::channel(EVENT_QUEUE);
     let (cmd_tx, cmds) = mpsc::channel(COMMAND_QUEUE);
     let call = Call {
@@ -70,11 +75,6 @@ struct Call {
     media: Media,
     notes: mpsc::UnboundedReceiver<MediaNote>,
     bridged_at: Option<Instant>,
-}
-
-/// What stopped a wait on a leg while the other side was being set up.
-enum Interrupt {
-    End(EndReason),
 }
 
 async fn next_or_pending(leg: &mut Option<&mut OutgoingLeg>) -> Option<LegEvent> {
@@ -149,7 +149,7 @@ impl Call {
         };
         let answer_a = match self.ring(&mut a, Leg::A, None).await {
             Ok(sdp) => sdp,
-            Err(Interrupt::End(r)) => return r,
+            Err(r) => return r,
         };
         let media_a = match sdp::parse_answer(&answer_a) {
             Ok(m) => m,
@@ -180,7 +180,7 @@ impl Call {
         };
         let answer_b = match self.ring(&mut b, Leg::B, Some(&mut a)).await {
             Ok(sdp) => sdp,
-            Err(Interrupt::End(reason)) => {
+            Err(reason) => {
                 let prompt = match &reason {
                     EndReason::MerchantBusy => Some(Prompt::MerchantBusy),
                     EndReason::MerchantNoAnswer => Some(Prompt::MerchantNoAnswer),
@@ -221,7 +221,7 @@ impl Call {
         leg: &mut OutgoingLeg,
         which: Leg,
         mut answered: Option<&mut OutgoingLeg>,
-    ) -> Result<String, Interrupt> {
+    ) -> Result<String, EndReason> {
         let cfg = &self.agent.config;
         let hangup_limit = cfg.hangup_timeout();
         let ring_timer = tokio::time::sleep(cfg.ring_timeout());
@@ -257,7 +257,7 @@ impl Call {
                         }).await;
                     }
                     Some(LegEvent::Answered(sdp)) => return Ok(sdp),
-                    Some(LegEvent::Failed(f)) => return Err(Interrupt::End(match f {
+                    Some(LegEvent::Failed(f)) => return Err(match f {
                         LegFailure::Busy => busy,
                         LegFailure::NoAnswer => no_answer,
                         LegFailure::Rejected(code) => {
@@ -265,26 +265,26 @@ impl Call {
                             rejected
                         }
                         LegFailure::Error(e) => EndReason::Failed(e),
-                    })),
+                    }),
                     Some(LegEvent::RemoteBye) | Some(LegEvent::InfoDigit(_)) => {}
-                    None => return Err(Interrupt::End(EndReason::Failed("leg ended before an answer".into()))),
+                    None => return Err(EndReason::Failed("leg ended before an answer".into())),
                 },
                 _ = &mut ring_timer => {
                     leg.hang_up(hangup_limit).await;
-                    return Err(Interrupt::End(no_answer));
+                    return Err(no_answer);
                 }
                 _ = &mut answer_timer, if !responded => {
                     leg.hang_up(hangup_limit).await;
-                    return Err(Interrupt::End(EndReason::Failed(format!(
+                    return Err(EndReason::Failed(format!(
                         "no response to the INVITE on leg {which:?} within {} s",
                         cfg.answer_timeout_secs
-                    ))));
+                    )));
                 }
                 ev = next_or_pending(&mut answered) => match ev {
                     Some(LegEvent::InfoDigit(d)) => self.emit_digit(Leg::A, d, DtmfSource::SipInfo).await,
                     Some(LegEvent::RemoteBye) | None => {
                         leg.hang_up(hangup_limit).await;
-                        return Err(Interrupt::End(EndReason::MemberHungUp));
+                        return Err(EndReason::MemberHungUp);
                     }
                     Some(_) => {}
                 },
@@ -292,17 +292,17 @@ impl Call {
                 cmd = self.cmds.recv() => match cmd {
                     Some(Command::Hangup(r)) => {
                         leg.hang_up(hangup_limit).await;
-                        return Err(Interrupt::End(r));
+                        return Err(r);
                     }
                     Some(Command::WarnCreditLow) => {}
                     None => {
                         leg.hang_up(hangup_limit).await;
-                        return Err(Interrupt::End(EndReason::Cancelled));
+                        return Err(EndReason::Cancelled);
                     }
                 },
                 _ = shutdown.cancelled() => {
                     leg.hang_up(hangup_limit).await;
-                    return Err(Interrupt::End(EndReason::Shutdown));
+                    return Err(EndReason::Shutdown);
                 }
             }
         }
@@ -310,17 +310,17 @@ impl Call {
 
     /// Watches an answered leg while the other is being set up: returns when its peer hangs
     /// up (forwarding INFO digits meanwhile).
-    async fn watch_answered(&self, leg: &mut OutgoingLeg, which: Leg) -> Interrupt {
+    async fn watch_answered(&self, leg: &mut OutgoingLeg, which: Leg) -> EndReason {
         loop {
             match leg.next().await {
                 Some(LegEvent::InfoDigit(d)) => {
                     self.emit_digit(which, d, DtmfSource::SipInfo).await
                 }
                 Some(LegEvent::RemoteBye) | None => {
-                    return Interrupt::End(match which {
+                    return match which {
                         Leg::A => EndReason::MemberHungUp,
                         Leg::B => EndReason::MerchantHungUp,
-                    })
+                    }
                 }
                 Some(_) => {}
             }

@@ -52,13 +52,15 @@ pub struct Media {
     tx: mpsc::UnboundedSender<Cmd>,
     stats: Arc<Mutex<RtpStats>>,
     local: [SocketAddr; 2],
+    /// Held for the call so the RTCP ports stay ours; RTCP itself is not read.
+    _rtcp: [std::net::UdpSocket; 2],
 }
 
 impl Media {
     /// Starts the media task on two bound sockets.
     pub fn start(
-        a: UdpSocket,
-        b: UdpSocket,
+        [a, b]: [UdpSocket; 2],
+        rtcp: [std::net::UdpSocket; 2],
         notes: mpsc::UnboundedSender<MediaNote>,
         media_timeout: Duration,
     ) -> std::io::Result<Self> {
@@ -76,7 +78,12 @@ impl Media {
             timed_out: false,
         };
         tokio::spawn(task.run(rx));
-        Ok(Self { tx, stats, local })
+        Ok(Self {
+            tx,
+            stats,
+            local,
+            _rtcp: rtcp,
+        })
     }
 
     /// The local RTP address of `leg` (what goes in our SDP).
@@ -376,18 +383,22 @@ impl MediaTask {
 mod tests {
     use super::*;
 
-    async fn pair() -> (UdpSocket, UdpSocket) {
+    async fn pair() -> ([UdpSocket; 2], [std::net::UdpSocket; 2]) {
+        let rtcp = || std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
         (
-            UdpSocket::bind("127.0.0.1:0").await.unwrap(),
-            UdpSocket::bind("127.0.0.1:0").await.unwrap(),
+            [
+                UdpSocket::bind("127.0.0.1:0").await.unwrap(),
+                UdpSocket::bind("127.0.0.1:0").await.unwrap(),
+            ],
+            [rtcp(), rtcp()],
         )
     }
 
     #[tokio::test]
     async fn bridge_transcodes_rewrites_and_relays_dtmf() {
-        let (a, b) = pair().await;
+        let (rtp, rtcp) = pair().await;
         let (notes_tx, mut notes) = mpsc::unbounded_channel();
-        let media = Media::start(a, b, notes_tx, Duration::from_secs(30)).unwrap();
+        let media = Media::start(rtp, rtcp, notes_tx, Duration::from_secs(30)).unwrap();
         let member = UdpSocket::bind("127.0.0.1:0").await.unwrap();
         let merchant = UdpSocket::bind("127.0.0.1:0").await.unwrap();
         media.set_remote(
@@ -447,9 +458,9 @@ mod tests {
 
     #[tokio::test]
     async fn player_sends_clips_then_reports_done() {
-        let (a, b) = pair().await;
+        let (rtp, rtcp) = pair().await;
         let (notes_tx, _notes) = mpsc::unbounded_channel();
-        let media = Media::start(a, b, notes_tx, Duration::from_secs(30)).unwrap();
+        let media = Media::start(rtp, rtcp, notes_tx, Duration::from_secs(30)).unwrap();
         let member = UdpSocket::bind("127.0.0.1:0").await.unwrap();
         media.set_remote(
             Leg::A,

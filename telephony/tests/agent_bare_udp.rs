@@ -1,5 +1,5 @@
-//! How fast leg A's INVITE is on the wire after `place()`, measured on a bare UDP socket
-//! standing for the member's trunk (no SIPp needed), and what that INVITE carries.
+//! The agent against bare UDP sockets standing for trunks (no SIPp needed): how fast leg A's
+//! INVITE is on the wire after `place()` and what it carries, routing and RTP port errors.
 
 use std::time::{Duration, Instant};
 
@@ -101,4 +101,36 @@ async fn unroutable_number_is_refused_at_once() {
         err.to_string().contains("no route for +8613800138000"),
         "{err}"
     );
+}
+
+// covers CALL-5: each call takes two RTP/RTCP port pairs; a full range refuses the next call
+// with an error that says which setting to widen.
+#[tokio::test]
+async fn rtp_ports_run_out_with_a_clear_error() {
+    let trunk = UdpSocket::bind("127.0.0.1:0").await.unwrap();
+    let config = TelephonyConfig {
+        sip_listen: "127.0.0.1:0".parse().unwrap(),
+        rtp_port_min: 26_400,
+        rtp_port_max: 26_403,
+        trunk: Some(trunk.local_addr().unwrap().to_string()),
+        hangup_timeout_secs: 1,
+        ..Default::default()
+    };
+    let agent = SipAgent::start(config, CancellationToken::new())
+        .await
+        .unwrap();
+    let order = |id: &str| CallOrder {
+        call_id: id.into(),
+        member: E164::new("+8613800138000").unwrap(),
+        merchant: E164::new("+8675500000000").unwrap(),
+        lang: Lang::En,
+        max_duration: Duration::from_secs(60),
+    };
+    let first = agent.place(order("one")).await.unwrap();
+    let err = agent.place(order("two")).await.unwrap_err();
+    assert!(
+        err.to_string().contains("rtp_port_min/rtp_port_max"),
+        "{err}"
+    );
+    first.commands.hangup(EndReason::Cancelled);
 }
