@@ -281,7 +281,7 @@ impl Call {
                     )));
                 }
                 ev = next_or_pending(&mut answered) => match ev {
-                    Some(LegEvent::InfoDigit(d)) => self.emit_digit(Leg::A, d, DtmfSource::SipInfo).await,
+                    Some(LegEvent::InfoDigit(d)) => self.info_digit(Leg::A, d).await,
                     Some(LegEvent::RemoteBye) | None => {
                         leg.hang_up(hangup_limit).await;
                         return Err(EndReason::MemberHungUp);
@@ -313,9 +313,7 @@ impl Call {
     async fn watch_answered(&self, leg: &mut OutgoingLeg, which: Leg) -> EndReason {
         loop {
             match leg.next().await {
-                Some(LegEvent::InfoDigit(d)) => {
-                    self.emit_digit(which, d, DtmfSource::SipInfo).await
-                }
+                Some(LegEvent::InfoDigit(d)) => self.info_digit(which, d).await,
                 Some(LegEvent::RemoteBye) | None => {
                     return match which {
                         Leg::A => EndReason::MemberHungUp,
@@ -325,6 +323,10 @@ impl Call {
                 Some(_) => {}
             }
         }
+    }
+
+    async fn info_digit(&self, leg: Leg, digit: char) {
+        self.emit_digit(leg, digit, DtmfSource::SipInfo).await;
     }
 
     async fn emit_digit(&self, leg: Leg, digit: char, source: DtmfSource) {
@@ -388,7 +390,7 @@ impl Call {
         let reason = loop {
             tokio::select! {
                 ev = a.next() => match ev {
-                    Some(LegEvent::InfoDigit(d)) => self.emit_digit(Leg::A, d, DtmfSource::SipInfo).await,
+                    Some(LegEvent::InfoDigit(d)) => self.info_digit(Leg::A, d).await,
                     Some(LegEvent::RemoteBye) | None => {
                         b.hang_up(limit).await;
                         return EndReason::MemberHungUp;
@@ -396,7 +398,7 @@ impl Call {
                     Some(_) => {}
                 },
                 ev = b.next() => match ev {
-                    Some(LegEvent::InfoDigit(d)) => self.emit_digit(Leg::B, d, DtmfSource::SipInfo).await,
+                    Some(LegEvent::InfoDigit(d)) => self.info_digit(Leg::B, d).await,
                     Some(LegEvent::RemoteBye) | None => {
                         a.hang_up(limit).await;
                         return EndReason::MerchantHungUp;
@@ -405,7 +407,7 @@ impl Call {
                 },
                 note = self.notes.recv() => match note {
                     Some(MediaNote::Timeout) => {
-                        warn!(call = %self.order.call_id, "no RTP from either leg: ending the call");
+                        warn!(call = %self.order.call_id, "no RTP from either leg: ending");
                         break EndReason::Failed(format!(
                             "no RTP from either leg for {} s",
                             self.agent.config.media_timeout_secs

@@ -162,7 +162,9 @@ impl OutgoingLeg {
                     Some(s) => if let Some(ev) = self.on_state(s).await { return Some(ev) },
                     None => self.ended = true,
                 },
-                r = async { self.invite.as_mut().expect("guarded").await }, if self.invite.is_some() => {
+                r = async { self.invite.as_mut().expect("guarded").await },
+                    if self.invite.is_some() =>
+                {
                     self.invite = None;
                     return Some(self.on_final(r));
                 }

@@ -86,7 +86,7 @@ async fn member_no_answer_is_cancelled() {
     member.expect_success().await;
 }
 
-// covers CALL-5, CALL-8: the merchant is busy (486): the member hears the busy prompt, then BYE.
+// covers CALL-6: the merchant is busy (486): the member hears the busy prompt, then BYE.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn merchant_busy_plays_prompt_then_ends_member() {
     if !sipp_or_skip("merchant_busy_plays_prompt_then_ends_member") {
@@ -106,7 +106,7 @@ async fn merchant_busy_plays_prompt_then_ends_member() {
     member.expect_success().await;
 }
 
-// covers CALL-5, CALL-8: the merchant does not answer: CANCEL to B, prompt to A, BYE to A.
+// covers CALL-6: the merchant does not answer: CANCEL to B, prompt to A, BYE to A.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn merchant_no_answer_cancels_b_and_ends_member() {
     if !sipp_or_skip("merchant_no_answer_cancels_b_and_ends_member") {
@@ -123,7 +123,7 @@ async fn merchant_no_answer_cancels_b_and_ends_member() {
     member.expect_success().await;
 }
 
-// covers CALL-5: the member hangs up while the merchant rings: CANCEL to B, MemberHungUp.
+// covers CALL-5, CALL-6: the member hangs up while the merchant rings: CANCEL to B, MemberHungUp.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn member_hangup_while_merchant_rings_cancels_b() {
     if !sipp_or_skip("member_hangup_while_merchant_rings_cancels_b") {
@@ -142,7 +142,8 @@ async fn member_hangup_while_merchant_rings_cancels_b() {
     member.expect_success().await;
 }
 
-// covers CALL-6: the relay ends a bridged call at zero credit: goodbye prompt, BYE on both legs.
+// covers CALL-6, CALL-7: the relay ends a bridged call at zero credit: goodbye prompt, then BYE
+// on both legs.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn credit_exhausted_hangs_up_both_legs() {
     if !sipp_or_skip("credit_exhausted_hangs_up_both_legs") {
@@ -213,7 +214,7 @@ async fn member_dtmf_by_rfc4733_and_sip_info() {
     merchant.expect_success().await;
 }
 
-// covers CALL-6: a bridged call stops at the order's maximum length: BYE on both legs.
+// covers CALL-6, CALL-7: a bridged call stops at the order's maximum length: BYE on both legs.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn max_duration_ends_both_legs() {
     if !sipp_or_skip("max_duration_ends_both_legs") {
@@ -254,7 +255,7 @@ async fn shutdown_ends_live_calls() {
     merchant.expect_success().await;
 }
 
-// covers CALL-5, CALL-8: the merchant declines (603): the member hears "call failed", then BYE.
+// covers CALL-6: the merchant declines (603): the member hears "call failed", then BYE.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn merchant_decline_ends_as_rejected() {
     if !sipp_or_skip("merchant_decline_ends_as_rejected") {
@@ -271,8 +272,8 @@ async fn merchant_decline_ends_as_rejected() {
     member.expect_success().await;
 }
 
-// covers CALL-6: a session refresh (re-INVITE with a new offer) is answered on the same media
-// with the codec it offers; the call stays up.
+// covers CALL-6, CALL-8: a session refresh (re-INVITE with a new offer) is answered on the same
+// media with the codec it offers; the call stays up.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn member_reinvite_is_answered_and_call_continues() {
     if !sipp_or_skip("member_reinvite_is_answered_and_call_continues") {

@@ -6,7 +6,7 @@ mod common;
 use common::*;
 use ringlink_telephony::{CallEvent, EndReason, Secret};
 
-// covers CALL-5: a trunk that challenges gets the INVITE again with digest credentials; the
+// covers CALL-8: a trunk that challenges gets the INVITE again with digest credentials; the
 // call then proceeds to the bridge.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn digest_challenge_is_answered_with_credentials() {
@@ -43,7 +43,7 @@ async fn digest_challenge_is_answered_with_credentials() {
     merchant.expect_success().await;
 }
 
-// covers CALL-5: with a wrong password the trunk refuses (403) and the call ends as rejected.
+// covers CALL-8: with a wrong password the trunk refuses (403) and the call ends as rejected.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn wrong_password_ends_as_member_rejected() {
     if !sipp_or_skip("wrong_password_ends_as_member_rejected") {
@@ -61,7 +61,7 @@ async fn wrong_password_ends_as_member_rejected() {
     member.expect_success().await;
 }
 
-// covers CALL-5: with an outbound proxy every INVITE goes to the proxy, carrying
+// covers CALL-8: with an outbound proxy every INVITE goes to the proxy, carrying
 // `Route: <sip:proxy;lr>` and the routed Request-URI `sip:+E164@target;user=phone`.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn outbound_proxy_receives_the_invite_with_a_route() {
