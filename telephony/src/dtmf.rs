@@ -31,24 +31,43 @@ pub fn parse_digit(text: &str) -> Option<char> {
 ///
 /// A sender repeats the end packet (usually three times) and all packets of one event share
 /// its RTP timestamp, so an event is reported once: on the first end packet for a timestamp.
+/// If every end packet of an event is lost, the event is reported when the next one starts.
 #[derive(Debug, Default)]
 pub struct Rfc4733Decoder {
-    last_reported: Option<u32>,
+    /// Timestamp and code of the event in progress, and whether it was reported.
+    current: Option<(u32, u8, bool)>,
 }
 
 impl Rfc4733Decoder {
     /// Feeds one telephone-event payload with its RTP timestamp; returns a digit at the end of
-    /// a new event.
+    /// a new event (or at the start of the next one when the end never came).
     pub fn push(&mut self, timestamp: u32, payload: &[u8]) -> Option<char> {
         if payload.len() < 4 {
             return None;
         }
-        let end = payload[1] & 0x80 != 0;
-        if !end || self.last_reported == Some(timestamp) {
-            return None;
+        let (event, end) = (payload[0], payload[1] & 0x80 != 0);
+        match self.current {
+            Some((ts, _, reported)) if ts == timestamp => {
+                if end && !reported {
+                    self.current = Some((ts, event, true));
+                    return event_digit(event);
+                }
+                None
+            }
+            previous => {
+                self.current = Some((timestamp, event, end));
+                let lost_end = match previous {
+                    Some((_, code, false)) => event_digit(code),
+                    _ => None,
+                };
+                // A new event that is already over (a lone end packet) wins over a lost end.
+                if end {
+                    event_digit(event)
+                } else {
+                    lost_end
+                }
+            }
         }
-        self.last_reported = Some(timestamp);
-        event_digit(payload[0])
     }
 }
 
@@ -96,6 +115,17 @@ mod tests {
         }
         assert_eq!(out, vec!['1', '#', '1']);
         assert_eq!(dec.push(4000, &[1, 0x80]), None, "short payload ignored");
+    }
+
+    #[test]
+    fn an_event_whose_end_packets_were_lost_is_reported_when_the_next_starts() {
+        let mut dec = Rfc4733Decoder::default();
+        assert_eq!(dec.push(1000, &payload(4, false, 160)), None);
+        assert_eq!(dec.push(1000, &payload(4, false, 320)), None);
+        // The ends of "4" never arrive; "2" starts.
+        assert_eq!(dec.push(2000, &payload(2, false, 160)), Some('4'));
+        assert_eq!(dec.push(2000, &payload(2, true, 480)), Some('2'));
+        assert_eq!(dec.push(2000, &payload(2, true, 480)), None);
     }
 
     #[test]
