@@ -134,3 +134,52 @@ async fn rtp_ports_run_out_with_a_clear_error() {
     );
     first.commands.hangup(EndReason::Cancelled);
 }
+
+// covers CALL-8: a trunk that never answers the INVITE (not even 100 Trying) is given up after
+// `answer_timeout_secs`, not SIP's 32 s Timer B.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn silent_trunk_fails_after_the_answer_timeout() {
+    let trunk = UdpSocket::bind("127.0.0.1:0").await.unwrap();
+    let config = TelephonyConfig {
+        sip_listen: "127.0.0.1:0".parse().unwrap(),
+        rtp_port_min: 26_600,
+        rtp_port_max: 26_699,
+        trunk: Some(trunk.local_addr().unwrap().to_string()),
+        answer_timeout_secs: 1,
+        hangup_timeout_secs: 1,
+        ..Default::default()
+    };
+    let agent = SipAgent::start(config, CancellationToken::new())
+        .await
+        .unwrap();
+    let started = Instant::now();
+    let mut call = agent
+        .place(CallOrder {
+            call_id: "silent".into(),
+            member: E164::new("+8613800138000").unwrap(),
+            merchant: E164::new("+8675500000000").unwrap(),
+            lang: Lang::En,
+            max_duration: Duration::from_secs(60),
+        })
+        .await
+        .unwrap();
+    let end = loop {
+        match tokio::time::timeout(Duration::from_secs(10), call.events.recv())
+            .await
+            .unwrap()
+        {
+            Some(CallEvent::Ended(end)) => break end,
+            Some(_) => {}
+            None => panic!("no Ended event"),
+        }
+    };
+    let took = started.elapsed();
+    assert!(
+        matches!(&end.reason, EndReason::Failed(m) if m.contains("no response to the INVITE")),
+        "{end:?}"
+    );
+    assert!(
+        took >= Duration::from_secs(1) && took < Duration::from_secs(5),
+        "{took:?}"
+    );
+}
