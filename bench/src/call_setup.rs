@@ -342,6 +342,7 @@ async fn widget_task(
                             button: BUTTON.into(),
                             callback: format!("{MEMBER_PREFIX}{i:08}"),
                             client_id: None,
+                            lang: None,
                         })
                     }
                     Some(Cmd::HangUp) => match &call_id {

@@ -104,6 +104,9 @@ pub struct CallMe {
     /// Chosen by the widget; a retry with the same id never places a second call.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub client_id: Option<String>,
+    /// Language of the prompts the member hears on the phone: `zh` (default) or `en`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lang: Option<String>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -186,4 +189,17 @@ pub(crate) fn validate_button(button: &str) -> Result<(), ErrorBody> {
 
 pub(crate) fn validate_code(code: &str) -> Result<(), ErrorBody> {
     check_len("code", code, 1, MAX_VERIFY_CODE)
+}
+
+pub(crate) fn validate_lang(lang: Option<&str>) -> Result<(), ErrorBody> {
+    match lang {
+        None | Some("zh") | Some("en") => Ok(()),
+        Some(other) => Err(ErrorBody::new(
+            crate::ErrorCode::BadField,
+            format!(
+                "lang '{}' is not offered: use zh or en",
+                other.chars().take(8).collect::<String>()
+            ),
+        )),
+    }
 }

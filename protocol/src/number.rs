@@ -178,7 +178,10 @@ mod tests {
         let c = |n: &str| classify(&E164::new(n).unwrap());
         assert_eq!(c("+8613800138000"), (Some("CN".into()), "mobile".into()));
         assert_eq!(c("+861065529988"), (Some("CN".into()), "fixed_line".into()));
-        assert_eq!(c("+611900123456"), (Some("AU".into()), "premium_rate".into()));
+        assert_eq!(
+            c("+611900123456"),
+            (Some("AU".into()), "premium_rate".into())
+        );
         assert_eq!(c("+18007233456"), (Some("US".into()), "toll_free".into()));
     }
 

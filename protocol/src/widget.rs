@@ -115,6 +115,7 @@ impl Validate for WidgetMsg {
             }
             WidgetMsg::CallMe(m) => {
                 validate_button(&m.button)?;
+                validate_lang(m.lang.as_deref())?;
                 check_len("callback", &m.callback, 1, MAX_NUMBER_INPUT)?;
                 match &m.client_id {
                     Some(c) => check_len("client_id", c, 1, MAX_ID),

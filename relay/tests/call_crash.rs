@@ -92,6 +92,7 @@ fn call_then_crash(
                 button: "sales".into(),
                 callback: ALICE.into(),
                 client_id: None,
+                lang: None,
             }))
             .await;
         let RelayToWidget::CallPlaced(placed) = placed else {

@@ -119,6 +119,7 @@ fn call_me(callback: &str) -> WidgetMsg {
         button: "sales".into(),
         callback: callback.into(),
         client_id: None,
+        lang: None,
     })
 }
 
@@ -295,6 +296,7 @@ on_both_dbs!(refusals_say_why, |db: Db| async move {
             button: "nope".into(),
             callback: ALICE.into(),
             client_id: None,
+            lang: None,
         }))
         .await,
     );

@@ -73,15 +73,17 @@ impl Billing {
         stop: CancellationToken,
     ) -> tokio::task::JoinHandle<()> {
         let billing = self.clone();
+        // Look at least twice per orphan limit, so an orphan waits at most 1.5 limits.
+        let every = JANITOR_EVERY.min(stale_after / 2);
         tokio::spawn(async move {
-            let mut tick = tokio::time::interval(JANITOR_EVERY);
+            let mut tick = tokio::time::interval(every);
             loop {
                 tokio::select! {
                     _ = stop.cancelled() => break,
-                    _ = tick.tick() => {
-                        if let Err(e) = billing.settle_orphans(stale_after).await {
-                            tracing::warn!("billing janitor failed: {e}");
-                        }
+                    _ = tick.tick() => match billing.settle_orphans(stale_after).await {
+                        Ok(0) => {}
+                        Ok(n) => tracing::warn!(settled = n, "janitor settled calls a stopped relay left open"),
+                        Err(e) => tracing::warn!("billing janitor failed: {e}"),
                     }
                 }
             }

@@ -97,13 +97,8 @@ impl Calls {
         } else {
             tracing::info!("no [telephony] configured: CALL requests are refused as unavailable");
         }
-        self.spawn_janitor(shutdown);
+        self.billing.spawn_janitor(self.orphan_after, shutdown);
         Ok(())
-    }
-
-    /// Uses `control` for calls instead of the configured SIP agent (tests, other back ends).
-    pub fn set_control(&self, control: Arc<dyn CallControl>) {
-        let _ = self.control.set(control);
     }
 
     /// The SMS gateway, once the relay is serving.
@@ -115,27 +110,6 @@ impl Calls {
     /// billing's own heartbeat interval.
     pub(crate) fn heartbeat_every(&self) -> Duration {
         (self.orphan_after / 4).min(crate::billing::HEARTBEAT_EVERY)
-    }
-
-    /// Settles orphaned reservations now and every `JANITOR_EVERY` until `stop`.
-    fn spawn_janitor(&self, stop: CancellationToken) {
-        let billing = self.billing.clone();
-        let stale = self.orphan_after;
-        tokio::spawn(async move {
-            // Look at least twice per orphan limit, so an orphan waits at most 1.5 limits.
-            let every = crate::billing::janitor::JANITOR_EVERY.min(stale / 2);
-            let mut tick = tokio::time::interval(every);
-            loop {
-                tokio::select! {
-                    _ = stop.cancelled() => break,
-                    _ = tick.tick() => match billing.settle_orphans(stale).await {
-                        Ok(0) => {}
-                        Ok(n) => tracing::warn!(settled = n, "janitor settled calls a stopped relay left open"),
-                        Err(e) => tracing::warn!("billing janitor failed: {e}"),
-                    }
-                }
-            }
-        });
     }
 
     /// Calls in flight, for metrics and shutdown.
@@ -273,7 +247,11 @@ pub async fn call_me(
         call_id: call_id.clone(),
         member: callback.clone(),
         merchant: b.number.clone(),
-        lang: Lang::Zh,
+        lang: if req.lang.as_deref() == Some("en") {
+            Lang::En
+        } else {
+            Lang::Zh
+        },
         max_duration: calls.guard.max_call(),
     };
     let handle = match control.place(order).await {

@@ -278,10 +278,12 @@ pub fn encode(id: u64, msg: &WidgetMsg) -> String {
             button,
             callback,
             client_id,
+            lang,
         }) => {
             w.field("button", Some(button));
             w.field("callback", Some(callback));
             w.field("client_id", client_id.as_deref());
+            w.field("lang", lang.as_deref());
         }
         WidgetMsg::HangUp(HangUp { call_id }) => w.field("call_id", Some(call_id)),
     }

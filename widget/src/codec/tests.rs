@@ -213,11 +213,13 @@ fn every_request_is_written_as_serde_writes_it() {
             button: "sales".into(),
             callback: "+8613900139000".into(),
             client_id: Some("w1".into()),
+            lang: Some("en".into()),
         }),
         WidgetMsg::CallMe(CallMe {
             button: "售后\"x\"".into(),
             callback: "13800138000".into(),
             client_id: None,
+            lang: None,
         }),
         WidgetMsg::HangUp(HangUp {
             call_id: "k1".into(),

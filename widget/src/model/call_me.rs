@@ -289,6 +289,7 @@ impl Model {
             button: flow.button.clone(),
             callback,
             client_id: Some(client_id),
+            lang: Some(self.lang.code().to_owned()),
         };
         flow.placing = Some(msg.clone());
         flow.call = None;
