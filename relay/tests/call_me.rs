@@ -123,12 +123,13 @@ fn call_me(callback: &str) -> WidgetMsg {
     })
 }
 
-/// Progress pushes of `call` until it ends (the call must end within `secs`).
+/// Progress pushes of `call` until it ends (the call must end within `secs`), each with the
+/// moment it arrived.
 async fn follow(
     w: &mut Client<WidgetMsg, RelayToWidget>,
     call: &str,
     secs: u64,
-) -> Vec<CallProgress> {
+) -> Vec<(std::time::Instant, CallProgress)> {
     let mut seen = Vec::new();
     let deadline = std::time::Instant::now() + Duration::from_secs(secs);
     loop {
@@ -139,7 +140,7 @@ async fn follow(
         if let RelayToWidget::CallProgress(p) = w.next_within(left).await.msg {
             if p.call_id == call {
                 let done = p.stage.is_final();
-                seen.push(p);
+                seen.push((std::time::Instant::now(), p));
                 if done {
                     return seen;
                 }
@@ -193,7 +194,7 @@ on_both_dbs!(
             panic!("{placed:?}")
         };
         let steps = follow(&mut w, &placed.call_id, 40).await;
-        let stages: Vec<CallStage> = steps.iter().map(|p| p.stage).collect();
+        let stages: Vec<CallStage> = steps.iter().map(|(_, p)| p.stage).collect();
         for s in [
             CallStage::CallingYou,
             CallStage::ConnectingMerchant,
@@ -202,9 +203,20 @@ on_both_dbs!(
         ] {
             assert!(stages.contains(&s), "{s:?} missing from {stages:?}");
         }
-        let end = steps.last().unwrap();
+        let (ended_at, end) = steps.last().unwrap();
         assert_eq!(end.reason.as_deref(), Some("credit_exhausted"), "{end:?}");
         assert_eq!((end.seconds, end.cost), (Some(5), Some(100)), "{end:?}");
+        // The legs are hung up at the paid second (the goodbye prompt plays inside it).
+        let connected_at = steps
+            .iter()
+            .find(|(_, p)| p.stage == CallStage::Connected)
+            .unwrap()
+            .0;
+        let talked = ended_at.duration_since(connected_at);
+        assert!(
+            (Duration::from_millis(4500)..Duration::from_millis(6500)).contains(&talked),
+            "the call lasted {talked:?}, credit paid for 5 s"
+        );
 
         let acc = billing.account(account).await.unwrap();
         assert_eq!((acc.balance, acc.reserved), (0, 0), "{acc:?}");
@@ -258,7 +270,7 @@ on_both_dbs!(merchant_busy_costs_nothing, |db: Db| async move {
     };
     assert_eq!(placed.payer, PayerKind::Merchant);
     let steps = follow(&mut w, &placed.call_id, 30).await;
-    let end = steps.last().unwrap();
+    let (_, end) = steps.last().unwrap();
     assert_eq!(end.reason.as_deref(), Some("merchant_busy"), "{steps:?}");
     assert_eq!(end.cost, Some(0));
     let acc = r.calls.billing.account(account).await.unwrap();

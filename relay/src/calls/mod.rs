@@ -243,15 +243,16 @@ pub async fn call_me(
         })
         .await
         .map_err(|e| billing_refusal(&e))?;
+    let lang = if req.lang.as_deref() == Some("en") {
+        Lang::En
+    } else {
+        Lang::Zh
+    };
     let order = CallOrder {
         call_id: call_id.clone(),
         member: callback.clone(),
         merchant: b.number.clone(),
-        lang: if req.lang.as_deref() == Some("en") {
-            Lang::En
-        } else {
-            Lang::Zh
-        },
+        lang,
         max_duration: calls.guard.max_call(),
     };
     let handle = match control.place(order).await {
@@ -286,7 +287,7 @@ pub async fn call_me(
     if let Some(c) = req.client_id {
         calls.remember(member.member_id, c, &placed);
     }
-    let run = session::Session::new(relay.clone(), call_id, member.member_id, reservation);
+    let run = session::Session::new(relay.clone(), call_id, member.member_id, reservation, lang);
     relay.tasks.spawn(async move {
         run.follow(handle).await;
         drop(slot);
