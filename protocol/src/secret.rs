@@ -1,9 +1,10 @@
-//! Secrets on the wire (passwords, tokens): a `Debug` that prints stars so they never reach a log.
+//! Secrets (passwords, tokens, the SIP trunk's and the SMSC's passwords): a `Debug` that prints
+//! stars and no `Display`, so they never reach a log.
 
 use serde::{Deserialize, Serialize};
 
 /// A password or token. `Debug` prints `***`; use [`Secret::expose`] where the value is needed.
-#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(transparent)]
 pub struct Secret(String);

@@ -58,28 +58,9 @@ pub enum GatewayKind {
     Smpp,
 }
 
-/// A secret string (the SMSC password): `Debug` prints stars, and there is no `Display` or
-/// `Serialize`, so it cannot reach a log or a config dump by accident.
-#[derive(Clone, Default, PartialEq, Eq, Deserialize)]
-#[serde(transparent)]
-pub struct Secret(String);
-
-impl Secret {
-    pub fn new(value: impl Into<String>) -> Self {
-        Self(value.into())
-    }
-
-    /// The secret itself, for the one place that needs it (the bind PDU).
-    pub fn expose(&self) -> &str {
-        &self.0
-    }
-}
-
-impl std::fmt::Debug for Secret {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("********")
-    }
-}
+/// The SMSC password: `Debug` prints stars and there is no `Display`, so it cannot reach a log
+/// by accident (the relay's config also never serializes the `[sms]` table).
+pub use ringlink_protocol::secret::Secret;
 
 /// The `[sms]` section. Every key has a default; unknown keys are refused so a typo is caught.
 #[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
@@ -268,7 +249,7 @@ mod tests {
             !printed.contains("s3cret"),
             "password not in Debug: {printed}"
         );
-        assert!(printed.contains("********"));
+        assert!(printed.contains("***"));
     }
 
     #[tokio::test]

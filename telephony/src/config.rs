@@ -1,7 +1,6 @@
 //! `[telephony]` configuration: listen and media addresses, the trunk and its routes by prefix,
 //! credentials, and every timeout with its default and the reason for it.
 
-use std::fmt;
 use std::net::SocketAddr;
 use std::time::Duration;
 
@@ -27,35 +26,8 @@ pub const DEFAULT_SIP_LISTEN: &str = "127.0.0.1:5060";
 pub const DEFAULT_RTP_PORT_MIN: u16 = 16384;
 pub const DEFAULT_RTP_PORT_MAX: u16 = 16999;
 
-/// A password that never prints: `Debug` and `Display` show stars.
-#[derive(Clone, Default, Deserialize, PartialEq, Eq)]
-#[serde(transparent)]
-pub struct Secret(String);
-
-impl Secret {
-    pub fn new(value: impl Into<String>) -> Self {
-        Self(value.into())
-    }
-    /// The secret itself: only for computing a digest, never for a log line.
-    pub fn expose(&self) -> &str {
-        &self.0
-    }
-    pub fn is_empty(&self) -> bool {
-        self.0.is_empty()
-    }
-}
-
-impl fmt::Debug for Secret {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("\"********\"")
-    }
-}
-
-impl fmt::Display for Secret {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("********")
-    }
-}
+/// A password that never prints (`Debug` shows stars), shared with the rest of Ringlink.
+pub use ringlink_protocol::secret::Secret;
 
 /// A destination prefix (E.164, with `+`) and the SIP target (`host:port`) that serves it.
 #[derive(Clone, Debug, Deserialize, PartialEq, Eq)]
@@ -253,7 +225,7 @@ ring_timeout = 3
     #[test]
     fn password_never_prints() {
         let s = Secret::new("hunter2");
-        assert!(!format!("{s:?} {s}").contains("hunter2"));
+        assert!(!format!("{s:?}").contains("hunter2"));
         let cfg = TelephonyConfig {
             password: s,
             ..Default::default()
