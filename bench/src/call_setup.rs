@@ -147,8 +147,9 @@ impl CallBench {
         let dir = crate::tempdir()?;
         std::fs::copy(seeded.join("ringlink.db"), dir.join("ringlink.db"))?;
         let epoch = Instant::now();
-        let (member, member_rx) = Phone::start(epoch).await?;
-        let (merchant, merchant_rx) = Phone::start(epoch).await?;
+        let pool = || crate::rtp_probe::socket_pool(crate::rtp_probe::SHARED_SOCKETS);
+        let (member, member_rx) = Phone::start(epoch, pool().await?).await?;
+        let (merchant, merchant_rx) = Phone::start(epoch, pool().await?).await?;
         let file: PathBuf = dir.join("relay.toml");
         std::fs::write(&file, config(member.addr, merchant.addr))?;
         let relay = RelayProc::start_with(binary, &dir, core, Some(&file))?;

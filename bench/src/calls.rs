@@ -6,13 +6,11 @@
 //! - the floor: the same streams through a plain tokio UDP forwarder; and one impaired run.
 
 use std::path::Path;
-use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Result;
 use serde::Serialize;
 use serde_json::{json, Value};
-use tokio::net::UdpSocket;
 
 use crate::call_setup::{CallBench, Setup, LIMITS_NOTE};
 use crate::rtp_floor::RtpFloorProc;
@@ -101,7 +99,7 @@ pub async fn run(binary: &Path, plan: &Plan, server_core: usize) -> Result<Value
         plan.secs,
         WARMUP.as_millis()
     );
-    println!("| path | calls | pps through | p50 µs | p99 µs | p99.9 µs | max µs | loss % | jitter mean / max ms | CPU s per call-minute | RSS KiB per call |\n|---|---|---|---|---|---|---|---|---|---|---|");
+    println!("| path | calls | pps through | p50 µs | p99 µs | p99.9 µs | max µs | loss % | jitter mean / max ms | CPU s per call-minute | RSS KiB per call | bench core busy % |\n|---|---|---|---|---|---|---|---|---|---|---|---|");
     let secs = Duration::from_secs(plan.secs);
     let mut rows: Vec<Bridged> = Vec::new();
     let mut stop = format!("the list of N ended ({:?})", plan.counts);
@@ -221,7 +219,7 @@ pub async fn run(binary: &Path, plan: &Plan, server_core: usize) -> Result<Value
 
 fn print_row(path: &str, r: &RtpResult, cpu: f64, rss: Option<f64>) {
     println!(
-        "| {path} | {} | {:.0} | {:.0} | {:.0} | {:.0} | {:.0} | {:.3} | {:.2} / {:.2} | {:.4} | {} |",
+        "| {path} | {} | {:.0} | {:.0} | {:.0} | {:.0} | {:.0} | {:.3} | {:.2} / {:.2} | {:.4} | {} | {:.0} |",
         r.calls,
         r.received as f64 / r.secs,
         r.latency.p50_us,
@@ -232,20 +230,22 @@ fn print_row(path: &str, r: &RtpResult, cpu: f64, rss: Option<f64>) {
         r.jitter_mean_ms,
         r.jitter_max_ms,
         cpu,
-        rss.map_or("-".into(), |k| format!("{k:.0}"))
+        rss.map_or("-".into(), |k| format!("{k:.0}")),
+        r.load_cpu_pct
     );
 }
 
 /// The same streams through the plain forwarder: (result, forwarder CPU seconds).
 async fn floor_run(n: usize, core: usize, secs: Duration) -> Result<(Option<RtpResult>, f64)> {
     let floor = RtpFloorProc::start(core, n)?;
+    // The same socket sharing as the bench's phones give the relay's legs.
+    let pool_a = rtp_probe::socket_pool(rtp_probe::SHARED_SOCKETS).await?;
+    let pool_b = rtp_probe::socket_pool(rtp_probe::SHARED_SOCKETS).await?;
     let mut media = Vec::with_capacity(n);
-    for &(to_a, to_b) in &floor.pairs {
-        let a = Arc::new(UdpSocket::bind("127.0.0.1:0").await?);
-        let b = Arc::new(UdpSocket::bind("127.0.0.1:0").await?);
+    for (k, &(to_a, to_b)) in floor.pairs.iter().enumerate() {
         media.push(CallMedia {
-            a: (a, to_a),
-            b: (b, to_b),
+            a: (pool_a[k % pool_a.len()].clone(), to_a),
+            b: (pool_b[k % pool_b.len()].clone(), to_b),
         });
     }
     let cpu0 = cpu_seconds(floor.pid());

@@ -336,7 +336,7 @@ async fn run(cli: Cli) -> Result<()> {
             } else {
                 vec![10, 50, 100, 200, 400, 800, 1200]
             }),
-            secs: if quick { 2 } else { secs },
+            secs: if quick { 1 } else { secs },
         };
         results.insert(
             "calls".into(),

@@ -58,6 +58,9 @@ pub struct RtpResult {
     /// RFC 3550 interarrival jitter at the end of the run, ms: mean and worst stream.
     pub jitter_mean_ms: f64,
     pub jitter_max_ms: f64,
+    /// The bench's own CPU while streaming, % of its one core: near 100 the load generator,
+    /// not the path under test, is the limit.
+    pub load_cpu_pct: f64,
 }
 
 #[derive(Default)]
@@ -80,13 +83,23 @@ pub async fn run(
     let streams = calls.len() * 2;
     let start = tokio::time::Instant::now() + Duration::from_millis(50);
     let end = start + warmup + secs + DRAIN;
-    let mut receivers = Vec::with_capacity(streams);
+    // One receiver per distinct bench socket (legs share a few sockets).
+    let mut ports = std::collections::BTreeMap::new();
     for c in calls {
         for sock in [&c.a.0, &c.b.0] {
-            receivers.push(tokio::spawn(receive(sock.clone(), streams, epoch, end)));
+            ports
+                .entry(sock.local_addr()?.port())
+                .or_insert_with(|| sock.clone());
         }
     }
+    let receivers: Vec<_> = ports
+        .into_values()
+        .map(|sock| tokio::spawn(receive(sock, streams, epoch, end)))
+        .collect();
+    let me = std::process::id();
+    let cpu0 = crate::stats::cpu_seconds(me);
     let (sent, dropped) = send(calls, epoch, start, warmup, secs, impair).await;
+    let load_cpu = crate::stats::cpu_seconds(me) - cpu0;
     let mut h = new_histogram();
     let (mut received, mut jitters) = (0, Vec::new());
     for r in receivers {
@@ -110,6 +123,7 @@ pub async fn run(
         latency: summarize(&h),
         jitter_mean_ms: mean,
         jitter_max_ms: jitters.iter().copied().fold(0.0, f64::max),
+        load_cpu_pct: 100.0 * load_cpu / (warmup + secs).as_secs_f64(),
     })
 }
 
@@ -222,8 +236,15 @@ async fn receive(
     let mut h = new_histogram();
     let mut rx: Vec<StreamRx> = (0..streams).map(|_| StreamRx::default()).collect();
     let mut buf = [0u8; 2048];
+    let stop = tokio::time::sleep_until(end);
+    tokio::pin!(stop);
     // Bounded by `end`: the loop stops when the run's drain time is over.
-    while let Ok(r) = tokio::time::timeout_at(end, sock.recv_from(&mut buf)).await {
+    loop {
+        let r = tokio::select! {
+            biased;
+            r = sock.recv_from(&mut buf) => r,
+            _ = &mut stop => break,
+        };
         let Ok((n, _)) = r else { continue };
         let at = epoch.elapsed().as_nanos() as u64;
         let Some((s, seq, sent_ns, measured)) = parse(&buf[..n]) else {
@@ -243,6 +264,52 @@ async fn receive(
         st.last = Some((at, nominal));
     }
     (h, rx)
+}
+
+/// Socket buffers for the bench's shared RTP sockets: a few thousand packets, so a scheduling
+/// hiccup of the load generator is not counted as loss in the path under test.
+const SOCKET_BUFFER: libc::c_int = 8 << 20;
+/// Bench RTP sockets shared by many legs: one receive loop per socket instead of one per leg
+/// keeps the load generator's own cost per packet low (the relay latches each leg to it all
+/// the same).
+pub const SHARED_SOCKETS: usize = 4;
+
+/// A loopback UDP socket with large buffers (forced past `rmem_max` when running as root).
+pub async fn bench_socket() -> Result<Arc<UdpSocket>> {
+    use std::os::fd::AsRawFd;
+    let sock = UdpSocket::bind("127.0.0.1:0").await?;
+    let fd = sock.as_raw_fd();
+    let size = SOCKET_BUFFER;
+    for (force, plain) in [
+        (libc::SO_RCVBUFFORCE, libc::SO_RCVBUF),
+        (libc::SO_SNDBUFFORCE, libc::SO_SNDBUF),
+    ] {
+        let set = |opt| {
+            // SAFETY: a valid fd and a c_int option value of the right size.
+            unsafe {
+                libc::setsockopt(
+                    fd,
+                    libc::SOL_SOCKET,
+                    opt,
+                    (&size as *const libc::c_int).cast(),
+                    std::mem::size_of::<libc::c_int>() as libc::socklen_t,
+                )
+            }
+        };
+        if set(force) != 0 {
+            set(plain);
+        }
+    }
+    Ok(Arc::new(sock))
+}
+
+/// `count` shared bench sockets.
+pub async fn socket_pool(count: usize) -> Result<Vec<Arc<UdpSocket>>> {
+    let mut pool = Vec::with_capacity(count);
+    for _ in 0..count {
+        pool.push(bench_socket().await?);
+    }
+    Ok(pool)
 }
 
 /// A small deterministic generator (SplitMix64): impairments repeat run to run.

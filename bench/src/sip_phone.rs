@@ -24,7 +24,7 @@ pub struct Answered {
     pub number: String,
     /// Arrival time, ns since the bench epoch.
     pub at_ns: u64,
-    /// The bench RTP socket named in our SDP answer.
+    /// The bench RTP socket named in our SDP answer (shared with other legs).
     pub rtp: Arc<UdpSocket>,
     /// Where the relay wants this leg's RTP (its SDP offer).
     pub relay_rtp: SocketAddr,
@@ -43,16 +43,27 @@ impl Drop for Phone {
 }
 
 impl Phone {
-    pub async fn start(epoch: Instant) -> Result<(Self, mpsc::UnboundedReceiver<Answered>)> {
+    /// A phone whose answers point the legs, round robin, at the sockets of `rtp`.
+    pub async fn start(
+        epoch: Instant,
+        rtp: Vec<Arc<UdpSocket>>,
+    ) -> Result<(Self, mpsc::UnboundedReceiver<Answered>)> {
+        anyhow::ensure!(!rtp.is_empty(), "a phone needs at least one RTP socket");
         let socket = UdpSocket::bind("127.0.0.1:0").await?;
         let addr = socket.local_addr()?;
         let (tx, rx) = mpsc::unbounded_channel();
-        let task = tokio::spawn(serve(socket, epoch, tx));
+        let task = tokio::spawn(serve(socket, epoch, rtp, tx));
         Ok((Self { addr, task }, rx))
     }
 }
 
-async fn serve(socket: UdpSocket, epoch: Instant, out: mpsc::UnboundedSender<Answered>) {
+async fn serve(
+    socket: UdpSocket,
+    epoch: Instant,
+    pool: Vec<Arc<UdpSocket>>,
+    out: mpsc::UnboundedSender<Answered>,
+) {
+    let mut next_rtp = 0;
     let me = socket.local_addr().expect("bound");
     let mut answered: HashMap<String, Vec<u8>> = HashMap::new();
     let mut buf = vec![0u8; MAX_SIP];
@@ -74,9 +85,8 @@ async fn serve(socket: UdpSocket, epoch: Instant, out: mpsc::UnboundedSender<Ans
                         .await;
                     continue;
                 };
-                let Ok(rtp) = UdpSocket::bind("127.0.0.1:0").await else {
-                    continue;
-                };
+                let rtp = pool[next_rtp % pool.len()].clone();
+                next_rtp += 1;
                 let port = rtp.local_addr().map(|a| a.port()).unwrap_or(0);
                 let reply = req.response("200 OK", Some(&sdp_answer(port)), me);
                 if answered.len() >= MAX_REMEMBERED {
@@ -87,7 +97,7 @@ async fn serve(socket: UdpSocket, epoch: Instant, out: mpsc::UnboundedSender<Ans
                     call: relay_call_id(req.call_id),
                     number: req.number(),
                     at_ns,
-                    rtp: Arc::new(rtp),
+                    rtp,
                     relay_rtp,
                 });
                 reply
