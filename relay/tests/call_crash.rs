@@ -11,9 +11,8 @@ use ringlink_protocol::call_me::{CallMe, CallStage, PayerKind};
 use ringlink_protocol::widget::{RelayToWidget, WidgetMsg};
 use ringlink_protocol::E164;
 use ringlink_relay::billing::{Increments, Payer, Tariff};
-use ringlink_relay::store::call_buttons::CallButton;
 use ringlink_relay::Config;
-use ringlink_telephony::{Route, TelephonyConfig};
+use support::calls::relay_with_phones;
 use support::*;
 
 /// The shortest orphan limit the relay accepts: live calls refresh every 2 s.
@@ -26,45 +25,17 @@ fn call_then_crash(
     member: &Phone,
     merchant: &Phone,
 ) -> Option<(Config, tempfile::TempDir, String)> {
-    let telephony = TelephonyConfig {
-        sip_listen: "127.0.0.1:0".parse().unwrap(),
-        routes: vec![
-            Route {
-                prefix: "+86138".into(),
-                target: member.addr(),
-            },
-            Route {
-                prefix: "+8610".into(),
-                target: merchant.addr(),
-            },
-        ],
-        ..TelephonyConfig::default()
-    };
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
         .build()
         .unwrap();
     let out = rt.block_on(async move {
-        let t = TestRelay::start_with(db, |c| {
-            c.telephony = Some(telephony);
-            c.heartbeat_secs = 60;
+        let t = relay_with_phones(db, member, merchant, PayerKind::Member, |c| {
             c.calls.orphan_after_secs = ORPHAN_AFTER;
         })
         .await?;
         let r = &t.running.relay;
-        let site = r.store.site_by_key(SITE).await.unwrap().unwrap();
-        r.store
-            .set_call_button(&CallButton {
-                site_id: site.id,
-                key: "sales".into(),
-                label: "Sales".into(),
-                number: E164::new("+861065529988").unwrap(),
-                payer: PayerKind::Member,
-                sponsor: None,
-            })
-            .await
-            .unwrap();
         let tariff = Tariff::new("+86", 0, 60, Increments::new(1, 1).unwrap()).unwrap();
         r.calls.billing.set_tariff(&tariff).await.unwrap();
         let member_id = r

@@ -30,62 +30,8 @@ use ringlink_protocol::widget::{RelayToWidget, WidgetMsg};
 use ringlink_protocol::ErrorCode;
 use ringlink_relay::billing::{AccountKind, Increments, Payer, Tariff};
 use ringlink_relay::store::call_buttons::CallButton;
-use ringlink_relay::Config;
-use ringlink_telephony::{Route, TelephonyConfig};
+use support::calls::relay_with_phones;
 use support::*;
-
-/// The merchant's line behind the "sales" button (a Beijing landline).
-const MERCHANT: &str = "+861065529988";
-
-fn telephony(member: &Phone, merchant: &Phone) -> TelephonyConfig {
-    TelephonyConfig {
-        sip_listen: "127.0.0.1:0".parse().unwrap(),
-        routes: vec![
-            Route {
-                prefix: "+86138".into(),
-                target: member.addr(),
-            },
-            Route {
-                prefix: "+8610".into(),
-                target: merchant.addr(),
-            },
-        ],
-        ring_timeout_secs: 10,
-        ..TelephonyConfig::default()
-    }
-}
-
-/// A relay whose SIP trunk reaches the two phones, with a "sales" button paid by `payer`.
-async fn relay_with_phones(
-    db: Db,
-    member: &Phone,
-    merchant: &Phone,
-    payer: PayerKind,
-    tweak: impl FnOnce(&mut Config),
-) -> Option<TestRelay> {
-    let t = telephony(member, merchant);
-    let relay = TestRelay::start_with(db, |c| {
-        c.telephony = Some(t);
-        // These sockets stay quiet for the length of a call; the test client does not ping.
-        c.heartbeat_secs = 60;
-        tweak(c);
-    })
-    .await?;
-    let r = &relay.running.relay;
-    let site = r.store.site_by_key(SITE).await.unwrap().unwrap();
-    r.store
-        .set_call_button(&CallButton {
-            site_id: site.id,
-            key: "sales".into(),
-            label: "Sales".into(),
-            number: ringlink_protocol::E164::new(MERCHANT).unwrap(),
-            payer,
-            sponsor: None,
-        })
-        .await
-        .unwrap();
-    Some(relay)
-}
 
 /// One fen a second, charged by the second (1/1 increments), no connect fee.
 async fn per_second_tariff(t: &TestRelay, per_minute: i64) {

@@ -2,6 +2,8 @@
 //! `DATABASE_URL_PG` is set; under `CI=true` it must be), with real WebSocket clients.
 #![allow(dead_code)]
 
+pub mod calls;
+
 use std::time::Duration;
 
 use futures_util::{SinkExt, StreamExt};
