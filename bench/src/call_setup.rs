@@ -22,7 +22,7 @@ use tokio_tungstenite::tungstenite::Message;
 use crate::relay_proc::RelayProc;
 use crate::rtp_probe::CallMedia;
 use crate::sip_phone::{Answered, Phone};
-use crate::stats::{new_histogram, summarize, Latency};
+use crate::stats::{cpu_seconds, new_histogram, summarize, Latency};
 
 /// Members' numbers: China Mobile's 138 block, routed to the bench's "member" phone.
 pub const MEMBER_PREFIX: &str = "+86138";
@@ -121,6 +121,10 @@ pub struct Setup {
     pub to_connected: Latency,
     /// Connected calls per second, first CallMe to last `Connected`.
     pub achieved_per_sec: f64,
+    /// Relay CPU per connected call (set up, and hung up at once in the setup runs), ms.
+    pub relay_cpu_ms_per_call: f64,
+    /// The bench's own CPU over the batch, % of its core.
+    pub load_cpu_pct: f64,
     pub first_error: Option<String>,
 }
 
@@ -182,6 +186,9 @@ impl CallBench {
             tokio::spawn(widget_task(i, w, rx, ev_tx.clone(), ns));
         }
         drop(ev_tx);
+        // CPU from here on: placing the calls, not connecting the widgets.
+        let (pid, me) = (self.relay.pid(), std::process::id());
+        let (cpu0, load0, t0) = (cpu_seconds(pid), cpu_seconds(me), Instant::now());
         let mut calls: Vec<Progress> = (0..n).map(|_| Progress::default()).collect();
         let mut legs_b: HashMap<String, Answered> = HashMap::new();
         let (mut refused, mut first_error) = (0, None);
@@ -279,6 +286,8 @@ impl CallBench {
             } else {
                 f64::NAN
             },
+            relay_cpu_ms_per_call: 1e3 * (cpu_seconds(pid) - cpu0) / connected.max(1) as f64,
+            load_cpu_pct: 100.0 * (cpu_seconds(me) - load0) / t0.elapsed().as_secs_f64(),
             first_error,
         };
         Ok((setup, media))

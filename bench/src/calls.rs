@@ -23,8 +23,9 @@ const MAX_P99_MS: f64 = 20.0;
 const MAX_LOSS_PCT: f64 = 1.0;
 /// Packets before the measured window: both sides latch and the relay's ringback stops.
 const WARMUP: Duration = Duration::from_millis(400);
-/// Calls are set up at this rate before a bridged-call run (the setup figures come separately).
-const SETUP_RATE_FOR_BRIDGE: f64 = 50.0;
+/// Calls are set up at this rate before a bridged-call run (the setup figures come separately):
+/// well under the ~600/s where setup latency climbs, so the bridge starts from a calm relay.
+const SETUP_RATE_FOR_BRIDGE: f64 = 200.0;
 /// The impaired run: 1 % of packets dropped, each delayed 0-20 ms (±10 ms around 10 ms).
 const IMPAIR: Impair = Impair {
     loss: 0.01,
@@ -70,14 +71,14 @@ pub async fn run(binary: &Path, plan: &Plan, server_core: usize) -> Result<Value
         t.elapsed().as_secs_f64()
     );
     println!("\n## CALL setup (bench phones answer at once; {LIMITS_NOTE})");
-    println!("| offered/s | calls | connected | refused | ended early | CallMe→INVITE p50 / p99 ms | CallMe→Connected p50 / p99 / max ms | achieved setups/s |\n|---|---|---|---|---|---|---|---|");
+    println!("| offered/s | calls | connected | refused | ended early | CallMe→INVITE p50 / p99 ms | CallMe→Connected p50 / p99 / max ms | achieved setups/s | relay CPU ms per call | bench core busy % |\n|---|---|---|---|---|---|---|---|---|---|");
     let mut setups = Vec::new();
     for &rate in &plan.setup_rates {
         let mut bench = CallBench::start(binary, &seeded, server_core).await?;
         let n = rate as usize * plan.setup_secs as usize;
         let (s, _) = bench.place(n, f64::from(rate), true).await?;
         println!(
-            "| {rate} | {n} | {} | {} | {} | {:.1} / {:.1} | {:.1} / {:.1} / {:.1} | {:.1} |",
+            "| {rate} | {n} | {} | {} | {} | {:.1} / {:.1} | {:.1} / {:.1} / {:.1} | {:.1} | {:.2} | {:.0} |",
             s.connected,
             s.refused,
             s.ended_early,
@@ -86,7 +87,9 @@ pub async fn run(binary: &Path, plan: &Plan, server_core: usize) -> Result<Value
             s.to_connected.p50_us / 1e3,
             s.to_connected.p99_us / 1e3,
             s.to_connected.max_us / 1e3,
-            s.achieved_per_sec
+            s.achieved_per_sec,
+            s.relay_cpu_ms_per_call,
+            s.load_cpu_pct
         );
         if let Some(e) = &s.first_error {
             eprintln!("calls: setup at {rate}/s: first error: {e}");
@@ -103,71 +106,42 @@ pub async fn run(binary: &Path, plan: &Plan, server_core: usize) -> Result<Value
     let secs = Duration::from_secs(plan.secs);
     let mut rows: Vec<Bridged> = Vec::new();
     let mut stop = format!("the list of N ended ({:?})", plan.counts);
-    for &n in &plan.counts {
-        let mut bench = CallBench::start(binary, &seeded, server_core).await?;
-        let pid = bench.relay.pid();
-        let rss0 = rss_bytes(pid);
-        let (setup, media) = bench.place(n, SETUP_RATE_FOR_BRIDGE, false).await?;
-        if media.len() < n {
-            stop = format!(
-                "N={n}: only {} of {n} calls bridged ({})",
-                media.len(),
-                setup
-                    .first_error
-                    .clone()
-                    .unwrap_or_else(|| "no error reported".into())
-            );
-            eprintln!("calls: {stop}");
-            break;
-        }
-        let cpu0 = cpu_seconds(pid);
-        let relay = rtp_probe::run(&media, WARMUP, secs, None).await?;
-        let cpu = cpu_seconds(pid) - cpu0;
-        let rss = rss_bytes(pid);
-        drop(bench);
-        let minutes = n as f64 * (WARMUP + secs).as_secs_f64() / 60.0;
-        let (floor, floor_cpu) = floor_run(n, server_core, secs).await?;
-        let row = Bridged {
-            calls: n,
-            relay_cpu_s_per_call_minute: cpu / minutes,
-            relay_rss_kib_per_call: rss.saturating_sub(rss0) as f64 / 1024.0 / n as f64,
-            floor_cpu_s_per_call_minute: floor_cpu / minutes,
-            setup,
-            relay,
-            floor,
-        };
-        print_row(
-            "ringlink relay",
-            &row.relay,
-            row.relay_cpu_s_per_call_minute,
-            Some(row.relay_rss_kib_per_call),
-        );
-        if let Some(f) = &row.floor {
+    'counts: for &n in &plan.counts {
+        // A run over a threshold is repeated once: on a shared machine one bad run is noise,
+        // two in a row are the limit.
+        for attempt in 0..2 {
+            let row = match bridged_once(binary, &seeded, server_core, n, secs).await? {
+                Ok(row) => row,
+                Err(why) => {
+                    stop = why;
+                    eprintln!("calls: {stop}");
+                    break 'counts;
+                }
+            };
             print_row(
-                "tokio UDP forwarder",
-                f,
-                row.floor_cpu_s_per_call_minute,
-                None,
+                "ringlink relay",
+                &row.relay,
+                row.relay_cpu_s_per_call_minute,
+                Some(row.relay_rss_kib_per_call),
             );
-        }
-        let r = &row.relay;
-        let over = if r.latency.p99_us / 1e3 > MAX_P99_MS {
-            Some(format!(
-                "N={n}: p99 {:.1} ms > {MAX_P99_MS} ms",
-                r.latency.p99_us / 1e3
-            ))
-        } else if r.loss_pct > MAX_LOSS_PCT {
-            Some(format!(
-                "N={n}: loss {:.2} % > {MAX_LOSS_PCT} %",
-                r.loss_pct
-            ))
-        } else {
-            None
-        };
-        rows.push(row);
-        if let Some(why) = over {
-            stop = why;
-            break;
+            if let Some(f) = &row.floor {
+                print_row(
+                    "tokio UDP forwarder",
+                    f,
+                    row.floor_cpu_s_per_call_minute,
+                    None,
+                );
+            }
+            let over = over_threshold(&row.relay);
+            rows.push(row);
+            match over {
+                None => break,
+                Some(why) if attempt == 1 => {
+                    stop = format!("N={n}: {why} (twice in a row)");
+                    break 'counts;
+                }
+                Some(why) => eprintln!("calls: N={n}: {why}; running it once more"),
+            }
         }
     }
     println!("\nstopped: {stop}");
@@ -214,6 +188,58 @@ pub async fn run(binary: &Path, plan: &Plan, server_core: usize) -> Result<Value
         "stopped": stop,
         "impaired": {"calls": n, "impair": IMPAIR, "result": impaired},
         "rtpengine": "skipped: needs the ng control protocol per call",
+    }))
+}
+
+/// Why a bridged run counts as past the limit, if it does.
+fn over_threshold(r: &RtpResult) -> Option<String> {
+    if r.latency.p99_us / 1e3 > MAX_P99_MS {
+        Some(format!(
+            "p99 {:.1} ms > {MAX_P99_MS} ms",
+            r.latency.p99_us / 1e3
+        ))
+    } else if r.loss_pct > MAX_LOSS_PCT {
+        Some(format!("loss {:.2} % > {MAX_LOSS_PCT} %", r.loss_pct))
+    } else {
+        None
+    }
+}
+
+/// N calls set up on a fresh relay, streamed, then the same streams through the floor.
+/// `Ok(Err(why))` when not every call could be bridged.
+async fn bridged_once(
+    binary: &Path,
+    seeded: &Path,
+    core: usize,
+    n: usize,
+    secs: Duration,
+) -> Result<std::result::Result<Bridged, String>> {
+    let mut bench = CallBench::start(binary, seeded, core).await?;
+    let pid = bench.relay.pid();
+    let rss0 = rss_bytes(pid);
+    let (setup, media) = bench.place(n, SETUP_RATE_FOR_BRIDGE, false).await?;
+    if media.len() < n {
+        let why = setup.first_error.as_deref().unwrap_or("no error reported");
+        return Ok(Err(format!(
+            "N={n}: only {} of {n} calls bridged ({why})",
+            media.len()
+        )));
+    }
+    let cpu0 = cpu_seconds(pid);
+    let relay = rtp_probe::run(&media, WARMUP, secs, None).await?;
+    let cpu = cpu_seconds(pid) - cpu0;
+    let rss = rss_bytes(pid);
+    drop(bench);
+    let minutes = n as f64 * (WARMUP + secs).as_secs_f64() / 60.0;
+    let (floor, floor_cpu) = floor_run(n, core, secs).await?;
+    Ok(Ok(Bridged {
+        calls: n,
+        relay_cpu_s_per_call_minute: cpu / minutes,
+        relay_rss_kib_per_call: rss.saturating_sub(rss0) as f64 / 1024.0 / n as f64,
+        floor_cpu_s_per_call_minute: floor_cpu / minutes,
+        setup,
+        relay,
+        floor,
     }))
 }
 

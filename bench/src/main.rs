@@ -328,13 +328,13 @@ async fn run(cli: Cli) -> Result<()> {
             setup_rates: cli.setup_rates.clone().unwrap_or(if quick {
                 vec![10]
             } else {
-                vec![10, 25, 50, 100, 200]
+                vec![50, 100, 200, 400, 800]
             }),
             setup_secs: if quick { 1 } else { 5 },
             counts: cli.call_counts.clone().unwrap_or(if quick {
                 vec![4]
             } else {
-                vec![10, 50, 100, 200, 400, 800, 1200]
+                vec![10, 50, 100, 200, 400, 800, 1200, 1600, 2400]
             }),
             secs: if quick { 1 } else { secs },
         };
