@@ -15,7 +15,7 @@ use serde_json::{json, Value};
 use crate::call_setup::{CallBench, Setup, LIMITS_NOTE};
 use crate::rtp_floor::RtpFloorProc;
 use crate::rtp_probe::{self, CallMedia, Impair, RtpResult};
-use crate::stats::{cpu_seconds, rss_bytes};
+use crate::stats::{cpu_seconds, load_average, rss_bytes};
 
 /// A bridge whose p99 one-way delay passes 20 ms has eaten a whole packet time: stop there.
 const MAX_P99_MS: f64 = 20.0;
@@ -53,6 +53,9 @@ impl Plan {
 #[derive(Debug, Serialize)]
 struct Bridged {
     calls: usize,
+    /// The machine's 1-minute load average when the run started (2 cores: above ~2, other
+    /// work shares the pinned cores and the figures are noisy).
+    machine_load: f64,
     setup: Setup,
     relay: RtpResult,
     relay_cpu_s_per_call_minute: f64,
@@ -70,7 +73,8 @@ pub async fn run(binary: &Path, plan: &Plan, server_core: usize) -> Result<Value
         plan.members(),
         t.elapsed().as_secs_f64()
     );
-    println!("\n## CALL setup (bench phones answer at once; {LIMITS_NOTE})");
+    let load_at_start = load_average();
+    println!("\n## CALL setup (bench phones answer at once; {LIMITS_NOTE}; machine load average {load_at_start:.2})");
     println!("| offered/s | calls | connected | refused | ended early | CallMe→INVITE p50 / p99 ms | CallMe→Connected p50 / p99 / max ms | achieved setups/s | relay CPU ms per call | bench core busy % |\n|---|---|---|---|---|---|---|---|---|---|");
     let mut setups = Vec::new();
     for &rate in &plan.setup_rates {
@@ -102,7 +106,7 @@ pub async fn run(binary: &Path, plan: &Plan, server_core: usize) -> Result<Value
         plan.secs,
         WARMUP.as_millis()
     );
-    println!("| path | calls | pps through | p50 µs | p99 µs | p99.9 µs | max µs | loss % | jitter mean / max ms | CPU s per call-minute | RSS KiB per call | bench core busy % |\n|---|---|---|---|---|---|---|---|---|---|---|---|");
+    println!("| path | calls | pps through | p50 µs | p99 µs | p99.9 µs | max µs | loss % | jitter RFC 3550 mean / max ms | path jitter ms | CPU s per call-minute | RSS KiB per call | bench core busy % |\n|---|---|---|---|---|---|---|---|---|---|---|---|---|");
     let secs = Duration::from_secs(plan.secs);
     let mut rows: Vec<Bridged> = Vec::new();
     let mut stop = format!("the list of N ended ({:?})", plan.counts);
@@ -144,7 +148,10 @@ pub async fn run(binary: &Path, plan: &Plan, server_core: usize) -> Result<Value
             }
         }
     }
-    println!("\nstopped: {stop}");
+    println!(
+        "\nstopped: {stop}\nmachine load average per run: {:?}",
+        rows.iter().map(|r| r.machine_load).collect::<Vec<_>>()
+    );
     println!("\n| calls | ours p99 ÷ floor p99 | ours CPU ÷ floor CPU |\n|---|---|---|");
     for r in &rows {
         let ratio = |a: f64, b: f64| {
@@ -171,23 +178,26 @@ pub async fn run(binary: &Path, plan: &Plan, server_core: usize) -> Result<Value
     let impaired = rtp_probe::run(&media, WARMUP, secs, Some(IMPAIR)).await?;
     drop(bench);
     println!(
-        "\n## CALL with sender impairment ({n} calls; sender drops {:.0} % and delays each packet 0-{} ms)\n| dropped by sender | lost in relay % | jitter mean / max ms | p99 µs |\n|---|---|---|---|\n| {} | {:.2} | {:.2} / {:.2} | {:.0} |",
+        "\n## CALL with sender impairment ({n} calls; sender drops {:.0} % and delays each packet 0-{} ms)\n| dropped by sender | lost in relay % | jitter RFC 3550 mean / max ms | path jitter ms | p99 µs |\n|---|---|---|---|---|\n| {} | {:.2} | {:.2} / {:.2} | {:.3} | {:.0} |",
         IMPAIR.loss * 100.0,
         IMPAIR.jitter_ms,
         impaired.dropped_by_sender,
         impaired.loss_pct,
         impaired.jitter_mean_ms,
         impaired.jitter_max_ms,
+        impaired.path_jitter_mean_ms,
         impaired.latency.p99_us
     );
-    println!("rtpengine (Debian 10.5) as a peer: skipped; its userspace mode needs the ng control protocol (bencode offer/answer over UDP) driven per call, not wired into the bench yet.");
+    println!("rtpengine (Debian 10.5.3.5, not installed here) as a peer: skipped; it runs in userspace (--table=-1) but each call needs the ng control protocol (bencode offer/answer over UDP), not wired into the bench yet.");
     Ok(json!({
         "limits": LIMITS_NOTE,
+        "machine_load_at_start": load_at_start,
+        "machine_load_at_end": load_average(),
         "setup": setups,
         "bridged": rows,
         "stopped": stop,
         "impaired": {"calls": n, "impair": IMPAIR, "result": impaired},
-        "rtpengine": "skipped: needs the ng control protocol per call",
+        "rtpengine": "skipped: userspace works (--table=-1) but each call needs the ng control protocol (bencode offer/answer); not wired in",
     }))
 }
 
@@ -214,6 +224,7 @@ async fn bridged_once(
     n: usize,
     secs: Duration,
 ) -> Result<std::result::Result<Bridged, String>> {
+    let machine_load = load_average();
     let mut bench = CallBench::start(binary, seeded, core).await?;
     let pid = bench.relay.pid();
     let rss0 = rss_bytes(pid);
@@ -234,6 +245,7 @@ async fn bridged_once(
     let (floor, floor_cpu) = floor_run(n, core, secs).await?;
     Ok(Ok(Bridged {
         calls: n,
+        machine_load,
         relay_cpu_s_per_call_minute: cpu / minutes,
         relay_rss_kib_per_call: rss.saturating_sub(rss0) as f64 / 1024.0 / n as f64,
         floor_cpu_s_per_call_minute: floor_cpu / minutes,
@@ -245,7 +257,7 @@ async fn bridged_once(
 
 fn print_row(path: &str, r: &RtpResult, cpu: f64, rss: Option<f64>) {
     println!(
-        "| {path} | {} | {:.0} | {:.0} | {:.0} | {:.0} | {:.0} | {:.3} | {:.2} / {:.2} | {:.4} | {} | {:.0} |",
+        "| {path} | {} | {:.0} | {:.0} | {:.0} | {:.0} | {:.0} | {:.3} | {:.2} / {:.2} | {:.3} | {:.4} | {} | {:.0} |",
         r.calls,
         r.received as f64 / r.secs,
         r.latency.p50_us,
@@ -255,6 +267,7 @@ fn print_row(path: &str, r: &RtpResult, cpu: f64, rss: Option<f64>) {
         r.loss_pct,
         r.jitter_mean_ms,
         r.jitter_max_ms,
+        r.path_jitter_mean_ms,
         cpu,
         rss.map_or("-".into(), |k| format!("{k:.0}")),
         r.load_cpu_pct

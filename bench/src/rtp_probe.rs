@@ -58,6 +58,9 @@ pub struct RtpResult {
     /// RFC 3550 interarrival jitter at the end of the run, ms: mean and worst stream.
     pub jitter_mean_ms: f64,
     pub jitter_max_ms: f64,
+    /// The same estimator on actual send times: the jitter the path itself adds, without the
+    /// sender's own timing error or injected delay (mean over streams, ms).
+    pub path_jitter_mean_ms: f64,
     /// The bench's own CPU while streaming, % of its one core: near 100 the load generator,
     /// not the path under test, is the limit.
     pub load_cpu_pct: f64,
@@ -67,8 +70,9 @@ pub struct RtpResult {
 struct StreamRx {
     received: u64,
     jitter: f64,
-    /// Previous packet's (arrival ns, nominal send ns) for the jitter difference.
-    last: Option<(u64, u64)>,
+    path_jitter: f64,
+    /// Previous packet's (arrival ns, nominal send ns, actual send ns) for the differences.
+    last: Option<(u64, u64, u64)>,
 }
 
 /// Streams `warmup` (not counted: lets both sides latch) then `secs` of packets on every call,
@@ -101,7 +105,7 @@ pub async fn run(
     let (sent, dropped) = send(calls, epoch, start, warmup, secs, impair).await;
     let load_cpu = crate::stats::cpu_seconds(me) - cpu0;
     let mut h = new_histogram();
-    let (mut received, mut jitters) = (0, Vec::new());
+    let (mut received, mut jitters, mut path) = (0, Vec::new(), Vec::new());
     for r in receivers {
         let (hist, rx) = r.await?;
         h.add(&hist)?;
@@ -109,9 +113,10 @@ pub async fn run(
             received += s.received;
             // RTP timestamp units are samples at 8 kHz; the jitter here is kept in ns.
             jitters.push(s.jitter / 1e6);
+            path.push(s.path_jitter / 1e6);
         }
     }
-    let mean = jitters.iter().sum::<f64>() / jitters.len().max(1) as f64;
+    let mean_of = |v: &[f64]| v.iter().sum::<f64>() / v.len().max(1) as f64;
     Ok(RtpResult {
         calls: calls.len(),
         streams,
@@ -121,8 +126,9 @@ pub async fn run(
         dropped_by_sender: dropped,
         loss_pct: 100.0 * (sent.saturating_sub(received)) as f64 / sent.max(1) as f64,
         latency: summarize(&h),
-        jitter_mean_ms: mean,
+        jitter_mean_ms: mean_of(&jitters),
         jitter_max_ms: jitters.iter().copied().fold(0.0, f64::max),
+        path_jitter_mean_ms: mean_of(&path),
         load_cpu_pct: 100.0 * load_cpu / (warmup + secs).as_secs_f64(),
     })
 }
@@ -257,11 +263,14 @@ async fn receive(
         st.received += 1;
         // RFC 3550 A.8: D = (Rj - Ri) - (Sj - Si) on the nominal 20 ms clock; J += (|D| - J)/16.
         let nominal = seq * FRAME_MS * 1_000_000;
-        if let Some((r0, s0)) = st.last {
-            let d = (at as f64 - r0 as f64) - (nominal as f64 - s0 as f64);
+        if let Some((r0, n0, s0)) = st.last {
+            let arrived = at as f64 - r0 as f64;
+            let d = arrived - (nominal as f64 - n0 as f64);
             st.jitter += (d.abs() - st.jitter) / 16.0;
+            let d = arrived - (sent_ns as f64 - s0 as f64);
+            st.path_jitter += (d.abs() - st.path_jitter) / 16.0;
         }
-        st.last = Some((at, nominal));
+        st.last = Some((at, nominal, sent_ns));
     }
     (h, rx)
 }

@@ -99,6 +99,14 @@ pub fn cpu_seconds(pid: u32) -> f64 {
     (ticks(11) + ticks(12)) / hz
 }
 
+/// The machine's 1-minute load average: figures taken while others compile are noisy.
+pub fn load_average() -> f64 {
+    std::fs::read_to_string("/proc/loadavg")
+        .ok()
+        .and_then(|s| s.split_whitespace().next()?.parse().ok())
+        .unwrap_or(f64::NAN)
+}
+
 /// Kernel memory for TCP sockets (all of them, both ends on loopback), in bytes.
 pub fn tcp_socket_memory() -> u64 {
     let s = std::fs::read_to_string("/proc/net/sockstat").unwrap_or_default();
