@@ -196,12 +196,10 @@ impl CallBench {
         let deadline = start + Duration::from_secs_f64(n as f64 / rate) + SETTLE;
         let mut next = 0;
         let [member_rx, merchant_rx] = &mut self.answered;
+        // Calls connected, or over without connecting.
+        let mut done = 0;
         // Bounded by `deadline`, and done once every call is connected or over.
         while tokio::time::Instant::now() < deadline {
-            let done = calls
-                .iter()
-                .filter(|c| c.connected.is_some() || c.ended)
-                .count();
             if done + refused >= n {
                 break;
             }
@@ -214,14 +212,15 @@ impl CallBench {
                 Some(ev) = ev_rx.recv() => match ev {
                     Ev::Sent(i, t) => calls[i].sent = Some(t),
                     Ev::Stage(i, CallStage::Connected, t, _) => {
-                        calls[i].connected = Some(t);
+                        if calls[i].connected.replace(t).is_none() && !calls[i].ended { done += 1; }
                         if hang_up { let _ = cmds[i].send(Cmd::HangUp); }
                     }
                     Ev::Stage(i, CallStage::Ended, _, reason) => {
-                        calls[i].ended = true;
-                        if calls[i].connected.is_none() && first_error.is_none() {
-                            first_error = Some(format!("call ended before connecting: {reason:?}"));
+                        if calls[i].connected.is_none() && !calls[i].ended {
+                            done += 1;
+                            first_error.get_or_insert(format!("call ended before connecting: {reason:?}"));
                         }
+                        calls[i].ended = true;
                     }
                     Ev::Stage(..) => {}
                     Ev::Refused(e) => { refused += 1; first_error.get_or_insert(e); }

@@ -106,7 +106,7 @@ pub async fn run(binary: &Path, plan: &Plan, server_core: usize) -> Result<Value
         plan.secs,
         WARMUP.as_millis()
     );
-    println!("| path | calls | pps through | p50 µs | p99 µs | p99.9 µs | max µs | loss % | jitter RFC 3550 mean / max ms | path jitter ms | CPU s per call-minute | RSS KiB per call | bench core busy % |\n|---|---|---|---|---|---|---|---|---|---|---|---|---|");
+    println!("| path | calls | pps through | p50 µs | p99 µs | p99.9 µs | max µs | loss % | jitter RFC 3550 mean / max ms | path jitter ms | CPU s per call-minute | server core busy % | RSS KiB per call | bench core busy % |\n|---|---|---|---|---|---|---|---|---|---|---|---|---|---|");
     let secs = Duration::from_secs(plan.secs);
     let mut rows: Vec<Bridged> = Vec::new();
     let mut stop = format!("the list of N ended ({:?})", plan.counts);
@@ -257,7 +257,7 @@ async fn bridged_once(
 
 fn print_row(path: &str, r: &RtpResult, cpu: f64, rss: Option<f64>) {
     println!(
-        "| {path} | {} | {:.0} | {:.0} | {:.0} | {:.0} | {:.0} | {:.3} | {:.2} / {:.2} | {:.3} | {:.4} | {} | {:.0} |",
+        "| {path} | {} | {:.0} | {:.0} | {:.0} | {:.0} | {:.0} | {:.3} | {:.2} / {:.2} | {:.3} | {:.4} | {:.0} | {} | {:.0} |",
         r.calls,
         r.received as f64 / r.secs,
         r.latency.p50_us,
@@ -269,6 +269,8 @@ fn print_row(path: &str, r: &RtpResult, cpu: f64, rss: Option<f64>) {
         r.jitter_max_ms,
         r.path_jitter_mean_ms,
         cpu,
+        // CPU seconds per call-minute × calls = seconds per minute of the server's core.
+        cpu * r.calls as f64 / 60.0 * 100.0,
         rss.map_or("-".into(), |k| format!("{k:.0}")),
         r.load_cpu_pct
     );

@@ -75,7 +75,7 @@ impl FloorProc {
         let addr: SocketAddr = format!("127.0.0.1:{port}").parse()?;
         let child = std::process::Command::new("taskset")
             .args(["-c", &core.to_string()])
-            .arg(std::env::current_exe()?)
+            .arg(crate::self_exe())
             .args(["floor-server", "--listen", &addr.to_string()])
             .spawn()
             .context("starting the floor server")?;

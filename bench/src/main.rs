@@ -328,7 +328,7 @@ async fn run(cli: Cli) -> Result<()> {
             setup_rates: cli.setup_rates.clone().unwrap_or(if quick {
                 vec![10]
             } else {
-                vec![50, 100, 200, 400, 800]
+                vec![50, 100, 200, 400, 600, 800]
             }),
             setup_secs: if quick { 1 } else { 5 },
             counts: cli.call_counts.clone().unwrap_or(if quick {
@@ -383,4 +383,24 @@ fn rand_suffix() -> u64 {
     use std::sync::atomic::{AtomicU64, Ordering};
     static N: AtomicU64 = AtomicU64::new(0);
     N.fetch_add(1, Ordering::Relaxed)
+}
+
+/// Makes a child started with `cmd` die with the benchmark (a killed run leaves no relay or
+/// forwarder behind on its pinned core).
+fn die_with_parent(cmd: &mut std::process::Command) -> &mut std::process::Command {
+    use std::os::unix::process::CommandExt;
+    // SAFETY: prctl is async-signal-safe; nothing else runs between fork and exec.
+    unsafe {
+        cmd.pre_exec(|| {
+            libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL);
+            Ok(())
+        })
+    }
+}
+
+/// This program, for starting its own server subcommands (through `taskset`, so not
+/// `/proc/self/exe`): `/proc/<pid>/exe` still runs when a rebuild has replaced the file on disk
+/// mid-run (the shared target directory).
+fn self_exe() -> PathBuf {
+    PathBuf::from(format!("/proc/{}/exe", std::process::id()))
 }

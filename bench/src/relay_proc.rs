@@ -99,6 +99,7 @@ impl RelayProc {
             .port();
         let addr: SocketAddr = format!("127.0.0.1:{port}").parse()?;
         let mut cmd = Command::new("taskset");
+        crate::die_with_parent(&mut cmd);
         cmd.arg("-c").arg(core.to_string()).arg(binary);
         if let Some(file) = config {
             cmd.arg("--config").arg(file);

@@ -66,9 +66,9 @@ pub struct RtpFloorProc {
 
 impl RtpFloorProc {
     pub fn start(core: usize, pairs: usize) -> Result<Self> {
-        let mut child = Command::new("taskset")
+        let mut child = crate::die_with_parent(&mut Command::new("taskset"))
             .args(["-c", &core.to_string()])
-            .arg(std::env::current_exe()?)
+            .arg(crate::self_exe())
             .args(["rtp-floor-server", "--pairs", &pairs.to_string()])
             .stdout(Stdio::piped())
             .spawn()
