@@ -33,6 +33,9 @@ const IMPAIR: Impair = Impair {
 };
 
 pub struct Plan {
+    /// Fail the run when a call does not connect or no packet crosses the bridge (CI's quick
+    /// run: the scenario must not rot into printing empty tables).
+    pub strict: bool,
     pub setup_rates: Vec<u32>,
     pub setup_secs: u64,
     pub counts: Vec<usize>,
@@ -98,6 +101,14 @@ pub async fn run(binary: &Path, plan: &Plan, server_core: usize) -> Result<Value
         if let Some(e) = &s.first_error {
             eprintln!("calls: setup at {rate}/s: first error: {e}");
         }
+        if plan.strict {
+            anyhow::ensure!(
+                s.connected == n,
+                "calls: {} of {n} calls connected at {rate}/s ({})",
+                s.connected,
+                s.first_error.as_deref().unwrap_or("no error reported")
+            );
+        }
         setups.push(s);
     }
 
@@ -147,6 +158,13 @@ pub async fn run(binary: &Path, plan: &Plan, server_core: usize) -> Result<Value
                 Some(why) => eprintln!("calls: N={n}: {why}; running it once more"),
             }
         }
+    }
+    if plan.strict {
+        let through = rows.first().map_or(0, |r| r.relay.received);
+        anyhow::ensure!(
+            through > 0,
+            "calls: no RTP crossed the relay's bridge ({stop})"
+        );
     }
     println!(
         "\nstopped: {stop}\nmachine load average per run: {:?}",

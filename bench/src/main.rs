@@ -325,6 +325,7 @@ async fn run(cli: Cli) -> Result<()> {
 
     if want("calls") {
         let plan = calls::Plan {
+            strict: quick,
             setup_rates: cli.setup_rates.clone().unwrap_or(if quick {
                 vec![10]
             } else {
