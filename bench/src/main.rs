@@ -120,10 +120,28 @@ fn main() -> Result<()> {
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()?;
-    rt.block_on(run(cli))
+    rt.block_on(run(cli, soft))
 }
 
-async fn run(cli: Cli) -> Result<()> {
+/// File descriptors kept back from the open-file limit for the relay's own files, the database,
+/// the listener and the bench's timers.
+const FD_RESERVE: u64 = 500;
+
+/// Caps connection counts to what the open-file limit lets the relay hold (each connection is
+/// one descriptor in the relay and one in the bench), saying so when it cuts.
+fn cap_to_fd_limit(what: &str, wanted: usize, per_unit: u64, fd_limit: u64) -> usize {
+    let most = (fd_limit.saturating_sub(FD_RESERVE) / per_unit) as usize;
+    if wanted > most {
+        eprintln!(
+            "{what}: {wanted} asked, {most} possible: the open-file limit is {fd_limit} and cannot be raised here"
+        );
+        most
+    } else {
+        wanted
+    }
+}
+
+async fn run(cli: Cli, fd_limit: u64) -> Result<()> {
     let quick = cli.quick;
     let runs = cli.runs.unwrap_or(if quick { 1 } else { 3 });
     let idle_ns = cli.idle.clone().unwrap_or(if quick {
@@ -131,7 +149,13 @@ async fn run(cli: Cli) -> Result<()> {
     } else {
         vec![1_000, 10_000, 50_000]
     });
+    let mut idle_ns: Vec<usize> = idle_ns
+        .into_iter()
+        .map(|n| cap_to_fd_limit("idle connections", n, 1, fd_limit))
+        .collect();
+    idle_ns.dedup();
     let m = cli.agents.unwrap_or(if quick { 50 } else { 10_000 });
+    let m = cap_to_fd_limit("widget/agent pairs", m, 2, fd_limit);
     let rates = cli.rates.clone().unwrap_or(if quick {
         vec![200]
     } else {
