@@ -3,13 +3,13 @@
 //! the disk (the sqlx SQLite worker hop and its context switches dominated the dial profile).
 //! Retries of a dial (same client id) are answered from memory while the record is in flight.
 
-use std::collections::HashMap;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use ringlink_protocol::widget::DialAccepted;
 use tokio::sync::{mpsc, oneshot};
 
+use crate::remembered::Remembered;
 use crate::store::Store;
 
 /// Operations queued before the writer stops taking more: a second of dialling at 2k/s fits
@@ -19,8 +19,6 @@ const QUEUE: usize = 65_536;
 const BATCH: usize = 512;
 /// How long a dial's client id is remembered in memory (the database keeps it for good).
 const REMEMBER: Duration = Duration::from_secs(600);
-/// Above this many remembered ids, expired ones are swept.
-const SWEEP_ABOVE: usize = 10_000;
 
 /// One write to the dial log.
 #[derive(Debug, Clone)]
@@ -50,7 +48,7 @@ enum Cmd {
 pub struct DialLog {
     tx: mpsc::Sender<Cmd>,
     store: Store,
-    recent: Mutex<HashMap<(i64, String), (DialAccepted, Instant)>>,
+    recent: Mutex<Remembered<(i64, String), DialAccepted>>,
 }
 
 impl DialLog {
@@ -58,8 +56,10 @@ impl DialLog {
     /// retry that spans a relay restart is still dialled once.
     pub async fn start(store: Store) -> Result<Self, crate::store::StoreError> {
         let since = crate::store::now() - REMEMBER.as_secs() as i64;
-        let mut recent = HashMap::new();
-        for (member_id, client_id, row) in store.recent_client_dials(since).await? {
+        let mut recent = Remembered::new(REMEMBER);
+        let mut rows = store.recent_client_dials(since).await?;
+        rows.sort_by_key(|(_, _, row)| row.created_at);
+        for (member_id, client_id, row) in rows {
             let Ok(number) = ringlink_protocol::E164::new(&row.number) else {
                 continue;
             };
@@ -72,7 +72,7 @@ impl DialLog {
                 crate::store::now().saturating_sub(row.created_at).max(0) as u64,
             );
             let at = Instant::now().checked_sub(age).unwrap_or_else(Instant::now);
-            recent.insert((member_id, client_id), (accepted, at));
+            recent.insert_at((member_id, client_id), accepted, at);
         }
         let (tx, rx) = mpsc::channel(QUEUE);
         tokio::spawn(writer(store.clone(), rx));
@@ -113,17 +113,7 @@ impl DialLog {
         accepted: &DialAccepted,
     ) -> Option<DialAccepted> {
         let mut recent = self.recent.lock().expect("dial log lock");
-        if recent.len() > SWEEP_ABOVE {
-            recent.retain(|_, (_, t)| t.elapsed() < REMEMBER);
-        }
-        let key = (member_id, client_id.to_owned());
-        match recent.get(&key) {
-            Some((earlier, t)) if t.elapsed() < REMEMBER => Some(earlier.clone()),
-            _ => {
-                recent.insert(key, (accepted.clone(), Instant::now()));
-                None
-            }
-        }
+        recent.first_or_insert((member_id, client_id.to_owned()), accepted)
     }
 }
 

@@ -8,6 +8,7 @@
 //! - [`hub`]: live presence of agents and widgets, calls in flight.
 //! - [`dial`]: DIAL routing from a member's widget to that member's own phone agent.
 //! - [`dial_log`]: the ordered, batched writer of the dial log.
+//! - [`remembered`]: answers kept under client request ids for retries, expiring in O(1).
 //! - [`pairing`]: pairing a phone agent by a short code.
 //! - [`billing`]: CALL billing: accounts, ledger, tariffs, reservations, settlement.
 //! - [`calls`]: CALL ("call me now"): checks, verification codes, the live two-leg call.
@@ -27,6 +28,7 @@ pub mod dial_log;
 mod http;
 pub mod hub;
 pub mod pairing;
+pub mod remembered;
 pub mod store;
 pub mod telemetry;
 pub mod throttle;

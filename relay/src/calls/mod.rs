@@ -13,7 +13,7 @@ pub mod verify;
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, OnceLock};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use ringlink_protocol::call_me::*;
 use ringlink_protocol::{ErrorBody, ErrorCode};
@@ -26,6 +26,7 @@ use tokio_util::sync::CancellationToken;
 use crate::billing::{Billing, BillingError, NewCall, Payer, Policy};
 use crate::config::{CallsConfig, Config};
 use crate::dial::internal;
+use crate::remembered::Remembered;
 use crate::store::call_buttons::CallButton;
 use crate::store::Store;
 use crate::Relay;
@@ -44,7 +45,7 @@ pub struct Calls {
     pub guard: Arc<guard::Guard>,
     orphan_after: Duration,
     live: Mutex<HashMap<String, LiveCall>>,
-    placed: Mutex<HashMap<(i64, String), (CallPlaced, Instant)>>,
+    placed: Mutex<Remembered<(i64, String), CallPlaced>>,
 }
 
 /// A call in flight on this relay: whose it is and how to end it.
@@ -75,7 +76,7 @@ impl Calls {
             guard: Arc::new(guard::Guard::new(config.clone())),
             orphan_after: Duration::from_secs(config.orphan_after_secs),
             live: Mutex::new(HashMap::new()),
-            placed: Mutex::new(HashMap::new()),
+            placed: Mutex::new(Remembered::new(REMEMBER_CLIENT_IDS)),
         }
     }
 
@@ -312,17 +313,13 @@ pub fn hang_up(relay: &Relay, member: &Identity, req: HangUp) -> Result<HungUp, 
 
 impl Calls {
     fn replayed(&self, member_id: i64, client_id: &str) -> Option<CallPlaced> {
-        let placed = self.placed.lock().expect("calls lock");
-        placed
-            .get(&(member_id, client_id.to_owned()))
-            .filter(|(_, at)| at.elapsed() < REMEMBER_CLIENT_IDS)
-            .map(|(p, _)| p.clone())
+        let mut placed = self.placed.lock().expect("calls lock");
+        placed.get(&(member_id, client_id.to_owned()))
     }
 
     fn remember(&self, member_id: i64, client_id: String, placed: &CallPlaced) {
         let mut map = self.placed.lock().expect("calls lock");
-        map.retain(|_, (_, at)| at.elapsed() < REMEMBER_CLIENT_IDS);
-        map.insert((member_id, client_id), (placed.clone(), Instant::now()));
+        map.first_or_insert((member_id, client_id), placed);
     }
 
     fn finished(&self, call_id: &str) {
