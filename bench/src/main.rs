@@ -246,9 +246,10 @@ async fn run(cli: Cli, fd_limit: u64) -> Result<()> {
                 rows.push(r);
             }
             println!(
-                "| {n} | {ok} | {} | {} | {} |",
+                "| {n} | {ok} | {} | {} | {} | {} |",
                 spread(&per),
                 spread(&kern),
+                spread(&slab),
                 spread(&total)
             );
         }
