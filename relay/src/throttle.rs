@@ -6,14 +6,22 @@ use std::collections::HashMap;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-/// Above this many tracked keys, expired windows are swept on the next hit, so a flood of
-/// distinct keys cannot grow the map without bound.
+/// Above this many tracked keys, expired windows are swept, so a flood of distinct keys cannot
+/// grow the map without bound.
 const SWEEP_ABOVE: usize = 10_000;
+/// At most one sweep this often: with more than `SWEEP_ABOVE` live keys a sweep frees nothing,
+/// and sweeping on every hit made each hit scan the whole map.
+const SWEEP_EVERY: Duration = Duration::from_secs(1);
 
 pub struct Throttle {
     max: u32,
     window: Duration,
-    hits: Mutex<HashMap<String, (Instant, u32)>>,
+    hits: Mutex<Hits>,
+}
+
+struct Hits {
+    keys: HashMap<String, (Instant, u32)>,
+    next_sweep: Instant,
 }
 
 impl Throttle {
@@ -22,14 +30,17 @@ impl Throttle {
         Self {
             max,
             window,
-            hits: Mutex::new(HashMap::new()),
+            hits: Mutex::new(Hits {
+                keys: HashMap::new(),
+                next_sweep: Instant::now(),
+            }),
         }
     }
 
     /// `Err(seconds until the window resets)` when the key has used up its hits.
     pub fn check(&self, key: &str) -> Result<(), u64> {
         let hits = self.hits.lock().expect("throttle lock");
-        match hits.get(key) {
+        match hits.keys.get(key) {
             Some((start, n)) if *n >= self.max && start.elapsed() < self.window => {
                 Err(self.retry_after(*start))
             }
@@ -40,11 +51,14 @@ impl Throttle {
     /// Counts one hit; `Err(retry_after)` when this hit is over the limit.
     pub fn hit(&self, key: &str) -> Result<(), u64> {
         let mut hits = self.hits.lock().expect("throttle lock");
-        if hits.len() > SWEEP_ABOVE {
+        let now = Instant::now();
+        if hits.keys.len() > SWEEP_ABOVE && now >= hits.next_sweep {
             let window = self.window;
-            hits.retain(|_, (start, _)| start.elapsed() < window);
+            hits.keys
+                .retain(|_, (start, _)| now.saturating_duration_since(*start) < window);
+            hits.next_sweep = now + SWEEP_EVERY;
         }
-        let entry = hits.entry(key.to_owned()).or_insert((Instant::now(), 0));
+        let entry = hits.keys.entry(key.to_owned()).or_insert((now, 0));
         if entry.0.elapsed() >= self.window {
             *entry = (Instant::now(), 0);
         }
@@ -57,7 +71,7 @@ impl Throttle {
 
     /// Forgets a key (a successful sign-in clears its failures).
     pub fn clear(&self, key: &str) {
-        self.hits.lock().expect("throttle lock").remove(key);
+        self.hits.lock().expect("throttle lock").keys.remove(key);
     }
 
     fn retry_after(&self, start: Instant) -> u64 {
