@@ -42,18 +42,7 @@ impl Shop {
         std::fs::write(dir.path().join("relay.toml"), config).unwrap();
         let (relay_port, shop_port) = (free_port(), free_port());
         let shop_origin = format!("http://127.0.0.1:{shop_port}");
-        let admin = |args: &[&str]| {
-            let out = relay_cmd(dir.path(), relay_port)
-                .arg("admin")
-                .args(args)
-                .output()
-                .unwrap();
-            assert!(
-                out.status.success(),
-                "admin {args:?}: {}",
-                String::from_utf8_lossy(&out.stderr)
-            );
-        };
+        let admin = |args: &[&str]| admin(dir.path(), relay_port, args);
         admin(&[
             "site",
             "create",
@@ -108,16 +97,21 @@ impl Shop {
 
     /// Runs `ringlink-relay admin ARGS` against the shop's relay and returns its output.
     pub fn admin(&self, args: &[&str]) -> String {
-        let out = relay_cmd(self.dir.path(), self.relay_port)
-            .arg("admin")
-            .args(args)
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "admin {args:?}: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        String::from_utf8_lossy(&out.stdout).into_owned()
+        admin(self.dir.path(), self.relay_port, args)
     }
+}
+
+/// Runs `ringlink-relay admin ARGS` on the data in `dir`; fails the test when it fails.
+fn admin(dir: &std::path::Path, port: u16, args: &[&str]) -> String {
+    let out = relay_cmd(dir, port)
+        .arg("admin")
+        .args(args)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "admin {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
 }

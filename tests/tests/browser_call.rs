@@ -125,7 +125,7 @@ async fn member_is_called_back_and_bridged_to_the_merchant() {
 
     // The merchant paid by the second (1 fen a second): the record and the ledger agree.
     let records = shop.admin(&["calls", "records"]);
-    assert!(records.contains("cancelled"), "{records}");
+    assert!(records.contains("member_hung_up"), "{records}");
     let account = shop.admin(&["account", "show", "--site", "demo"]);
     eprintln!("{records}\n{account}");
     let _ = b.client.clone().close().await;

@@ -301,7 +301,8 @@ pub fn hang_up(relay: &Relay, member: &Identity, req: HangUp) -> Result<HungUp, 
     let live = relay.calls.live.lock().expect("calls lock");
     match live.get(&req.call_id) {
         Some(c) if c.member_id == member.member_id => {
-            c.commands.hangup(EndReason::Cancelled);
+            // Pressing "hang up" in the panel is the member hanging up.
+            c.commands.hangup(EndReason::MemberHungUp);
             Ok(HungUp {})
         }
         _ => Err(ErrorBody::new(
