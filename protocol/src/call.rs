@@ -28,6 +28,20 @@ pub enum CallState {
 }
 
 impl CallState {
+    /// The wire name (as serde writes it): `sent`, `dialing`, …
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Sent => "sent",
+            Self::Confirming => "confirming",
+            Self::Dialing => "dialing",
+            Self::Ringing => "ringing",
+            Self::Active => "active",
+            Self::Ended => "ended",
+            Self::Failed => "failed",
+            Self::Declined => "declined",
+        }
+    }
+
     /// No further state follows.
     pub fn is_final(self) -> bool {
         matches!(self, Self::Ended | Self::Failed | Self::Declined)

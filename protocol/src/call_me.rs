@@ -32,6 +32,23 @@ pub enum PayerKind {
     Sponsor,
 }
 
+impl PayerKind {
+    pub const ALL: [PayerKind; 3] = [Self::Member, Self::Merchant, Self::Sponsor];
+
+    /// The wire name (as serde writes it), also the name operators type.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Member => "member",
+            Self::Merchant => "merchant",
+            Self::Sponsor => "sponsor",
+        }
+    }
+
+    pub fn parse(name: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|p| p.as_str() == name)
+    }
+}
+
 /// What a call through a button would be.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
@@ -152,6 +169,18 @@ pub enum CallStage {
 }
 
 impl CallStage {
+    /// The wire name (as serde writes it): `calling_you`, `connected`, …
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::CallingYou => "calling_you",
+            Self::ConnectingMerchant => "connecting_merchant",
+            Self::MerchantRinging => "merchant_ringing",
+            Self::Connected => "connected",
+            Self::CreditLow => "credit_low",
+            Self::Ended => "ended",
+        }
+    }
+
     pub fn is_final(self) -> bool {
         self == Self::Ended
     }

@@ -28,6 +28,13 @@ pub enum NumberError {
     UnknownRegion(String),
 }
 
+/// A refused number, as every wire reports it.
+impl From<NumberError> for crate::ErrorBody {
+    fn from(e: NumberError) -> Self {
+        crate::ErrorBody::new(crate::ErrorCode::InvalidNumber, e.to_string())
+    }
+}
+
 impl E164 {
     /// Checks the E.164 form only (no numbering-plan lookup): usable in the browser.
     pub fn new(value: &str) -> Result<Self, NumberError> {

@@ -32,7 +32,7 @@ pub async fn place(relay: &Relay, member: &Identity, req: Dial) -> Result<DialAc
     let number = relay
         .accounts
         .parse_number(&req.number)
-        .map_err(|e| ErrorBody::new(ErrorCode::InvalidNumber, e.to_string()))?;
+        .map_err(ErrorBody::from)?;
     let Some((agent, conn, tx)) = relay
         .hub
         .pick_agent(member.member_id, req.device.as_deref())
@@ -140,7 +140,7 @@ pub async fn report(relay: &Relay, conn: u64, update: CallUpdate) -> Result<(), 
         .dial_log
         .record(LogOp::State {
             public_id: event.call_id,
-            state: state_name(event.state),
+            state: event.state.as_str(),
             detail: event.detail,
             at: event.at,
         })
@@ -158,19 +158,6 @@ pub async fn agent_gone(relay: &Relay, member_id: i64, conn: u64) {
             at: event.at,
         };
         relay.dial_log.record(op).await;
-    }
-}
-
-pub fn state_name(state: CallState) -> &'static str {
-    match state {
-        CallState::Sent => "sent",
-        CallState::Confirming => "confirming",
-        CallState::Dialing => "dialing",
-        CallState::Ringing => "ringing",
-        CallState::Active => "active",
-        CallState::Ended => "ended",
-        CallState::Failed => "failed",
-        CallState::Declined => "declined",
     }
 }
 

@@ -248,11 +248,8 @@ async fn run_button(relay: &Relay, cmd: ButtonCmd) -> Result<()> {
             payer,
             sponsor,
         } => {
-            let payer = match payer.as_str() {
-                "member" => PayerKind::Member,
-                "merchant" => PayerKind::Merchant,
-                "sponsor" => PayerKind::Sponsor,
-                other => bail!("--payer {other}: use member, merchant or sponsor"),
+            let Some(payer) = PayerKind::parse(&payer) else {
+                bail!("--payer {payer}: use member, merchant or sponsor");
             };
             if let Some(name) = &sponsor {
                 relay.calls.billing.sponsor(name).await?;

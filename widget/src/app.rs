@@ -11,7 +11,7 @@ use web_sys::{ShadowRoot, Storage};
 
 use crate::connection::{ConnEvent, Connection};
 use crate::i18n::{Lang, Text};
-use crate::model::{stage_name, state_name, Action, Model, Out, PageNumber, Step};
+use crate::model::{Action, Model, Out, PageNumber, Step};
 
 /// Where the session token lives: this tab only, and only after the visitor signed in.
 const TOKEN_KEY: &str = "ringlink.token";
@@ -105,7 +105,7 @@ fn run(out: Vec<Out>) {
                 };
                 set("callId", call.call_id.into());
                 set("number", call.number.into());
-                set("state", state_name(call.state).into());
+                set("state", call.state.as_str().into());
                 set("detail", call.detail.map_or(JsValue::NULL, Into::into));
                 emit("call-state", &detail);
             }
@@ -117,7 +117,7 @@ fn run(out: Vec<Out>) {
                 let num = |n: Option<f64>| n.map_or(JsValue::NULL, JsValue::from_f64);
                 set("callId", call.call_id.into());
                 set("label", call.label.into());
-                set("stage", stage_name(call.stage).into());
+                set("stage", call.stage.as_str().into());
                 set("seconds", JsValue::from_f64(call.seconds as f64));
                 set("cost", num(call.cost.map(|c| c as f64)));
                 set("currency", call.currency.into());

@@ -12,7 +12,7 @@ use wasm_bindgen::JsCast;
 use web_sys::Element;
 
 use crate::app::{client_id, App};
-use crate::model::{same_number, stage_name, Action, Asked, Model, Step};
+use crate::model::{same_number, Action, Asked, Model, Step};
 
 /// `data-step` of the screen, for styling and tests.
 fn step_name(step: Step) -> &'static str {
@@ -37,7 +37,7 @@ pub fn screen(app: App, m: &Model) -> Option<impl IntoView> {
         _ => flow
             .call
             .as_ref()
-            .map_or("idle", |call| stage_name(call.stage)),
+            .map_or("idle", |call| call.stage.as_str()),
     };
     let boxed = matches!(
         step,

@@ -2,10 +2,10 @@
 
 use leptos::prelude::*;
 
-use crate::model::{state_name, Model};
+use crate::model::Model;
 
 pub fn line(m: &Model) -> impl IntoView {
-    let state = m.call.as_ref().map_or("idle", |c| state_name(c.state));
+    let state = m.call.as_ref().map_or("idle", |c| c.state.as_str());
     view! {
         <p class="rl-call" data-rl="call-state" data-state=state role="status" aria-live="polite">
             {m.call_line()}

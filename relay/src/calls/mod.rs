@@ -113,7 +113,7 @@ impl Calls {
         (self.orphan_after / 4).min(crate::billing::HEARTBEAT_EVERY)
     }
 
-    /// Calls in flight, for metrics and shutdown.
+    /// Calls in flight on this relay (`ringlink_calls_live` at /metrics).
     pub fn live_count(&self) -> usize {
         self.live.lock().expect("calls lock").len()
     }
@@ -207,7 +207,7 @@ pub async fn call_me(
     let callback = relay
         .accounts
         .parse_number(&req.callback)
-        .map_err(|e| ErrorBody::new(ErrorCode::InvalidNumber, e.to_string()))?;
+        .map_err(ErrorBody::from)?;
     if !verify::is_callable(relay, member, &callback).await? {
         return Err(ErrorBody::new(
             ErrorCode::NumberNotVerified,

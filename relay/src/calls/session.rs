@@ -176,7 +176,9 @@ impl Session {
             CallEvent::Bridged => {
                 let bridged = Instant::now();
                 let billing = &self.relay.calls.billing;
-                let marked = billing.mark_bridged(&mut self.reservation, unix_ms()).await;
+                let marked = billing
+                    .mark_bridged(&mut self.reservation, crate::billing::now_ms())
+                    .await;
                 let (paid_until, last) = match marked {
                     Ok(()) => {
                         let g = self.reservation.grant();
@@ -284,11 +286,4 @@ impl Session {
             },
         );
     }
-}
-
-fn unix_ms() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_millis() as i64)
-        .unwrap_or_default()
 }

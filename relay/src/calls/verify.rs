@@ -67,7 +67,7 @@ pub async fn send_code(
     let number = relay
         .accounts
         .parse_number(input)
-        .map_err(|e| ErrorBody::new(ErrorCode::InvalidNumber, e.to_string()))?;
+        .map_err(ErrorBody::from)?;
     relay
         .calls
         .guard
@@ -118,7 +118,7 @@ pub async fn verify_code(
     let number = relay
         .accounts
         .parse_number(input)
-        .map_err(|e| ErrorBody::new(ErrorCode::InvalidNumber, e.to_string()))?;
+        .map_err(ErrorBody::from)?;
     let invalid = |why: &str| ErrorBody::new(ErrorCode::CodeInvalid, why.to_owned());
     let pending = relay
         .store

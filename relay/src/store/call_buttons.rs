@@ -18,23 +18,9 @@ pub struct CallButton {
     pub sponsor: Option<String>,
 }
 
-pub fn payer_name(p: PayerKind) -> &'static str {
-    match p {
-        PayerKind::Member => "member",
-        PayerKind::Merchant => "merchant",
-        PayerKind::Sponsor => "sponsor",
-    }
-}
-
 fn payer_of(name: &str) -> Result<PayerKind> {
-    match name {
-        "member" => Ok(PayerKind::Member),
-        "merchant" => Ok(PayerKind::Merchant),
-        "sponsor" => Ok(PayerKind::Sponsor),
-        other => Err(StoreError::Conflict(format!(
-            "stored payer '{other}' is corrupt"
-        ))),
-    }
+    PayerKind::parse(name)
+        .ok_or_else(|| StoreError::Conflict(format!("stored payer '{name}' is corrupt")))
 }
 
 impl Store {
@@ -50,7 +36,7 @@ impl Store {
         .bind(&b.key)
         .bind(&b.label)
         .bind(b.number.as_str())
-        .bind(payer_name(b.payer))
+        .bind(b.payer.as_str())
         .bind(b.sponsor.as_deref())
         .bind(now())
         .execute(self.pool())

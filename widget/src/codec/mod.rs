@@ -10,8 +10,6 @@ use ringlink_protocol::secret::Secret;
 use ringlink_protocol::widget::*;
 use ringlink_protocol::{ErrorBody, ErrorCode, E164};
 
-use crate::model::{stage_name, state_name};
-
 /// A parsed JSON value: a `JsValue` from `JSON.parse` in the browser, `serde_json::Value` in tests.
 pub trait Json: Sized {
     /// The member `key` of an object; `None` when absent or `null`.
@@ -135,7 +133,7 @@ const CALL_STATES: [CallState; 8] = [
 ];
 
 fn call_state(name: &str) -> Option<CallState> {
-    CALL_STATES.into_iter().find(|s| state_name(*s) == name)
+    CALL_STATES.into_iter().find(|s| s.as_str() == name)
 }
 
 const STAGES: [CallStage; 6] = [
@@ -148,16 +146,11 @@ const STAGES: [CallStage; 6] = [
 ];
 
 fn stage(name: &str) -> Option<CallStage> {
-    STAGES.into_iter().find(|s| stage_name(*s) == name)
+    STAGES.into_iter().find(|s| s.as_str() == name)
 }
 
 fn payer(name: &str) -> Option<PayerKind> {
-    match name {
-        "member" => Some(PayerKind::Member),
-        "merchant" => Some(PayerKind::Merchant),
-        "sponsor" => Some(PayerKind::Sponsor),
-        _ => None,
-    }
+    PayerKind::parse(name)
 }
 
 const ERROR_CODES: [ErrorCode; 23] = [

@@ -7,18 +7,6 @@ use super::{Model, Step, TwoLegCall};
 use crate::figures::{clock, money};
 use crate::i18n::fill;
 
-/// The stage's wire name (`data-stage` of the progress line, `stage` of the host-page event).
-pub fn stage_name(stage: CallStage) -> &'static str {
-    match stage {
-        CallStage::CallingYou => "calling_you",
-        CallStage::ConnectingMerchant => "connecting_merchant",
-        CallStage::MerchantRinging => "merchant_ringing",
-        CallStage::Connected => "connected",
-        CallStage::CreditLow => "credit_low",
-        CallStage::Ended => "ended",
-    }
-}
-
 impl Model {
     /// The merchant as the panel names it: the button's label, else "the shop".
     fn merchant_label(&self, label: &str) -> String {

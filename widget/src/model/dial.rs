@@ -17,20 +17,6 @@ pub struct CallView {
     pub detail: Option<String>,
 }
 
-/// The state's wire name (`data-state` of the call-state line, `state` of the host-page event).
-pub fn state_name(state: CallState) -> &'static str {
-    match state {
-        CallState::Sent => "sent",
-        CallState::Confirming => "confirming",
-        CallState::Dialing => "dialing",
-        CallState::Ringing => "ringing",
-        CallState::Active => "active",
-        CallState::Ended => "ended",
-        CallState::Failed => "failed",
-        CallState::Declined => "declined",
-    }
-}
-
 impl Model {
     /// The call-state line: the state in words, the number, and the phone's detail.
     pub fn call_line(&self) -> Option<String> {

@@ -9,8 +9,7 @@ mod call_words;
 mod dial;
 
 pub use call_me::{same_number, CallMeFlow, Step, TwoLegCall};
-pub use call_words::stage_name;
-pub use dial::{state_name, CallView};
+pub use dial::CallView;
 
 use ringlink_protocol::secret::Secret;
 use ringlink_protocol::widget::*;
