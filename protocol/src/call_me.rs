@@ -4,6 +4,7 @@
 
 use serde::{Deserialize, Serialize};
 
+pub use crate::call_end::CallEndReason;
 use crate::error::{check_len, ErrorBody};
 use crate::limits::*;
 use crate::number::E164;
@@ -202,9 +203,9 @@ pub struct CallProgress {
     /// Seconds until the credit runs out (with `credit_low`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ends_in: Option<u64>,
-    /// Why the call ended, as a stable code: `member_hung_up`, `merchant_busy`, …
+    /// Why the call ended (with `ended`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub reason: Option<String>,
+    pub reason: Option<CallEndReason>,
     /// Per-member sequence number shared with DIAL call states.
     pub seq: u64,
     /// Unix seconds.

@@ -8,6 +8,7 @@
 //! - [`error`]: the error codes and bodies every side shows to people.
 //! - [`call`]: call states reported by the phone agent and shown in the widget.
 //! - [`call_me`]: CALL ("call me now") requests and two-leg call progress.
+//! - [`call_end`]: why a two-leg call ended.
 //! - [`widget`]: widget <-> relay messages.
 //! - [`agent`]: phone agent <-> relay messages.
 //! - [`rest`]: REST bodies for agent sign-in and pairing.
@@ -16,6 +17,7 @@
 
 pub mod agent;
 pub mod call;
+pub mod call_end;
 pub mod call_me;
 pub mod envelope;
 pub mod error;

@@ -22,11 +22,13 @@ pub fn render() -> String {
 
 /// Structured logs to stderr; `RUST_LOG` filters (default `info`). The SMPP codec's PDU dumps
 /// stay at `info` whatever `RUST_LOG` says: a bind PDU holds the SMSC password and a submit_sm
-/// holds verification codes.
+/// holds verification codes. rsipstack's raw SIP dumps stay off for the same reason (the trunk's
+/// digest response); the agent logs SIP itself at debug, redacted (`ringlink_telephony::sip_log`).
 pub fn init_logs(format: &str) {
     let mut filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
-    for directive in ringlink_sms::QUIET_LOG_DIRECTIVES {
+    let quiet = ringlink_sms::QUIET_LOG_DIRECTIVES.iter();
+    for directive in quiet.chain(ringlink_telephony::QUIET_LOG_DIRECTIVES) {
         if let Ok(d) = directive.parse() {
             filter = filter.add_directive(d);
         }

@@ -150,7 +150,7 @@ on_both_dbs!(
             assert!(stages.contains(&s), "{s:?} missing from {stages:?}");
         }
         let (ended_at, end) = steps.last().unwrap();
-        assert_eq!(end.reason.as_deref(), Some("credit_exhausted"), "{end:?}");
+        assert_eq!(end.reason, Some(CallEndReason::CreditExhausted), "{end:?}");
         assert_eq!((end.seconds, end.cost), (Some(5), Some(100)), "{end:?}");
         // The legs are hung up at the paid second (the goodbye prompt plays inside it).
         let connected_at = steps
@@ -181,6 +181,71 @@ on_both_dbs!(
             merchant.passed(Duration::from_secs(10)).await,
             "the merchant's phone got BYE"
         );
+    }
+);
+
+// covers #8 §5 hang-up billing: the member presses "hang up" and the merchant's carrier never
+// answers our BYE: the record's billed seconds stop at the hang-up, not when the BYE times out.
+on_both_dbs!(
+    hang_up_bills_to_the_hang_up_although_the_carrier_ignores_bye,
+    |db: Db| async move {
+        if !have_sipp() {
+            return;
+        }
+        let member = Phone::answering("member", 1);
+        let merchant = Phone::scenario("merchant-ignores-bye", 1, "uas_answer_ignore_bye.xml");
+        let Some(t) = relay_with_phones(db, &member, &merchant, PayerKind::Member, |_| {}).await
+        else {
+            return;
+        };
+        // 20 fen a second, plenty of credit: only the hang-up ends this call.
+        per_second_tariff(&t, 1200).await;
+        let account = member_account(&t, ALICE).await;
+        let billing = &t.running.relay.calls.billing;
+        billing
+            .credit(account, 10_000, "test top-up")
+            .await
+            .unwrap();
+        let (mut w, _) = t.signed_in_widget(ALICE).await;
+        let RelayToWidget::CallPlaced(placed) = w.request(call_me(ALICE)).await else {
+            panic!("call refused")
+        };
+        loop {
+            if let RelayToWidget::CallProgress(p) = w.next_within(20).await.msg {
+                assert!(!p.stage.is_final(), "ended before connecting: {p:?}");
+                if p.stage == CallStage::Connected {
+                    break;
+                }
+            }
+        }
+        tokio::time::sleep(Duration::from_secs(2)).await;
+        let asked = std::time::Instant::now();
+        w.send(WidgetMsg::HangUp(HangUp {
+            call_id: placed.call_id.clone(),
+        }))
+        .await;
+        let steps = follow(&mut w, &placed.call_id, 30).await;
+        let (reported, end) = steps.last().unwrap();
+        assert_eq!(end.reason, Some(CallEndReason::MemberHungUp), "{end:?}");
+        // The merchant did ignore the BYE: the end came only after the BYE timed out (5 s)...
+        assert!(
+            reported.duration_since(asked) >= Duration::from_secs(4),
+            "ended {:?} after the hang-up: did the merchant answer the BYE?",
+            reported.duration_since(asked)
+        );
+        // ...yet 2 s of talk (and the started third second) is all that is billed.
+        assert!(
+            matches!(end.seconds, Some(2 | 3)),
+            "billed {:?} s for 2 s of talk",
+            end.seconds
+        );
+        let record = billing.call_record(&placed.call_id).await.unwrap().unwrap();
+        let billed = end.seconds.map(|s| s as i64);
+        assert_eq!(record.billed_seconds, billed, "{record:?}");
+        assert_eq!(record.charge, billed.map(|s| s * 20));
+        let acc = billing.account(account).await.unwrap();
+        assert_eq!(acc.reserved, 0, "{acc:?}");
+        assert_eq!(billing.ledger_sum(account).await.unwrap(), acc.balance);
     }
 );
 
@@ -217,7 +282,7 @@ on_both_dbs!(merchant_busy_costs_nothing, |db: Db| async move {
     assert_eq!(placed.payer, PayerKind::Merchant);
     let steps = follow(&mut w, &placed.call_id, 30).await;
     let (_, end) = steps.last().unwrap();
-    assert_eq!(end.reason.as_deref(), Some("merchant_busy"), "{steps:?}");
+    assert_eq!(end.reason, Some(CallEndReason::MerchantBusy), "{steps:?}");
     assert_eq!(end.cost, Some(0));
     let acc = r.calls.billing.account(account).await.unwrap();
     assert_eq!(

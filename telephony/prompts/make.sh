@@ -25,12 +25,10 @@ make en en connecting "Connecting you, please wait."
 make en en merchant_busy "The line is busy. Please try again later."
 make en en merchant_no_answer "There is no answer. Please try again later."
 make en en call_failed "The call could not be connected. Goodbye."
-make en en credit_low "About one minute left."
 make en en credit_exhausted "Your credit has run out. Goodbye."
 
 make zh cmn connecting "正在为您接通，请稍候。" 175
 make zh cmn merchant_busy "对方正忙，请稍后再拨。" 175
 make zh cmn merchant_no_answer "对方无人接听，请稍后再拨。" 175
 make zh cmn call_failed "呼叫未能接通，再见。" 175
-make zh cmn credit_low "通话时间还剩约一分钟。" 175
 make zh cmn credit_exhausted "您的余额已用完，再见。" 175

@@ -96,6 +96,7 @@ impl SipAgent {
         let endpoint = EndpointBuilder::new()
             .with_user_agent(&config.user_agent)
             .with_transport_layer(transport)
+            .with_inspector(Box::new(crate::sip_log::WireLog))
             .with_cancel_token(cancel.clone())
             .build();
         let inner = endpoint.inner.clone();

@@ -16,7 +16,7 @@ use crate::control::{
 use crate::error::CallError;
 use crate::leg::{LegEvent, LegFailure, LegSpec, OutgoingLeg};
 use crate::media::{Media, MediaNote, Play};
-use crate::prompts::{ringback_cycle, Prompt};
+use crate::prompts::{credit_warning_tone, ringback_cycle, Prompt};
 use crate::sdp;
 
 /// Extra time over a prompt's own length before we stop waiting for it to finish playing.
@@ -58,6 +58,7 @@ pub(crate) async fn place(agent: Arc<SipAgent>, order: CallOrder) -> Result<Call
         media,
         notes,
         bridged_at: None,
+        ended_at: None,
     };
     agent.calls.clone().spawn(call.run());
     Ok(CallHandle {
@@ -75,6 +76,9 @@ struct Call {
     media: Media,
     notes: mpsc::UnboundedReceiver<MediaNote>,
     bridged_at: Option<Instant>,
+    /// When the call was decided over (a BYE came, or we hang up): billing stops here even if
+    /// a peer never answers our BYE.
+    ended_at: Option<Instant>,
 }
 
 async fn next_or_pending(leg: &mut Option<&mut OutgoingLeg>) -> Option<LegEvent> {
@@ -104,7 +108,7 @@ impl Call {
         let end = CallEnd {
             reason,
             bridged_at: self.bridged_at,
-            ended_at: Instant::now(),
+            ended_at: self.ended_at.unwrap_or_else(Instant::now),
             rtp: self.media.stats(),
         };
         self.emit(CallEvent::Ended(end)).await;
@@ -184,7 +188,9 @@ impl Call {
                 let prompt = match &reason {
                     EndReason::MerchantBusy => Some(Prompt::MerchantBusy),
                     EndReason::MerchantNoAnswer => Some(Prompt::MerchantNoAnswer),
-                    EndReason::MerchantRejected | EndReason::Failed(_) => Some(Prompt::CallFailed),
+                    EndReason::MerchantRejected
+                    | EndReason::TrunkAuthFailed
+                    | EndReason::Failed(_) => Some(Prompt::CallFailed),
                     _ => None,
                 };
                 return match prompt {
@@ -264,6 +270,10 @@ impl Call {
                             info!(?which, code, "leg rejected");
                             rejected
                         }
+                        LegFailure::TrunkAuth(code) => {
+                            self.trunk_refused(which, code);
+                            EndReason::TrunkAuthFailed
+                        }
                         LegFailure::Error(e) => EndReason::Failed(e),
                     }),
                     Some(LegEvent::RemoteBye) | Some(LegEvent::InfoDigit(_)) => {}
@@ -322,6 +332,28 @@ impl Call {
                 }
                 Some(_) => {}
             }
+        }
+    }
+
+    /// The operator's line for a trunk that refused our credentials (never the password).
+    fn trunk_refused(&self, which: Leg, code: u16) {
+        let cfg = &self.agent.config;
+        warn!(
+            call = %self.order.call_id,
+            leg = ?which,
+            code,
+            username = cfg.username.as_deref().unwrap_or("(none)"),
+            realm = cfg.realm.as_deref().unwrap_or("(any)"),
+            "the SIP trunk refused our credentials: check [telephony] username, password and realm \
+             with the trunk provider"
+        );
+    }
+
+    /// Stamps the end of the call now and cuts the bridge: no more audio either way.
+    fn end_now(&mut self) {
+        if self.ended_at.is_none() {
+            self.ended_at = Some(Instant::now());
+            self.media.cut();
         }
     }
 
@@ -392,6 +424,7 @@ impl Call {
                 ev = a.next() => match ev {
                     Some(LegEvent::InfoDigit(d)) => self.info_digit(Leg::A, d).await,
                     Some(LegEvent::RemoteBye) | None => {
+                        self.end_now();
                         b.hang_up(limit).await;
                         return EndReason::MemberHungUp;
                     }
@@ -400,6 +433,7 @@ impl Call {
                 ev = b.next() => match ev {
                     Some(LegEvent::InfoDigit(d)) => self.info_digit(Leg::B, d).await,
                     Some(LegEvent::RemoteBye) | None => {
+                        self.end_now();
                         a.hang_up(limit).await;
                         return EndReason::MerchantHungUp;
                     }
@@ -417,17 +451,11 @@ impl Call {
                 },
                 cmd = self.cmds.recv() => match cmd {
                     Some(Command::WarnCreditLow) => {
-                        for leg in [Leg::A, Leg::B] {
-                            self.media.play(Play {
-                                leg,
-                                clips: vec![Prompt::CreditLow.audio(self.order.lang)],
-                                loop_last: false,
-                                done: None,
-                            });
-                        }
+                        self.media.whisper(self.order.payer_leg, credit_warning_tone());
                     }
                     Some(Command::Hangup(EndReason::CreditExhausted)) => {
                         if self.play_and_wait(&[Leg::A, Leg::B], Prompt::CreditExhausted, a).await {
+                            self.end_now();
                             b.hang_up(limit).await;
                             return EndReason::CreditExhausted;
                         }
@@ -440,6 +468,7 @@ impl Call {
                 _ = shutdown.cancelled() => break EndReason::Shutdown,
             }
         };
+        self.end_now();
         tokio::join!(a.hang_up(limit), b.hang_up(limit));
         reason
     }

@@ -27,6 +27,8 @@ pub struct CallOrder {
     pub lang: Lang,
     /// Longest the bridged call may last; capped by `max_call_secs` in the config.
     pub max_duration: Duration,
+    /// The leg whose account pays: the only one that hears the credit warning.
+    pub payer_leg: Leg,
 }
 
 /// Prompt language.
@@ -68,8 +70,8 @@ impl CallCommands {
         let _ = self.tx.try_send(Command::Hangup(reason));
     }
 
-    /// Plays `credit_low` ("about one minute left") to both legs, replacing the bridged audio
-    /// while it plays (about 3 s).
+    /// Mixes the credit warning tone ([`crate::prompts::credit_warning_tone`]) into what the
+    /// payer's leg hears, over the other party's speech; the other party hears nothing of it.
     pub fn warn_credit_low(&self) {
         let _ = self.tx.try_send(Command::WarnCreditLow);
     }
@@ -152,6 +154,8 @@ pub struct RtpStats {
     pub played_to_a: u64,
     /// Packets the agent itself sent to the merchant (prompts).
     pub played_to_b: u64,
+    /// RTP packets dropped because they came from an address neither peer's SDP names.
+    pub dropped_foreign: u64,
 }
 
 /// Why a call ended.
@@ -167,6 +171,8 @@ pub enum EndReason {
     MerchantHungUp,
     CreditExhausted,
     MaxDuration,
+    /// The SIP trunk refused our credentials (401/407 after we sent them, or 403).
+    TrunkAuthFailed,
     Cancelled,
     Shutdown,
     Failed(String),

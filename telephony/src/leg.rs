@@ -48,6 +48,9 @@ pub(crate) enum LegFailure {
     Rejected(u16),
     /// 408/480/487 or no final answer at all.
     NoAnswer,
+    /// 401/407 (a challenge still standing after we answered it, or with no credentials
+    /// configured) or 403: the trunk refused us, not the phone.
+    TrunkAuth(u16),
     /// The INVITE could not be sent or the stack failed (the reason).
     Error(String),
 }
@@ -278,6 +281,7 @@ impl OutgoingLeg {
         LegEvent::Failed(match code {
             486 | 600 => LegFailure::Busy,
             408 | 480 | 487 => LegFailure::NoAnswer,
+            401 | 403 | 407 => LegFailure::TrunkAuth(code),
             _ => LegFailure::Rejected(code),
         })
     }

@@ -7,6 +7,7 @@
 //! - `call`: one call's flow (leg A, prompts, leg B, bridge, hang-up).
 //! - `leg`: one outgoing INVITE leg on rsipstack: progress, answer, CANCEL, BYE, INFO.
 //! - [`media`]: the RTP anchor: players and the bridge.
+//! - [`sip_log`]: the redacted, debug-only SIP packet log and the filter that silences rsipstack's.
 //! - [`sdp`], [`rtp`], [`g711`], [`dtmf`], [`prompts`]: the pieces the media path is built of.
 
 mod agent;
@@ -21,6 +22,7 @@ pub mod media;
 pub mod prompts;
 pub mod rtp;
 pub mod sdp;
+pub mod sip_log;
 
 pub use agent::SipAgent;
 pub use config::{Route, Secret, TelephonyConfig};
@@ -30,3 +32,4 @@ pub use control::{
 };
 pub use error::{CallError, TelephonyError};
 pub use ringlink_protocol::E164;
+pub use sip_log::QUIET_LOG_DIRECTIVES;

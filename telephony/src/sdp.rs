@@ -1,5 +1,6 @@
 //! SDP for this narrow use (RFC 4566 / 3264): the offer the agent sends on each leg (PCMU,
-//! PCMA, telephone-event) and reading the answer back: address, port, chosen codec, DTMF type.
+//! PCMA, telephone-event) and reading the answer back: address, port, chosen codec, DTMF type
+//! and direction (hold), and the answer to a peer's re-offer (RFC 3264 §6.1 directions).
 
 use std::net::{IpAddr, SocketAddr};
 
@@ -42,6 +43,7 @@ pub fn answer(rtp: SocketAddr, session_id: u64, version: u64, media: &MediaAnswe
         Codec::Pcma => ("PCMA", codec.to_string(), String::new()),
     };
     attrs.push_str(&format!("a=rtpmap:{codec} {name}/8000\r\n"));
+    let direction = media.direction.answer().attribute();
     if let Some(te) = media.telephone_event {
         fmts.push_str(&format!(" {te}"));
         attrs.push_str(&format!(
@@ -57,7 +59,7 @@ pub fn answer(rtp: SocketAddr, session_id: u64, version: u64, media: &MediaAnswe
          m=audio {port} RTP/AVP {fmts}\r\n\
          {attrs}\
          a=ptime:20\r\n\
-         a=sendrecv\r\n",
+         a={direction}\r\n",
         port = rtp.port(),
     )
 }
@@ -70,6 +72,55 @@ pub struct MediaAnswer {
     pub codec: Codec,
     /// The peer's telephone-event payload type, when it accepted one.
     pub telephone_event: Option<u8>,
+    /// The stream's direction as the peer wrote it (`sendonly` is a hold).
+    pub direction: Direction,
+}
+
+/// The direction attribute of an audio stream, from the writer's point of view.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Direction {
+    #[default]
+    SendRecv,
+    SendOnly,
+    RecvOnly,
+    Inactive,
+}
+
+impl Direction {
+    fn parse(attr: &str) -> Option<Self> {
+        Some(match attr {
+            "sendrecv" => Self::SendRecv,
+            "sendonly" => Self::SendOnly,
+            "recvonly" => Self::RecvOnly,
+            "inactive" => Self::Inactive,
+            _ => return None,
+        })
+    }
+
+    pub fn attribute(self) -> &'static str {
+        match self {
+            Self::SendRecv => "sendrecv",
+            Self::SendOnly => "sendonly",
+            Self::RecvOnly => "recvonly",
+            Self::Inactive => "inactive",
+        }
+    }
+
+    /// The direction we answer an offer of `self` with (RFC 3264 §6.1): a hold (`sendonly`)
+    /// is answered `recvonly`, `recvonly` with `sendonly`, `inactive` with `inactive`.
+    pub fn answer(self) -> Self {
+        match self {
+            Self::SendRecv => Self::SendRecv,
+            Self::SendOnly => Self::RecvOnly,
+            Self::RecvOnly => Self::SendOnly,
+            Self::Inactive => Self::Inactive,
+        }
+    }
+
+    /// Whether the writer of this direction wants RTP from us.
+    pub fn peer_receives(self) -> bool {
+        matches!(self, Self::SendRecv | Self::RecvOnly)
+    }
 }
 
 /// Why an answer is unusable.
@@ -96,6 +147,8 @@ pub fn parse_answer(sdp: &str) -> Result<MediaAnswer, SdpError> {
     let mut rtpmaps: Vec<(u8, String)> = Vec::new();
     let mut in_audio = false;
     let mut seen_audio = false;
+    let mut session_direction: Option<Direction> = None;
+    let mut media_direction: Option<Direction> = None;
     for line in sdp.lines().map(str::trim).filter(|l| !l.is_empty()) {
         let (kind, value) = line
             .split_once('=')
@@ -130,7 +183,11 @@ pub fn parse_answer(sdp: &str) -> Result<MediaAnswer, SdpError> {
                     session_addr = ip;
                 }
             }
+            "a" if !seen_audio => session_direction = Direction::parse(value).or(session_direction),
             "a" if in_audio => {
+                if let Some(d) = Direction::parse(value) {
+                    media_direction = Some(d);
+                }
                 if let Some(rest) = value.strip_prefix("rtpmap:") {
                     if let Some((pt, enc)) = rest.split_once(' ') {
                         if let Ok(pt) = pt.trim().parse() {
@@ -173,6 +230,7 @@ pub fn parse_answer(sdp: &str) -> Result<MediaAnswer, SdpError> {
         rtp: SocketAddr::new(ip, port),
         codec,
         telephone_event,
+        direction: media_direction.or(session_direction).unwrap_or_default(),
     })
 }
 
@@ -219,6 +277,45 @@ mod tests {
         assert!(ours.contains("o=ringlink 5 6 IN IP4 127.0.0.1\r\n"));
         let back = parse_answer(&ours).unwrap();
         assert_eq!((back.codec, back.telephone_event), (Codec::Pcma, Some(96)));
+    }
+
+    #[test]
+    fn hold_offers_are_answered_with_the_matching_direction() {
+        // covers #8 §5 hold: sendonly -> recvonly, recvonly -> sendonly, inactive -> inactive
+        for (offered, answered) in [
+            ("sendonly", "recvonly"),
+            ("recvonly", "sendonly"),
+            ("inactive", "inactive"),
+            ("sendrecv", "sendrecv"),
+        ] {
+            let offer = format!(
+                "v=0\r\nc=IN IP4 10.0.0.9\r\nt=0 0\r\nm=audio 7078 RTP/AVP 0\r\na={offered}\r\n"
+            );
+            let theirs = parse_answer(&offer).unwrap();
+            let ours = answer("127.0.0.1:16384".parse().unwrap(), 5, 6, &theirs);
+            assert!(
+                ours.contains(&format!("a={answered}\r\n")),
+                "{offered}: {ours}"
+            );
+            assert_eq!(
+                ours.matches("a=sendrecv").count()
+                    + ours.matches("a=recvonly").count()
+                    + ours.matches("a=sendonly").count()
+                    + ours.matches("a=inactive").count(),
+                1
+            );
+        }
+        // A session-level direction applies when the stream has none.
+        let held =
+            parse_answer("v=0\nc=IN IP4 1.2.3.4\na=sendonly\nm=audio 5 RTP/AVP 0\n").unwrap();
+        assert_eq!(held.direction, Direction::SendOnly);
+        assert!(!held.direction.peer_receives());
+        assert_eq!(
+            parse_answer("v=0\nc=IN IP4 1.2.3.4\nm=audio 5 RTP/AVP 0\n")
+                .unwrap()
+                .direction,
+            Direction::SendRecv
+        );
     }
 
     #[test]

@@ -36,6 +36,7 @@ async fn leg_a_invite_is_on_the_wire_at_once() {
         merchant: E164::new("+8675500000000").unwrap(),
         lang: Lang::Zh,
         max_duration: Duration::from_secs(60),
+        payer_leg: ringlink_telephony::Leg::A,
     };
     let mut buf = vec![0u8; 4096];
     let started = Instant::now();
@@ -95,6 +96,7 @@ async fn unroutable_number_is_refused_at_once() {
         merchant: E164::new("+4420123456").unwrap(),
         lang: Lang::En,
         max_duration: Duration::from_secs(60),
+        payer_leg: ringlink_telephony::Leg::A,
     };
     let err = agent.place(order).await.unwrap_err();
     assert!(
@@ -125,6 +127,7 @@ async fn rtp_ports_run_out_with_a_clear_error() {
         merchant: E164::new("+8675500000000").unwrap(),
         lang: Lang::En,
         max_duration: Duration::from_secs(60),
+        payer_leg: ringlink_telephony::Leg::A,
     };
     let first = agent.place(order("one")).await.unwrap();
     let err = agent.place(order("two")).await.unwrap_err();
@@ -160,6 +163,7 @@ async fn silent_trunk_fails_after_the_answer_timeout() {
             merchant: E164::new("+8675500000000").unwrap(),
             lang: Lang::En,
             max_duration: Duration::from_secs(60),
+            payer_leg: ringlink_telephony::Leg::A,
         })
         .await
         .unwrap();

@@ -122,7 +122,10 @@ fn run(out: Vec<Out>) {
                 set("cost", num(call.cost.map(|c| c as f64)));
                 set("currency", call.currency.into());
                 set("endsIn", num(call.ends_in.map(|s| s as f64)));
-                set("reason", call.reason.map_or(JsValue::NULL, Into::into));
+                set(
+                    "reason",
+                    call.reason.map_or(JsValue::NULL, |r| r.as_str().into()),
+                );
                 emit("call-progress", &detail);
             }
         }

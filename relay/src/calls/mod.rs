@@ -255,6 +255,12 @@ pub async fn call_me(
         merchant: b.number.clone(),
         lang,
         max_duration: calls.guard.max_call(),
+        // The credit warning goes to whoever's account pays: the merchant's side when it pays.
+        payer_leg: if b.payer == PayerKind::Merchant {
+            ringlink_telephony::Leg::B
+        } else {
+            ringlink_telephony::Leg::A
+        },
     };
     let handle = match control.place(order).await {
         Ok(h) => h,
@@ -262,7 +268,7 @@ pub async fn call_me(
             tracing::warn!(call = %call_id, "call could not be placed: {e}");
             let _ = calls
                 .billing
-                .settle(reservation, session::outcome("failed", None))
+                .settle(reservation, session::outcome(CallEndReason::Failed, None))
                 .await;
             return Err(ErrorBody::new(
                 ErrorCode::Unavailable,

@@ -6,7 +6,7 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use ringlink_protocol::call_me::{CallProgress, CallStage};
+use ringlink_protocol::call_me::{CallEndReason, CallProgress, CallStage};
 use ringlink_telephony::prompts::Prompt;
 use ringlink_telephony::{CallEnd, CallEvent, CallHandle, EndReason, Lang};
 use tokio::time::{sleep_until, Instant as TokioInstant};
@@ -18,9 +18,8 @@ use crate::Relay;
 /// How often the reservation is checked (extended when billing says it is near its end) while
 /// the call is connected. One second: the cut-off itself has its own timer.
 const CLOCK_TICK: Duration = Duration::from_secs(1);
-/// The member hears the credit-low prompt ("about one minute left") this long before the
-/// credit runs out.
-const WARN_BEFORE: u64 = 60;
+/// The payer hears the credit warning tone this long before the credit runs out.
+const WARN_BEFORE: u64 = ringlink_telephony::prompts::CREDIT_WARNING_SECS;
 /// Running cost is pushed to the widgets this often while connected (the widget's own clock
 /// ticks in between).
 const PROGRESS_EVERY: u64 = 10;
@@ -28,29 +27,30 @@ const PROGRESS_EVERY: u64 = 10;
 /// past the longest call.
 const LOST_CALL_GRACE: Duration = Duration::from_secs(60);
 
-pub(super) fn outcome(reason: &str, bridged_seconds: Option<u64>) -> CallOutcome {
+pub(super) fn outcome(reason: CallEndReason, bridged_seconds: Option<u64>) -> CallOutcome {
     CallOutcome {
-        reason: reason.to_owned(),
+        reason: reason.as_str().to_owned(),
         bridged_seconds,
     }
 }
 
-/// The stable code of an end reason, as widgets and call records show it.
-pub fn reason_code(reason: &EndReason) -> &'static str {
+/// The protocol's end reason for the agent's (which also carries a failure's detail).
+pub fn reason_code(reason: &EndReason) -> CallEndReason {
     match reason {
-        EndReason::MemberNoAnswer => "member_no_answer",
-        EndReason::MemberBusy => "member_busy",
-        EndReason::MemberRejected => "member_rejected",
-        EndReason::MemberHungUp => "member_hung_up",
-        EndReason::MerchantNoAnswer => "merchant_no_answer",
-        EndReason::MerchantBusy => "merchant_busy",
-        EndReason::MerchantRejected => "merchant_rejected",
-        EndReason::MerchantHungUp => "merchant_hung_up",
-        EndReason::CreditExhausted => "credit_exhausted",
-        EndReason::MaxDuration => "max_duration",
-        EndReason::Cancelled => "cancelled",
-        EndReason::Shutdown => "relay_shutdown",
-        EndReason::Failed(_) => "failed",
+        EndReason::MemberNoAnswer => CallEndReason::MemberNoAnswer,
+        EndReason::MemberBusy => CallEndReason::MemberBusy,
+        EndReason::MemberRejected => CallEndReason::MemberRejected,
+        EndReason::MemberHungUp => CallEndReason::MemberHungUp,
+        EndReason::MerchantNoAnswer => CallEndReason::MerchantNoAnswer,
+        EndReason::MerchantBusy => CallEndReason::MerchantBusy,
+        EndReason::MerchantRejected => CallEndReason::MerchantRejected,
+        EndReason::MerchantHungUp => CallEndReason::MerchantHungUp,
+        EndReason::CreditExhausted => CallEndReason::CreditExhausted,
+        EndReason::MaxDuration => CallEndReason::MaxDuration,
+        EndReason::TrunkAuthFailed => CallEndReason::TrunkAuthFailed,
+        EndReason::Cancelled => CallEndReason::Cancelled,
+        EndReason::Shutdown => CallEndReason::RelayShutdown,
+        EndReason::Failed(_) => CallEndReason::Failed,
     }
 }
 
@@ -251,10 +251,10 @@ impl Session {
                 });
                 (reason_code(&e.reason), seconds)
             }
-            None => ("failed", None),
+            None => (CallEndReason::Failed, None),
         };
         if let Some(e) = &end {
-            tracing::info!(call = %self.call_id, reason, a_to_b = e.rtp.a_to_b, b_to_a = e.rtp.b_to_a, "call ended");
+            tracing::info!(call = %self.call_id, reason = reason.as_str(), a_to_b = e.rtp.a_to_b, b_to_a = e.rtp.b_to_a, "call ended");
         }
         let calls = &self.relay.calls;
         calls.finished(&self.call_id);
@@ -269,7 +269,7 @@ impl Session {
                 (seconds, None)
             }
         };
-        metrics::counter!("ringlink_calls_ended_total", "reason" => reason).increment(1);
+        metrics::counter!("ringlink_calls_ended_total", "reason" => reason.as_str()).increment(1);
         let relay = self.relay.clone();
         let member_id = self.member_id;
         relay.hub.call_progress(
@@ -280,7 +280,7 @@ impl Session {
                 seconds,
                 cost,
                 ends_in: None,
-                reason: Some(reason.to_owned()),
+                reason: Some(reason),
                 seq: 0,
                 at: now(),
             },

@@ -2,6 +2,8 @@
 //! them by prefix (member `+86138...`, merchant `+86755...`).
 #![allow(dead_code)]
 
+pub mod logs;
+
 use std::net::UdpSocket;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, ExitStatus, Stdio};
@@ -221,6 +223,7 @@ pub fn order(id: &str) -> CallOrder {
         merchant: E164::new(MERCHANT).unwrap(),
         lang: Lang::En,
         max_duration: Duration::from_secs(60),
+        payer_leg: ringlink_telephony::Leg::A,
     }
 }
 

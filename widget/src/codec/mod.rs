@@ -107,7 +107,7 @@ pub fn decode<J: Json>(frame: &J) -> Option<(Option<u64>, RelayToWidget)> {
             seconds: data.field("seconds").and_then(|v| v.uint()),
             cost: data.field("cost").and_then(|v| v.int()),
             ends_in: data.field("ends_in").and_then(|v| v.uint()),
-            reason: text("reason"),
+            reason: text("reason").map(|r| end_reason(&r)),
             seq: data.field("seq")?.uint()?,
             at: data.field("at")?.int()?,
         }),
@@ -149,11 +149,17 @@ fn stage(name: &str) -> Option<CallStage> {
     STAGES.into_iter().find(|s| s.as_str() == name)
 }
 
+/// Reasons added after this widget was built read as `failed`, as the protocol asks.
+fn end_reason(name: &str) -> CallEndReason {
+    CallEndReason::parse(name).unwrap_or(CallEndReason::Failed)
+}
+
 fn payer(name: &str) -> Option<PayerKind> {
     PayerKind::parse(name)
 }
 
-const ERROR_CODES: [ErrorCode; 23] = [
+/// Every error code (the decoder looks names up here).
+pub(crate) const ERROR_CODES: [ErrorCode; 23] = [
     ErrorCode::BadFrame,
     ErrorCode::FrameTooLarge,
     ErrorCode::BadField,

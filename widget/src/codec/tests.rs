@@ -117,7 +117,7 @@ fn relay_messages() -> Vec<RelayToWidget> {
             seconds: on.then_some(65),
             cost: on.then_some(24),
             ends_in: (stage == CallStage::CreditLow).then_some(55),
-            reason: stage.is_final().then(|| "merchant_busy".to_owned()),
+            reason: stage.is_final().then_some(CallEndReason::MerchantBusy),
             seq: 20 + i as u64,
             at: 1_800_000_000,
         }));

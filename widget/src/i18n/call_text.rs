@@ -1,7 +1,7 @@
 //! The words of the "call me now" flow (CALL-3 to CALL-7) in English and Chinese: the offer and
 //! who pays, the callback box and its SMS code, the call's stages and why a call ended.
 
-use ringlink_protocol::call_me::CallStage;
+use ringlink_protocol::call_me::{CallEndReason, CallStage};
 
 use super::Lang;
 
@@ -197,44 +197,50 @@ impl Lang {
     }
 
     /// Why a call ended, in words (`{label}` where the merchant is named); `None` for an
-    /// ordinary hang-up, said as "Call ended". Unknown codes read as a failure.
-    pub fn end_reason(self, reason: &str) -> Option<&'static str> {
+    /// ordinary hang-up, said as "Call ended". Exhaustive: a reason added to the protocol does
+    /// not compile here until it has words in both languages.
+    pub fn end_reason(self, reason: CallEndReason) -> Option<&'static str> {
+        use CallEndReason::*;
         let en = self == Lang::En;
         let pick = |e: &'static str, z: &'static str| Some(if en { e } else { z });
         match reason {
-            "member_hung_up" | "merchant_hung_up" | "completed" | "hangup" | "normal" => None,
-            "merchant_busy" => pick(
+            MemberHungUp | MerchantHungUp => None,
+            MerchantBusy => pick(
                 "{label} is busy. Try again in a few minutes.",
                 "{label}正忙，请几分钟后再试。",
             ),
-            "merchant_no_answer" => pick(
+            MerchantNoAnswer => pick(
                 "{label} did not answer. Try again later.",
                 "{label}无人接听，请稍后再试。",
             ),
-            "merchant_rejected" => pick(
+            MerchantRejected => pick(
                 "{label} could not take the call. Try again later.",
                 "{label}暂时无法接听，请稍后再试。",
             ),
-            "member_no_answer" => pick(
+            MemberNoAnswer => pick(
                 "You did not answer the call to your phone. Try again when you can answer.",
                 "您没有接听我们打给您的电话。方便接听时请重试。",
             ),
-            "member_busy" => pick(
+            MemberBusy => pick(
                 "Your phone was busy. End the other call and try again.",
                 "您的手机正忙。请结束其他通话后重试。",
             ),
-            "member_rejected" => pick(
+            MemberRejected => pick(
                 "You declined the call to your phone.",
                 "您拒接了我们打给您的电话。",
             ),
-            "credit_exhausted" => pick("Your credit ran out.", "您的余额已用完。"),
-            "max_duration" => pick("The call reached its time limit.", "通话已达到时长上限。"),
-            "cancelled" => pick("The call was cancelled.", "呼叫已取消。"),
-            "shutdown" => pick(
+            CreditExhausted => pick("Your credit ran out.", "您的余额已用完。"),
+            MaxDuration => pick("The call reached its time limit.", "通话已达到时长上限。"),
+            Cancelled => pick("The call was cancelled.", "呼叫已取消。"),
+            RelayShutdown => pick(
                 "The service restarted and ended the call. Please call again.",
                 "服务重启，通话已结束。请重新呼叫。",
             ),
-            _ => pick(
+            TrunkAuthFailed => pick(
+                "The call service could not reach the phone network. Try again later, or call the shop's number directly.",
+                "回拨服务暂时无法接入电话网络。请稍后再试，或直接拨打商家电话。",
+            ),
+            Failed => pick(
                 "The call could not be connected. Try again later.",
                 "呼叫未能接通，请稍后再试。",
             ),
@@ -249,6 +255,7 @@ mod tests {
     #[test]
     fn every_stage_and_reason_has_words_in_both_languages() {
         // covers CALL-6: the member is told where the call is and why it ended
+        // covers #8 §6 end reasons: every protocol end reason has words in both languages
         use CallStage::*;
         for lang in [Lang::En, Lang::Zh] {
             for stage in [
@@ -261,31 +268,33 @@ mod tests {
             ] {
                 assert!(!lang.stage(stage).is_empty());
             }
-            for reason in [
-                "merchant_busy",
-                "merchant_no_answer",
-                "merchant_rejected",
-                "member_no_answer",
-                "member_busy",
-                "member_rejected",
-                "credit_exhausted",
-                "max_duration",
-                "cancelled",
-                "shutdown",
-                "failed",
-                "something_new",
-            ] {
-                assert!(lang.end_reason(reason).is_some(), "{reason}");
+            for reason in CallEndReason::ALL {
+                let words = lang.end_reason(reason);
+                assert_eq!(words.is_none(), reason.is_hang_up(), "{lang:?} {reason:?}");
+                assert!(words.is_none_or(|w| !w.is_empty()), "{lang:?} {reason:?}");
             }
-            assert_eq!(lang.end_reason("member_hung_up"), None);
-            assert_eq!(lang.end_reason("merchant_hung_up"), None);
+        }
+        // The reason the relay sends at a restart is told as a restart (it read as a failure
+        // while the widget looked for `shutdown`).
+        assert!(Lang::En
+            .end_reason(CallEndReason::RelayShutdown)
+            .unwrap()
+            .contains("restarted"));
+        assert_ne!(
+            Lang::Zh.end_reason(CallEndReason::RelayShutdown),
+            Lang::Zh.end_reason(CallEndReason::Failed)
+        );
+        // Chinese words are Chinese, not the English ones copied.
+        for reason in CallEndReason::ALL.into_iter().filter(|r| !r.is_hang_up()) {
+            let zh = Lang::Zh.end_reason(reason).unwrap_or_default();
+            assert!(!zh.is_ascii(), "{reason:?}: {zh}");
         }
         assert!(Lang::En
-            .end_reason("merchant_busy")
+            .end_reason(CallEndReason::MerchantBusy)
             .unwrap()
             .contains("busy"));
         assert!(Lang::Zh
-            .end_reason("credit_exhausted")
+            .end_reason(CallEndReason::CreditExhausted)
             .unwrap()
             .contains("余额"));
     }

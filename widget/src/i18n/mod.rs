@@ -76,8 +76,8 @@ impl Lang {
     }
 
     /// An error from the relay, said in this language. The relay's messages are English and say
-    /// what to do next; English adds a hint where the panel knows more (CALL), Chinese gets its
-    /// own words for the codes a member meets.
+    /// what to do next; English adds a hint where the panel knows more (CALL), Chinese has its
+    /// own words for every code (exhaustive: a new code does not compile without them).
     pub fn error(self, e: &ErrorBody) -> String {
         let wait = e.retry_after.map(|s| s.to_string());
         if self == Lang::Zh {
@@ -104,11 +104,15 @@ impl Lang {
                 ErrorCode::CallInProgress => "已有通话在进行中：请先挂断，或等待通话结束。",
                 ErrorCode::Unavailable => "现在无法使用回拨服务：请稍后再试，或直接拨打商家电话。",
                 ErrorCode::UnknownCall => "这通电话已经结束。",
-                _ => "",
+                ErrorCode::BadFrame => "页面与服务的版本不一致：请刷新页面后重试。",
+                ErrorCode::FrameTooLarge => "输入的内容太长：请缩短后重试。",
+                ErrorCode::BadField => "输入的内容不符合要求：请检查后重试。",
+                ErrorCode::NotYourDevice => "这台手机不属于您的账号：请选择您自己的手机。",
+                ErrorCode::OriginNotAllowed => "这个网站未获准使用此服务：请联系网站管理员。",
+                ErrorCode::UnknownSite => "这个网站尚未开通此服务：请联系网站管理员。",
+                ErrorCode::Internal => "服务出了点问题：请稍后再试。",
             };
-            if !zh.is_empty() {
-                return fill(zh, wait.as_deref().unwrap_or_default());
-            }
+            return fill(zh, wait.as_deref().unwrap_or_default());
         }
         let hint = match e.code {
             ErrorCode::RateLimited if wait.is_some() => "Try again in {n} s.",
@@ -219,10 +223,23 @@ mod tests {
     fn relay_errors_read_as_sentences() {
         let e = ErrorBody::new(ErrorCode::Internal, "relay busy: try again");
         assert_eq!(Lang::En.error(&e), "Relay busy: try again.");
-        assert_eq!(Lang::Zh.error(&e), "Relay busy: try again.");
+        assert_eq!(Lang::Zh.error(&e), "服务出了点问题：请稍后再试。");
         let e = ErrorBody::new(ErrorCode::BadCredentials, "wrong number or password");
         assert_eq!(Lang::Zh.error(&e), "号码或密码不正确。");
         assert_eq!(sentence(""), "");
         assert_eq!(sentence("done."), "Done.");
+    }
+
+    #[test]
+    fn every_error_code_has_words_in_both_languages() {
+        // covers #8 §6 error codes: a Chinese member never reads only the relay's English
+        for code in crate::codec::ERROR_CODES {
+            let e = ErrorBody::new(code, "the relay's English message");
+            assert!(Lang::En
+                .error(&e)
+                .starts_with("The relay's English message."));
+            let zh = Lang::Zh.error(&e);
+            assert!(!zh.is_ascii() && !zh.contains("English"), "{code:?}: {zh}");
+        }
     }
 }

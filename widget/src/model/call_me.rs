@@ -25,7 +25,7 @@ pub struct TwoLegCall {
     /// Charge so far in minor units, from the latest push.
     pub cost: Option<i64>,
     pub ends_in: Option<u64>,
-    pub reason: Option<String>,
+    pub reason: Option<CallEndReason>,
 }
 
 impl TwoLegCall {

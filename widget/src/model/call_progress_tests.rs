@@ -65,7 +65,7 @@ fn credit_low_and_the_end_with_its_charge() {
     let mut p = progress(10, CallStage::Ended);
     p.seconds = Some(65);
     p.cost = Some(24);
-    p.reason = Some("member_hung_up".into());
+    p.reason = CallEndReason::parse("member_hung_up");
     let out = push(&mut m, p);
     assert!(
         matches!(&out[..], [Out::CallProgress(c)] if c.stage == CallStage::Ended && c.cost == Some(24))
@@ -88,7 +88,7 @@ fn credit_low_and_the_end_with_its_charge() {
     let mut p = progress(12, CallStage::Ended);
     p.seconds = Some(180);
     p.cost = Some(36);
-    p.reason = Some("credit_exhausted".into());
+    p.reason = CallEndReason::parse("credit_exhausted");
     push(&mut m, p);
     assert_eq!(
         m.progress_line().as_deref(),
@@ -119,7 +119,7 @@ fn failures_say_why_in_words() {
     ] {
         let mut m = placed(PayerKind::Member);
         let mut p = progress(3, CallStage::Ended);
-        p.reason = Some(reason.into());
+        p.reason = CallEndReason::parse(reason);
         push(&mut m, p);
         let line = m.progress_line().unwrap();
         assert!(line.starts_with(words), "{reason}: {line}");
@@ -128,7 +128,7 @@ fn failures_say_why_in_words() {
     let mut m = placed(PayerKind::Merchant);
     let mut p = progress(3, CallStage::Ended);
     p.seconds = Some(30);
-    p.reason = Some("merchant_hung_up".into());
+    p.reason = CallEndReason::parse("merchant_hung_up");
     push(&mut m, p);
     assert_eq!(
         m.progress_line().as_deref(),

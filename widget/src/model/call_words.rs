@@ -79,7 +79,7 @@ impl Model {
     fn ended_line(&self, call: &TwoLegCall, label: &str) -> String {
         let c = self.lang.call();
         let member_pays = call.payer == PayerKind::Member;
-        let words = call.reason.as_deref().and_then(|r| self.lang.end_reason(r));
+        let words = call.reason.and_then(|r| self.lang.end_reason(r));
         let mut line = words.map(|w| fill(w, label)).unwrap_or_default();
         if call.seconds == 0 {
             if line.is_empty() {

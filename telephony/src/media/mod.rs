@@ -1,6 +1,9 @@
 //! The media anchor of one call: two RTP sockets (leg A, leg B), the players that send prompts
-//! and ringback, and the bridge that forwards RTP between the legs (symmetric RTP latching,
-//! SSRC/seq/timestamp rewrite, PCMU<->PCMA transcode, telephone-event relay, DTMF decode).
+//! and ringback, the whisper mixed into one leg (credit warning), and the bridge that forwards
+//! RTP between the legs (latched to the address each peer's SDP names, SSRC/seq/timestamp
+//! rewrite, PCMU<->PCMA transcode, telephone-event relay, DTMF decode) until it is cut.
+
+mod whisper;
 
 use std::collections::VecDeque;
 use std::net::SocketAddr;
@@ -16,6 +19,7 @@ use crate::dtmf::Rfc4733Decoder;
 use crate::g711::{transcode, Codec};
 use crate::rtp::{self, StreamRewriter, SAMPLES_PER_PACKET};
 use crate::sdp::MediaAnswer;
+use whisper::Whisper;
 
 /// 20 ms: the packet interval of everything the agent plays.
 pub const FRAME: Duration = Duration::from_millis(20);
@@ -45,6 +49,8 @@ enum Cmd {
     Play(Play),
     StopPlay(Leg),
     Bridge,
+    Whisper(Leg, &'static [u8]),
+    Cut,
 }
 
 /// Steers the media task; dropping it stops the task.
@@ -70,7 +76,10 @@ impl Media {
         let task = MediaTask {
             legs: [LegMedia::new(a), LegMedia::new(b)],
             players: [None, None],
+            whispers: [None, None],
+            last_forward: [Instant::now(); 2],
             bridged: false,
+            cut: false,
             stats: stats.clone(),
             notes,
             media_timeout,
@@ -110,6 +119,16 @@ impl Media {
     pub fn bridge(&self) {
         let _ = self.tx.send(Cmd::Bridge);
     }
+    /// Mixes `clip` (µ-law) into what `leg` hears, over the other party's audio; the other
+    /// leg hears nothing of it.
+    pub fn whisper(&self, leg: Leg, clip: &'static [u8]) {
+        let _ = self.tx.send(Cmd::Whisper(leg, clip));
+    }
+    /// Ends the media at once: nothing more is forwarded or played either way (the call is
+    /// hanging up, whether or not the peers answer our BYE).
+    pub fn cut(&self) {
+        let _ = self.tx.send(Cmd::Cut);
+    }
     pub fn stats(&self) -> RtpStats {
         *self.stats.lock().expect("stats lock")
     }
@@ -144,9 +163,11 @@ fn leg_of(i: usize) -> Leg {
 
 struct LegMedia {
     socket: UdpSocket,
-    /// Where we send: the SDP address until the first packet from the peer, then its source.
+    /// The address the peer's SDP names: we send there and accept RTP only from there
+    /// (RTP bleed: a stranger's packets are never bridged).
     remote: Option<SocketAddr>,
-    latched: bool,
+    /// The peer's SDP direction lets it receive (false while it holds with `sendonly`).
+    receives: bool,
     codec: Codec,
     telephone_event: Option<u8>,
     out: StreamRewriter,
@@ -158,11 +179,43 @@ impl LegMedia {
         Self {
             socket,
             remote: None,
-            latched: false,
+            receives: true,
             codec: Codec::Pcmu,
             telephone_event: None,
             out: StreamRewriter::random(),
             dtmf: Rfc4733Decoder::default(),
+        }
+    }
+}
+
+impl MediaTask {
+    /// Sends a whisper on its own (mixed into silence) to a leg that got no bridged audio for
+    /// two frames: a quiet or silence-suppressing peer must not swallow the warning.
+    async fn whisper_in_gaps(&mut self) {
+        if !self.bridged {
+            return;
+        }
+        for i in 0..2 {
+            if self.players[i].is_some() || self.last_forward[i].elapsed() < FRAME * 2 {
+                continue;
+            }
+            let Some(w) = self.whispers[i].as_mut() else {
+                continue;
+            };
+            let leg = &mut self.legs[i];
+            let Some(remote) = leg.remote.filter(|_| leg.receives) else {
+                continue;
+            };
+            let mut frame = [leg.codec.silence(); SAMPLES_PER_PACKET as usize];
+            w.mix_into(&mut frame, leg.codec);
+            if w.is_done() {
+                self.whispers[i] = None;
+            }
+            let h = leg.out.local(SAMPLES_PER_PACKET);
+            let mut out = Vec::with_capacity(rtp::HEADER_LEN + frame.len());
+            let pt = leg.codec.payload_type();
+            rtp::build(&mut out, h.marker, pt, h.seq, h.timestamp, h.ssrc, &frame);
+            let _ = leg.socket.send_to(&out, remote).await;
         }
     }
 }
@@ -202,7 +255,12 @@ impl Player {
 struct MediaTask {
     legs: [LegMedia; 2],
     players: [Option<Player>; 2],
+    whispers: [Option<Whisper>; 2],
+    /// When bridged audio last went to each leg (a whisper plays alone in the gaps).
+    last_forward: [Instant; 2],
     bridged: bool,
+    /// Hung up: nothing is sent any more.
+    cut: bool,
     stats: Arc<Mutex<RtpStats>>,
     notes: mpsc::UnboundedSender<MediaNote>,
     media_timeout: Duration,
@@ -238,9 +296,8 @@ impl MediaTask {
         match cmd {
             Cmd::Remote(leg, answer) => {
                 let l = &mut self.legs[idx(leg)];
-                if !l.latched {
-                    l.remote = Some(answer.rtp);
-                }
+                l.remote = Some(answer.rtp);
+                l.receives = answer.direction.peer_receives();
                 l.codec = answer.codec;
                 l.telephone_event = answer.telephone_event;
             }
@@ -258,10 +315,21 @@ impl MediaTask {
                 self.bridged = true;
                 self.last_rx = Instant::now();
             }
+            Cmd::Whisper(leg, clip) => self.whispers[idx(leg)] = Some(Whisper::new(clip)),
+            Cmd::Cut => {
+                self.cut = true;
+                self.bridged = false;
+                self.players = [None, None];
+                self.whispers = [None, None];
+            }
         }
     }
 
     async fn tick(&mut self) {
+        if self.cut {
+            return;
+        }
+        self.whisper_in_gaps().await;
         for i in 0..2 {
             let Some(player) = self.players[i].as_mut() else {
                 continue;
@@ -269,7 +337,9 @@ impl MediaTask {
             match player.next_frame() {
                 Some(mut frame) => {
                     let leg = &mut self.legs[i];
-                    let Some(remote) = leg.remote else { continue };
+                    let Some(remote) = leg.remote.filter(|_| leg.receives) else {
+                        continue;
+                    };
                     transcode(&mut frame, Codec::Pcmu, leg.codec);
                     let h = leg.out.local(SAMPLES_PER_PACKET);
                     let mut out = Vec::with_capacity(rtp::HEADER_LEN + frame.len());
@@ -298,20 +368,16 @@ impl MediaTask {
     }
 
     async fn received(&mut self, from_leg: usize, buf: &[u8], src: SocketAddr) {
+        if self.cut {
+            return;
+        }
         let Some(pkt) = rtp::parse(buf) else { return };
-        {
-            let l = &mut self.legs[from_leg];
-            if !l.latched {
-                // Symmetric RTP: answer to where the peer really sends from (NAT), not the SDP.
-                debug!(leg = ?leg_of(from_leg), %src, "RTP latched");
-                l.remote = Some(src);
-                l.latched = true;
-            } else if l.remote != Some(src) {
-                // Latched once, for the whole call: a second source is an injection attempt
-                // (RTP bleed) or a stray stream, never the peer.
-                trace!(leg = ?leg_of(from_leg), %src, "dropping RTP from a second source");
-                return;
-            }
+        if self.legs[from_leg].remote != Some(src) {
+            // Only the address the peer's SDP names is the peer: anything else is an injection
+            // attempt (RTP bleed) or a stray stream, and is never bridged.
+            trace!(leg = ?leg_of(from_leg), %src, "dropping RTP from a source not in the SDP");
+            self.stats.lock().expect("stats lock").dropped_foreign += 1;
+            return;
         }
         self.last_rx = Instant::now();
         let to_leg = 1 - from_leg;
@@ -329,7 +395,9 @@ impl MediaTask {
             return;
         }
         let to = &mut self.legs[to_leg];
-        let Some(remote) = to.remote else { return };
+        let Some(remote) = to.remote.filter(|_| to.receives) else {
+            return;
+        };
         let mut out = Vec::with_capacity(buf.len());
         if is_event {
             let Some(te) = to.telephone_event else { return };
@@ -358,6 +426,13 @@ impl MediaTask {
             let h = to.out.forward(pkt.ssrc, pkt.seq, pkt.timestamp, samples);
             let mut payload = pkt.payload.to_vec();
             transcode(&mut payload, in_codec, to.codec);
+            if let Some(w) = self.whispers[to_leg].as_mut() {
+                w.mix_into(&mut payload, to.codec);
+                if w.is_done() {
+                    self.whispers[to_leg] = None;
+                }
+            }
+            self.last_forward[to_leg] = Instant::now();
             rtp::build(
                 &mut out,
                 h.marker,
@@ -380,115 +455,4 @@ impl MediaTask {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    async fn pair() -> ([UdpSocket; 2], [std::net::UdpSocket; 2]) {
-        let rtcp = || std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
-        (
-            [
-                UdpSocket::bind("127.0.0.1:0").await.unwrap(),
-                UdpSocket::bind("127.0.0.1:0").await.unwrap(),
-            ],
-            [rtcp(), rtcp()],
-        )
-    }
-
-    #[tokio::test]
-    async fn bridge_transcodes_rewrites_and_relays_dtmf() {
-        let (rtp, rtcp) = pair().await;
-        let (notes_tx, mut notes) = mpsc::unbounded_channel();
-        let media = Media::start(rtp, rtcp, notes_tx, Duration::from_secs(30)).unwrap();
-        let member = UdpSocket::bind("127.0.0.1:0").await.unwrap();
-        let merchant = UdpSocket::bind("127.0.0.1:0").await.unwrap();
-        media.set_remote(
-            Leg::A,
-            MediaAnswer {
-                rtp: member.local_addr().unwrap(),
-                codec: Codec::Pcma,
-                telephone_event: Some(96),
-            },
-        );
-        media.set_remote(
-            Leg::B,
-            MediaAnswer {
-                rtp: merchant.local_addr().unwrap(),
-                codec: Codec::Pcmu,
-                telephone_event: Some(101),
-            },
-        );
-        media.bridge();
-        let mut pkt = Vec::new();
-        // Member sends PCMA silence; merchant must get PCMU silence with our SSRC.
-        rtp::build(&mut pkt, false, 8, 10, 800, 0x1111, &[0xD5; 160]);
-        member
-            .send_to(&pkt, media.local_addr(Leg::A))
-            .await
-            .unwrap();
-        let mut buf = [0u8; 512];
-        let (n, from) = merchant.recv_from(&mut buf).await.unwrap();
-        assert_eq!(from, media.local_addr(Leg::B));
-        let got = rtp::parse(&buf[..n]).unwrap();
-        assert_eq!(got.payload_type, 0);
-        assert_ne!(got.ssrc, 0x1111);
-        assert!(got
-            .payload
-            .iter()
-            .all(|&b| crate::g711::ulaw_to_linear(b).abs() <= 8));
-        // Member's telephone-event 96 end packet: digit noted, relayed as 101.
-        rtp::build(&mut pkt, false, 96, 11, 960, 0x1111, &[5, 0x8A, 0, 160]);
-        member
-            .send_to(&pkt, media.local_addr(Leg::A))
-            .await
-            .unwrap();
-        let (n, _) = merchant.recv_from(&mut buf).await.unwrap();
-        assert_eq!(rtp::parse(&buf[..n]).unwrap().payload_type, 101);
-        assert_eq!(notes.recv().await, Some(MediaNote::Dtmf(Leg::A, '5')));
-        // Merchant answers from its socket: goes back to the member's latched source as PCMA.
-        rtp::build(&mut pkt, false, 0, 1, 1, 0x2222, &[0xFF; 160]);
-        merchant
-            .send_to(&pkt, media.local_addr(Leg::B))
-            .await
-            .unwrap();
-        let (n, _) = member.recv_from(&mut buf).await.unwrap();
-        assert_eq!(rtp::parse(&buf[..n]).unwrap().payload_type, 8);
-        let s = media.stats();
-        assert_eq!((s.a_to_b, s.b_to_a), (2, 1));
-    }
-
-    #[tokio::test]
-    async fn player_sends_clips_then_reports_done() {
-        let (rtp, rtcp) = pair().await;
-        let (notes_tx, _notes) = mpsc::unbounded_channel();
-        let media = Media::start(rtp, rtcp, notes_tx, Duration::from_secs(30)).unwrap();
-        let member = UdpSocket::bind("127.0.0.1:0").await.unwrap();
-        media.set_remote(
-            Leg::A,
-            MediaAnswer {
-                rtp: member.local_addr().unwrap(),
-                codec: Codec::Pcmu,
-                telephone_event: None,
-            },
-        );
-        static CLIP: [u8; 400] = [0x7F; 400];
-        let (done_tx, done) = oneshot::channel();
-        media.play(Play {
-            leg: Leg::A,
-            clips: vec![&CLIP],
-            loop_last: false,
-            done: Some(done_tx),
-        });
-        tokio::time::timeout(Duration::from_secs(2), done)
-            .await
-            .unwrap()
-            .unwrap();
-        let mut buf = [0u8; 512];
-        let mut seqs = Vec::new();
-        for _ in 0..3 {
-            let (n, _) = member.recv_from(&mut buf).await.unwrap();
-            seqs.push(rtp::parse(&buf[..n]).unwrap().seq);
-        }
-        assert_eq!(seqs[1], seqs[0].wrapping_add(1));
-        assert_eq!(media.stats().played_to_a, 3);
-    }
-}
+mod tests;
