@@ -227,6 +227,12 @@ on_both_dbs!(
         let steps = follow(&mut w, &placed.call_id, 30).await;
         let (reported, end) = steps.last().unwrap();
         assert_eq!(end.reason, Some(CallEndReason::MemberHungUp), "{end:?}");
+        eprintln!(
+            "hang-up after 2 s of talk: ended push {:?} later, billed {:?} s, charge {:?}",
+            reported.duration_since(asked),
+            end.seconds,
+            end.cost
+        );
         // The merchant did ignore the BYE: the end came only after the BYE timed out (5 s)...
         assert!(
             reported.duration_since(asked) >= Duration::from_secs(4),
