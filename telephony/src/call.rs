@@ -59,6 +59,7 @@ pub(crate) async fn place(agent: Arc<SipAgent>, order: CallOrder) -> Result<Call
         notes,
         bridged_at: None,
         ended_at: None,
+        reported: false,
     };
     agent.calls.clone().spawn(call.run());
     Ok(CallHandle {
@@ -79,6 +80,8 @@ struct Call {
     /// When the call was decided over (a BYE came, or we hang up): billing stops here even if
     /// a peer never answers our BYE.
     ended_at: Option<Instant>,
+    /// `Ended` went out already (a bridged call reports it before its BYEs are answered).
+    reported: bool,
 }
 
 async fn next_or_pending(leg: &mut Option<&mut OutgoingLeg>) -> Option<LegEvent> {
@@ -105,6 +108,13 @@ impl Call {
     async fn run(mut self) {
         let reason = self.drive().await;
         info!(call = %self.order.call_id, ?reason, rtp = ?self.media.stats(), "call ended");
+        if !self.reported {
+            self.report_end(reason).await;
+        }
+    }
+
+    async fn report_end(&mut self, reason: EndReason) {
+        self.reported = true;
         let end = CallEnd {
             reason,
             bridged_at: self.bridged_at,
@@ -349,11 +359,14 @@ impl Call {
         );
     }
 
-    /// Stamps the end of the call now and cuts the bridge: no more audio either way.
-    fn end_now(&mut self) {
+    /// Stamps the end of the bridged call now, cuts the bridge (no more audio either way) and
+    /// reports `Ended` at once: our BYEs may wait `hangup_timeout_secs` for an answer that never
+    /// comes, and neither the bill nor the member's panel waits with them.
+    async fn end_now(&mut self, reason: &EndReason) {
         if self.ended_at.is_none() {
             self.ended_at = Some(Instant::now());
             self.media.cut();
+            self.report_end(reason.clone()).await;
         }
     }
 
@@ -424,7 +437,7 @@ impl Call {
                 ev = a.next() => match ev {
                     Some(LegEvent::InfoDigit(d)) => self.info_digit(Leg::A, d).await,
                     Some(LegEvent::RemoteBye) | None => {
-                        self.end_now();
+                        self.end_now(&EndReason::MemberHungUp).await;
                         b.hang_up(limit).await;
                         return EndReason::MemberHungUp;
                     }
@@ -433,7 +446,7 @@ impl Call {
                 ev = b.next() => match ev {
                     Some(LegEvent::InfoDigit(d)) => self.info_digit(Leg::B, d).await,
                     Some(LegEvent::RemoteBye) | None => {
-                        self.end_now();
+                        self.end_now(&EndReason::MerchantHungUp).await;
                         a.hang_up(limit).await;
                         return EndReason::MerchantHungUp;
                     }
@@ -455,7 +468,7 @@ impl Call {
                     }
                     Some(Command::Hangup(EndReason::CreditExhausted)) => {
                         if self.play_and_wait(&[Leg::A, Leg::B], Prompt::CreditExhausted, a).await {
-                            self.end_now();
+                            self.end_now(&EndReason::CreditExhausted).await;
                             b.hang_up(limit).await;
                             return EndReason::CreditExhausted;
                         }
@@ -468,7 +481,7 @@ impl Call {
                 _ = shutdown.cancelled() => break EndReason::Shutdown,
             }
         };
-        self.end_now();
+        self.end_now(&reason).await;
         tokio::join!(a.hang_up(limit), b.hang_up(limit));
         reason
     }

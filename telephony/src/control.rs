@@ -130,7 +130,8 @@ pub enum CallEvent {
         digit: char,
         source: DtmfSource,
     },
-    /// The last event of every call.
+    /// The last event of every call. A bridged call sends it the moment it is decided over (a
+    /// BYE came, or it is being hung up), before our BYEs are answered.
     Ended(CallEnd),
 }
 
