@@ -391,37 +391,48 @@ impl Call {
         prompt: Prompt,
         reason: EndReason,
     ) -> EndReason {
-        if self.play_and_wait(&[Leg::A], prompt, a).await {
+        if self.play_and_wait(Leg::A, prompt, a).await {
             return EndReason::MemberHungUp;
         }
         a.hang_up(self.agent.config.hangup_timeout()).await;
         reason
     }
 
-    /// Plays `prompt` to `legs` and waits until it has been sent; returns true if the member
-    /// hung up meanwhile.
-    async fn play_and_wait(&mut self, legs: &[Leg], prompt: Prompt, a: &mut OutgoingLeg) -> bool {
+    /// Plays `prompt` to `leg` (whose dialog is `dialog`) and waits until it has been sent;
+    /// returns true if that party hung up meanwhile.
+    async fn play_and_wait(&mut self, leg: Leg, prompt: Prompt, dialog: &mut OutgoingLeg) -> bool {
         let audio = prompt.audio(self.order.lang);
-        let mut waits = Vec::new();
-        for &leg in legs {
-            let (done_tx, done) = oneshot::channel();
-            self.media.play(Play {
-                leg,
-                clips: vec![audio],
-                loop_last: false,
-                done: Some(done_tx),
-            });
-            waits.push(done);
-        }
+        let (done_tx, done) = oneshot::channel();
+        self.media.play(Play {
+            leg,
+            clips: vec![audio],
+            loop_last: false,
+            done: Some(done_tx),
+        });
         let limit = Duration::from_millis(audio.len() as u64 / 8) + PROMPT_SLACK;
-        let all = async {
-            for w in waits {
-                let _ = w.await;
-            }
-        };
         tokio::select! {
-            _ = tokio::time::timeout(limit, all) => false,
-            _ = self.watch_answered(a, Leg::A) => true,
+            _ = tokio::time::timeout(limit, done) => false,
+            _ = self.watch_answered(dialog, leg) => true,
+        }
+    }
+
+    /// Credit is out at this second: the end is stamped and the bridge cut now, the other party
+    /// gets BYE at once, and the payer hears the goodbye prompt (after the paid time, so nobody
+    /// is billed for it) before its own BYE.
+    async fn credit_out(&mut self, a: &mut OutgoingLeg, b: &mut OutgoingLeg) {
+        let limit = self.agent.config.hangup_timeout();
+        self.end_now(&EndReason::CreditExhausted).await;
+        let payer = self.order.payer_leg;
+        let (payer_dialog, other) = match payer {
+            Leg::A => (a, b),
+            Leg::B => (b, a),
+        };
+        let (_, hung_up) = tokio::join!(
+            other.hang_up(limit),
+            self.play_and_wait(payer, Prompt::CreditExhausted, payer_dialog)
+        );
+        if !hung_up {
+            payer_dialog.hang_up(limit).await;
         }
     }
 
@@ -467,12 +478,8 @@ impl Call {
                         self.media.whisper(self.order.payer_leg, credit_warning_tone());
                     }
                     Some(Command::Hangup(EndReason::CreditExhausted)) => {
-                        if self.play_and_wait(&[Leg::A, Leg::B], Prompt::CreditExhausted, a).await {
-                            self.end_now(&EndReason::CreditExhausted).await;
-                            b.hang_up(limit).await;
-                            return EndReason::CreditExhausted;
-                        }
-                        break EndReason::CreditExhausted;
+                        self.credit_out(a, b).await;
+                        return EndReason::CreditExhausted;
                     }
                     Some(Command::Hangup(r)) => break r,
                     None => break EndReason::Cancelled,

@@ -142,8 +142,9 @@ async fn member_hangup_while_merchant_rings_cancels_b() {
     member.expect_success().await;
 }
 
-// covers CALL-6, CALL-7: the relay ends a bridged call at zero credit: goodbye prompt, then BYE
-// on both legs.
+// covers CALL-6, CALL-7, #8 §5 prompts: the relay ends a bridged call at zero credit: the end
+// is stamped and reported at once, the merchant gets BYE at once, and the payer (the member)
+// hears the goodbye prompt after the paid time, then gets BYE.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn credit_exhausted_hangs_up_both_legs() {
     if !sipp_or_skip("credit_exhausted_hangs_up_both_legs") {
@@ -156,16 +157,24 @@ async fn credit_exhausted_hangs_up_both_legs() {
     until(&mut call, |e| *e == CallEvent::Bridged).await;
     call.commands.warn_credit_low();
     tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    let asked = std::time::Instant::now();
     call.commands.hangup(EndReason::CreditExhausted);
     let (_, end) = until_end(&mut call).await;
     assert_eq!(end.reason, EndReason::CreditExhausted);
     assert!(
-        end.rtp.played_to_b > 0,
-        "credit prompts reached the merchant: {:?}",
-        end.rtp
+        end.ended_at.saturating_duration_since(asked) < std::time::Duration::from_millis(200),
+        "the goodbye was billed: stamped {:?} after the cut-off",
+        end.ended_at.saturating_duration_since(asked)
     );
     merchant.expect_success().await;
+    let merchant_done = asked.elapsed();
     member.expect_success().await;
+    let member_done = asked.elapsed();
+    // The goodbye (about 3 s) plays to the member between the merchant's BYE and its own.
+    assert!(
+        member_done >= merchant_done + std::time::Duration::from_millis(1500),
+        "merchant done after {merchant_done:?}, member after {member_done:?}"
+    );
 }
 
 // covers PAY-6: digits keyed on leg A arrive as events, from RFC 4733 telephone-event (SIPp's

@@ -294,7 +294,7 @@ pub async fn call_me(
     if let Some(c) = req.client_id {
         calls.remember(member.member_id, c, &placed);
     }
-    let run = session::Session::new(relay.clone(), call_id, member.member_id, reservation, lang);
+    let run = session::Session::new(relay.clone(), call_id, member.member_id, reservation);
     relay.tasks.spawn(async move {
         run.follow(handle).await;
         drop(slot);

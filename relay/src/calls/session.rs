@@ -7,8 +7,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use ringlink_protocol::call_me::{CallEndReason, CallProgress, CallStage};
-use ringlink_telephony::prompts::Prompt;
-use ringlink_telephony::{CallEnd, CallEvent, CallHandle, EndReason, Lang};
+use ringlink_telephony::{CallEnd, CallEvent, CallHandle, EndReason};
 use tokio::time::{sleep_until, Instant as TokioInstant};
 
 use crate::billing::{CallOutcome, Reservation};
@@ -59,15 +58,6 @@ pub(super) struct Session {
     call_id: String,
     member_id: i64,
     reservation: Reservation,
-    /// The goodbye prompt plays before the legs are hung up; it is started this long before
-    /// the credit ends so the BYEs go out at the paid second itself.
-    goodbye: Duration,
-}
-
-/// How long the "credit used up, goodbye" prompt plays in `lang` (8,000 µ-law samples a second).
-fn goodbye_length(lang: Lang) -> Duration {
-    let samples = Prompt::CreditExhausted.audio(lang).len() as u64;
-    Duration::from_millis(samples * 1000 / 8000)
 }
 
 /// The billing clock of a connected call.
@@ -87,14 +77,12 @@ impl Session {
         call_id: String,
         member_id: i64,
         reservation: Reservation,
-        lang: Lang,
     ) -> Self {
         Self {
             relay,
             call_id,
             member_id,
             reservation,
-            goodbye: goodbye_length(lang),
         }
     }
 
@@ -120,15 +108,11 @@ impl Session {
         let mut tick = tokio::time::interval(CLOCK_TICK);
         let give_up = TokioInstant::now() + self.relay.calls.guard.max_call() + LOST_CALL_GRACE;
         let end = loop {
-            // The goodbye prompt starts early enough that the BYEs go out at the paid second.
-            let cutoff = clock.as_ref().filter(|c| c.last).map(|c| {
-                let end = c.bridged + Duration::from_secs(c.paid_until);
-                TokioInstant::from_std(
-                    end.checked_sub(self.goodbye)
-                        .unwrap_or(c.bridged)
-                        .max(c.bridged),
-                )
-            });
+            // The call is cut at the paid second; the payer's goodbye plays after it, unbilled.
+            let cutoff = clock
+                .as_ref()
+                .filter(|c| c.last)
+                .map(|c| TokioInstant::from_std(c.bridged + Duration::from_secs(c.paid_until)));
             let warn_at = clock.as_ref().filter(|c| c.last && !c.warned).map(|c| {
                 TokioInstant::from_std(
                     c.bridged + Duration::from_secs(c.paid_until.saturating_sub(WARN_BEFORE)),

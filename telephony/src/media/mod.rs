@@ -124,8 +124,9 @@ impl Media {
     pub fn whisper(&self, leg: Leg, clip: &'static [u8]) {
         let _ = self.tx.send(Cmd::Whisper(leg, clip));
     }
-    /// Ends the media at once: nothing more is forwarded or played either way (the call is
-    /// hanging up, whether or not the peers answer our BYE).
+    /// Ends the media at once: nothing more is forwarded, and what was playing or whispering
+    /// stops, either way (the call is hanging up, whether or not the peers answer our BYE). Only
+    /// a prompt asked for after the cut (the payer's goodbye) is still played.
     pub fn cut(&self) {
         let _ = self.tx.send(Cmd::Cut);
     }
@@ -326,10 +327,9 @@ impl MediaTask {
     }
 
     async fn tick(&mut self) {
-        if self.cut {
-            return;
+        if !self.cut {
+            self.whisper_in_gaps().await;
         }
-        self.whisper_in_gaps().await;
         for i in 0..2 {
             let Some(player) = self.players[i].as_mut() else {
                 continue;
