@@ -4,10 +4,12 @@
 //! Handlers only decode and encode; every rule lives here and in the submodules.
 //!
 //! - [`guard`]: destination policy, rate limits and live-call limits.
-//! - [`verify`]: SMS codes for new callback numbers.
+//! - [`limits`]: button capacity, daily caps and shares, SMS caps: defaults and the SMS caps.
+//! - [`verify`]: SMS codes for new callback numbers, in the member's language.
 //! - `session`: one live call: progress to the widgets, the billing clock, the hang-up at zero.
 
 pub mod guard;
+pub mod limits;
 mod session;
 pub mod verify;
 
@@ -43,6 +45,10 @@ pub struct Calls {
     sms: OnceLock<Arc<dyn SmsGateway>>,
     pub billing: Billing,
     pub guard: Arc<guard::Guard>,
+    /// Verification SMS per hour and day, in all and per site.
+    pub sms_caps: limits::SmsCaps,
+    /// A button's capacity unless it has its own.
+    button_capacity: u32,
     orphan_after: Duration,
     live: Mutex<HashMap<String, LiveCall>>,
     placed: Mutex<Remembered<(i64, String), CallPlaced>>,
@@ -74,6 +80,8 @@ impl Calls {
             sms: OnceLock::new(),
             billing: Billing::with_policy(store, policy),
             guard: Arc::new(guard::Guard::new(config.clone())),
+            sms_caps: limits::SmsCaps::new(config),
+            button_capacity: config.button_capacity,
             orphan_after: Duration::from_secs(config.orphan_after_secs),
             live: Mutex::new(HashMap::new()),
             placed: Mutex::new(Remembered::new(REMEMBER_CLIENT_IDS)),
@@ -223,7 +231,12 @@ pub async fn call_me(
     calls
         .guard
         .check_call(member.member_id, address, &callback)?;
-    let slot = calls.guard.enter(member.member_id, &callback, &b.number)?;
+    let line = guard::Line {
+        site_id,
+        key: &b.key,
+        capacity: b.capacity.unwrap_or(calls.button_capacity),
+    };
+    let slot = calls.guard.enter(member.member_id, &callback, line)?;
     let payer = payer_of(&b, member);
     let account = calls
         .billing

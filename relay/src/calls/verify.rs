@@ -11,6 +11,7 @@ use sha2::{Digest, Sha256};
 
 use crate::accounts::Identity;
 use crate::dial::internal;
+use crate::store::callbacks::CodeAttempt;
 use crate::store::now;
 use crate::Relay;
 
@@ -120,21 +121,27 @@ pub async fn verify_code(
         .parse_number(input)
         .map_err(ErrorBody::from)?;
     let invalid = |why: &str| ErrorBody::new(ErrorCode::CodeInvalid, why.to_owned());
-    let pending = relay
+    let attempt = relay
         .store
-        .take_code_attempt(member.member_id, &number)
+        .take_code_attempt(member.member_id, &number, CODE_ATTEMPTS, now())
         .await
-        .map_err(internal)?
-        .ok_or_else(|| invalid("no code was sent to this number: ask for a code first"))?;
-    if pending.expires_at < now() {
-        return Err(invalid("this code has expired: ask for a new one"));
-    }
-    if pending.attempts >= CODE_ATTEMPTS {
-        return Err(invalid("too many wrong codes: ask for a new one"));
-    }
+        .map_err(internal)?;
+    let (stored, attempts) = match attempt {
+        CodeAttempt::Granted {
+            code_hash,
+            attempts,
+        } => (code_hash, attempts),
+        CodeAttempt::NoCode => {
+            return Err(invalid(
+                "no code was sent to this number: ask for a code first",
+            ))
+        }
+        CodeAttempt::Expired => return Err(invalid("this code has expired: ask for a new one")),
+        CodeAttempt::UsedUp => return Err(invalid("too many wrong codes: ask for a new one")),
+    };
     let typed: String = code.chars().filter(|c| !c.is_whitespace()).collect();
-    if code_hash(member.member_id, &number, &typed) != pending.code_hash {
-        let left = CODE_ATTEMPTS - pending.attempts - 1;
+    if code_hash(member.member_id, &number, &typed) != stored {
+        let left = CODE_ATTEMPTS - attempts;
         return Err(invalid(&format!(
             "that code is not right; {left} tries left"
         )));
