@@ -243,7 +243,8 @@ impl Config {
         }
         if self.calls.button_capacity == 0 {
             return Err(ConfigError::Invalid(
-                "calls.button_capacity must be at least 1 (calls at once through one button)".into(),
+                "calls.button_capacity must be at least 1 (calls at once through one button)"
+                    .into(),
             ));
         }
         if self.calls.orphan_after_secs < 8 {

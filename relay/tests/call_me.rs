@@ -301,6 +301,7 @@ on_both_dbs!(refusals_say_why, |db: Db| async move {
     let (code, msg) = code_of(
         w.request(WidgetMsg::SendCode(SendCode {
             number: "+611900123456".into(),
+            lang: None,
         }))
         .await,
     );
@@ -319,6 +320,7 @@ on_both_dbs!(refusals_say_why, |db: Db| async move {
     let sent = w
         .request(WidgetMsg::SendCode(SendCode {
             number: "137 0013 7000".into(),
+            lang: None,
         }))
         .await;
     assert!(

@@ -5,9 +5,10 @@
 //!
 //! - [`guard`]: destination policy, rate limits and live-call limits.
 //! - [`limits`]: button capacity, daily caps and shares, SMS caps: defaults and the SMS caps.
-//! - [`verify`]: SMS codes for new callback numbers, in the member's language.
+//! - [`verify`]: SMS codes for new callback numbers; [`code_sms`]: their text.
 //! - `session`: one live call: progress to the widgets, the billing clock, the hang-up at zero.
 
+pub mod code_sms;
 pub mod guard;
 pub mod limits;
 mod session;
@@ -71,9 +72,15 @@ pub enum CallsStartError {
 
 impl Calls {
     pub fn new(config: &CallsConfig, store: Store) -> Self {
+        let cap = |c: i64| (c > 0).then_some(c);
         let policy = Policy {
             min_start_balance: config.min_start_balance,
-            member_daily_cap: (config.member_daily_cap > 0).then_some(config.member_daily_cap),
+            member_daily_cap: cap(config.member_daily_cap),
+            merchant_daily_cap: cap(config.merchant_daily_cap),
+            sponsor_daily_cap: cap(config.sponsor_daily_cap),
+            member_share_secs: (config.member_share_minutes > 0)
+                .then_some(config.member_share_minutes.saturating_mul(60)),
+            min_talk_secs: config.min_talk_secs,
         };
         Self {
             control: OnceLock::new(),

@@ -62,6 +62,9 @@ pub(super) struct Session {
     /// The goodbye prompt plays before the legs are hung up; it is started this long before
     /// the credit ends so the BYEs go out at the paid second itself.
     goodbye: Duration,
+    /// The reservation's heartbeat is refreshed from placement on, ringing included, so the
+    /// janitor never settles a call that is still ringing.
+    last_heartbeat: Instant,
 }
 
 /// How long the "credit used up, goodbye" prompt plays in `lang` (8,000 µ-law samples a second).
@@ -78,7 +81,6 @@ struct Clock {
     /// No more credit can be had: the call ends at `paid_until`.
     last: bool,
     warned: bool,
-    last_heartbeat: Instant,
 }
 
 impl Session {
@@ -95,6 +97,7 @@ impl Session {
             member_id,
             reservation,
             goodbye: goodbye_length(lang),
+            last_heartbeat: Instant::now(),
         }
     }
 
@@ -140,10 +143,11 @@ impl Session {
                     Some(CallEvent::Ended(end)) => break Some(end),
                     Some(event) => self.on_event(event, &mut clock).await,
                 },
-                _ = tick.tick(), if clock.is_some() => {
+                _ = tick.tick() => {
                     if let Some(c) = clock.as_mut() {
                         self.on_tick(c).await;
                     }
+                    self.heartbeat_if_due().await;
                 }
                 _ = sleep_until(warn_at.unwrap_or(give_up)), if warn_at.is_some() => {
                     if let Some(c) = clock.as_mut() {
@@ -194,8 +198,8 @@ impl Session {
                     paid_until,
                     last,
                     warned: false,
-                    last_heartbeat: bridged,
                 });
+                self.last_heartbeat = bridged;
                 let cost = billing.running_cost(&self.reservation, 0);
                 self.progress(CallStage::Connected, |p| {
                     p.seconds = Some(0);
@@ -225,18 +229,23 @@ impl Session {
                 }
             }
         }
-        if c.last_heartbeat.elapsed() >= self.relay.calls.heartbeat_every() {
-            c.last_heartbeat = Instant::now();
-            if let Err(e) = billing.heartbeat(&self.reservation).await {
-                tracing::warn!(call = %self.call_id, "billing heartbeat failed: {e}");
-            }
-        }
         if elapsed > 0 && elapsed.is_multiple_of(PROGRESS_EVERY) {
             let cost = billing.running_cost(&self.reservation, elapsed);
             self.progress(CallStage::Connected, |p| {
                 p.seconds = Some(elapsed);
                 p.cost = Some(cost);
             });
+        }
+    }
+
+    /// Refreshes the reservation's heartbeat when it is due, ringing or connected.
+    async fn heartbeat_if_due(&mut self) {
+        if self.last_heartbeat.elapsed() < self.relay.calls.heartbeat_every() {
+            return;
+        }
+        self.last_heartbeat = Instant::now();
+        if let Err(e) = self.relay.calls.billing.heartbeat(&self.reservation).await {
+            tracing::warn!(call = %self.call_id, "billing heartbeat failed: {e}");
         }
     }
 

@@ -5,10 +5,11 @@
 use std::time::Duration;
 
 use rand::Rng;
-use ringlink_protocol::call_me::{CodeSent, NumberVerified};
+use ringlink_protocol::call_me::{CodeSent, NumberVerified, SendCode};
 use ringlink_protocol::{ErrorBody, ErrorCode, E164};
 use sha2::{Digest, Sha256};
 
+use super::code_sms::{code_text, SmsLang};
 use crate::accounts::Identity;
 use crate::dial::internal;
 use crate::store::callbacks::CodeAttempt;
@@ -60,11 +61,14 @@ pub async fn is_callable(
 }
 
 /// Sends a fresh code to `input` (as typed) by SMS.
+/// The SMS counts against the global and the site's SMS caps; `lang` picks its language.
 pub async fn send_code(
     relay: &Relay,
+    site_id: i64,
     member: &Identity,
-    input: &str,
+    req: &SendCode,
 ) -> Result<CodeSent, ErrorBody> {
+    let input = req.number.as_str();
     let number = relay
         .accounts
         .parse_number(input)
@@ -74,6 +78,7 @@ pub async fn send_code(
         .guard
         .destination_allowed(&number, "that number")?;
     relay.calls.guard.count_code(member.member_id, &number)?;
+    relay.calls.sms_caps.take(site_id)?;
     let code = format!("{:06}", rand::thread_rng().gen_range(0..1_000_000));
     relay
         .store
@@ -85,11 +90,9 @@ pub async fn send_code(
         )
         .await
         .map_err(internal)?;
-    let text = format!(
-        "【Ringlink】验证码 {code}，{} 分钟内有效。Your Ringlink code is {code}: it lets the service call you on this number. Ignore it if you did not ask.",
-        CODE_TTL.as_secs() / 60
-    );
+    let text = code_text(SmsLang::from_wire(req.lang.as_deref()), &code, CODE_TTL);
     let Some(sms) = relay.calls.sms() else {
+        relay.calls.sms_caps.give_back(site_id);
         return Err(ErrorBody::new(
             ErrorCode::Unavailable,
             "this relay cannot send SMS right now; try again later",
@@ -97,6 +100,7 @@ pub async fn send_code(
     };
     sms.send(&number, &text).await.map_err(|e| {
         tracing::warn!("verification SMS not sent: {e}");
+        relay.calls.sms_caps.give_back(site_id);
         ErrorBody::new(
             ErrorCode::Unavailable,
             "the code could not be sent by SMS right now; try again in a minute",

@@ -96,13 +96,12 @@ impl Store {
                 attempts: row.try_get("attempts")?,
             });
         }
-        let row = sqlx::query(
-            "SELECT expires_at FROM number_codes WHERE member_id = $1 AND number = $2",
-        )
-        .bind(member_id)
-        .bind(number.as_str())
-        .fetch_optional(self.pool())
-        .await?;
+        let row =
+            sqlx::query("SELECT expires_at FROM number_codes WHERE member_id = $1 AND number = $2")
+                .bind(member_id)
+                .bind(number.as_str())
+                .fetch_optional(self.pool())
+                .await?;
         Ok(match row {
             None => CodeAttempt::NoCode,
             Some(r) if r.try_get::<i64, _>("expires_at")? < now => CodeAttempt::Expired,
