@@ -69,7 +69,12 @@ async fn merchant_pays(t: &TestRelay) {
 async fn set_capacity(t: &TestRelay, capacity: Option<u32>) {
     let r = &t.running.relay;
     let site = r.store.site_by_key(SITE).await.unwrap().unwrap();
-    let mut b = r.store.call_button(site.id, "sales").await.unwrap().unwrap();
+    let mut b = r
+        .store
+        .call_button(site.id, "sales")
+        .await
+        .unwrap()
+        .unwrap();
     b.capacity = capacity;
     r.store.set_call_button(&b).await.unwrap();
 }
@@ -243,52 +248,62 @@ fn send_code(number: &str, lang: Option<&str>) -> WidgetMsg {
 
 // covers #8 §5 Code SMS and §6 SMS caps: the code SMS is in the member's language in one part;
 // a site's hourly SMS cap refuses with a clear error, and another site still sends.
-on_both_dbs!(sms_are_capped_per_site_and_in_the_members_language, |db: Db| async move {
-    let Some(t) = TestRelay::start_with(db, |c| {
-        c.calls.sms_per_site_per_hour = 2;
-    })
-    .await
-    else {
-        return;
-    };
-    let r = &t.running.relay;
-    let (mut w, _) = t.signed_in_widget(ALICE).await;
-    let sent = w.request(send_code("+8613700137000", Some("en"))).await;
-    assert!(matches!(sent, RelayToWidget::CodeSent(_)), "{sent:?}");
-    let sent = w.request(send_code("+8613600136000", Some("zh"))).await;
-    assert!(matches!(sent, RelayToWidget::CodeSent(_)), "{sent:?}");
-    let outbox = r.calls.sms().unwrap().as_dev().unwrap().outbox();
-    let to = |n: &str| outbox.iter().find(|m| m.to.as_str() == n).unwrap();
-    let (en, zh) = (to("+8613700137000"), to("+8613600136000"));
-    assert!(en.text.starts_with("Your Ringlink code is"), "{}", en.text);
-    assert!(!en.text.contains("验证码"), "{}", en.text);
-    assert!(zh.text.contains("验证码") && !zh.text.contains("Your"), "{}", zh.text);
-    for m in [en, zh] {
-        assert_eq!(m.parts, 1, "one SMS part: {m:?}");
+on_both_dbs!(
+    sms_are_capped_per_site_and_in_the_members_language,
+    |db: Db| async move {
+        let Some(t) = TestRelay::start_with(db, |c| {
+            c.calls.sms_per_site_per_hour = 2;
+        })
+        .await
+        else {
+            return;
+        };
+        let r = &t.running.relay;
+        let (mut w, _) = t.signed_in_widget(ALICE).await;
+        let sent = w.request(send_code("+8613700137000", Some("en"))).await;
+        assert!(matches!(sent, RelayToWidget::CodeSent(_)), "{sent:?}");
+        let sent = w.request(send_code("+8613600136000", Some("zh"))).await;
+        assert!(matches!(sent, RelayToWidget::CodeSent(_)), "{sent:?}");
+        let outbox = r.calls.sms().unwrap().as_dev().unwrap().outbox();
+        let to = |n: &str| outbox.iter().find(|m| m.to.as_str() == n).unwrap();
+        let (en, zh) = (to("+8613700137000"), to("+8613600136000"));
+        assert!(en.text.starts_with("Your Ringlink code is"), "{}", en.text);
+        assert!(!en.text.contains("验证码"), "{}", en.text);
+        assert!(
+            zh.text.contains("验证码") && !zh.text.contains("Your"),
+            "{}",
+            zh.text
+        );
+        for m in [en, zh] {
+            assert_eq!(m.parts, 1, "one SMS part: {m:?}");
+        }
+
+        let (code, msg) = refusal(w.request(send_code("+8613500135000", None)).await);
+        assert_eq!(code, ErrorCode::RateLimited, "{msg}");
+        assert!(msg.contains("shop") && msg.contains("try again"), "{msg}");
+        assert_eq!(r.calls.sms().unwrap().as_dev().unwrap().outbox().len(), 2);
+
+        // Another site's page still sends.
+        ringlink_relay::admin::create_site(
+            &r.store,
+            "Other shop",
+            Some("site_other"),
+            &["http://other.test".into()],
+        )
+        .await
+        .unwrap();
+        let mut other = t
+            .widget_from("http://other.test", "site_other")
+            .await
+            .unwrap();
+        let signed = other
+            .request(WidgetMsg::SignIn(ringlink_protocol::widget::SignIn {
+                number: BOB.into(),
+                password: ringlink_protocol::secret::Secret::new(PASSWORD),
+            }))
+            .await;
+        assert!(matches!(signed, RelayToWidget::SignedIn(_)), "{signed:?}");
+        let sent = other.request(send_code("+8613500135000", None)).await;
+        assert!(matches!(sent, RelayToWidget::CodeSent(_)), "{sent:?}");
     }
-
-    let (code, msg) = refusal(w.request(send_code("+8613500135000", None)).await);
-    assert_eq!(code, ErrorCode::RateLimited, "{msg}");
-    assert!(msg.contains("shop") && msg.contains("try again"), "{msg}");
-    assert_eq!(r.calls.sms().unwrap().as_dev().unwrap().outbox().len(), 2);
-
-    // Another site's page still sends.
-    ringlink_relay::admin::create_site(
-        &r.store,
-        "Other shop",
-        Some("site_other"),
-        &["http://other.test".into()],
-    )
-    .await
-    .unwrap();
-    let mut other = t.widget_from("http://other.test", "site_other").await.unwrap();
-    let signed = other
-        .request(WidgetMsg::SignIn(ringlink_protocol::widget::SignIn {
-            number: BOB.into(),
-            password: ringlink_protocol::secret::Secret::new(PASSWORD),
-        }))
-        .await;
-    assert!(matches!(signed, RelayToWidget::SignedIn(_)), "{signed:?}");
-    let sent = other.request(send_code("+8613500135000", None)).await;
-    assert!(matches!(sent, RelayToWidget::CodeSent(_)), "{sent:?}");
-});
+);

@@ -89,15 +89,15 @@ both_dbs!(
         // 150 s: two full minutes and the last 30 s.
         assert_eq!(paid, vec![30, 60, 60], "{results:?}");
         for e in results.iter().filter_map(|r| r.as_ref().err()) {
-            assert!(
-                matches!(e, BillingError::ShareUsed { minutes: 2 }),
-                "{e}"
-            );
+            assert!(matches!(e, BillingError::ShareUsed { minutes: 2 }), "{e}");
         }
         let day = ringlink_relay::billing::utc_day(now_ms());
         let store = b.store();
         assert_eq!(
-            store.member_share_used(merchant.0, member, day).await.unwrap(),
+            store
+                .member_share_used(merchant.0, member, day)
+                .await
+                .unwrap(),
             150
         );
         // Settling a call that talked 10 of its 60 s gives 50 s of the share back.
@@ -108,7 +108,10 @@ both_dbs!(
         b.settle(r, ended_after(10)).await.unwrap();
         let back = if short { 20 } else { 50 };
         assert_eq!(
-            store.member_share_used(merchant.0, member, day).await.unwrap(),
+            store
+                .member_share_used(merchant.0, member, day)
+                .await
+                .unwrap(),
             150 - back
         );
         // The share left is held by the next call, and extending past it is refused.
