@@ -55,6 +55,7 @@ pub async fn seed(dir: &Path, members: usize) -> Result<()> {
             number: ringlink_protocol::E164::new(MERCHANT)?,
             payer: ringlink_protocol::call_me::PayerKind::Member,
             sponsor: None,
+            capacity: None,
         })
         .await?;
     let billing = Billing::new(store.clone());
@@ -87,14 +88,18 @@ per_address_per_hour = {NO_LIMIT}
 per_destination_per_hour = {NO_LIMIT}
 per_prefix_per_hour = {NO_LIMIT}
 live_per_destination = {NO_LIMIT}
+button_capacity = {NO_LIMIT}
 member_daily_cap = 0
+merchant_daily_cap = 0
+sponsor_daily_cap = 0
+member_share_minutes = 0
 "#,
         RTP_PORTS.0, RTP_PORTS.1
     )
 }
 
 /// What `[calls]` the bench changes, for the output.
-pub const LIMITS_NOTE: &str = "[calls] per_member/per_address/per_destination/per_prefix_per_hour and live_per_destination raised to 1e9, member_daily_cap 0; RTP ports 20000-29999";
+pub const LIMITS_NOTE: &str = "[calls] per_member/per_address/per_destination/per_prefix_per_hour, live_per_destination and button_capacity raised to 1e9, member/merchant/sponsor daily caps and member_share_minutes 0; RTP ports 20000-29999";
 
 /// One relay with its two phones, its scratch directory and its RTP port range.
 pub struct CallBench {

@@ -83,6 +83,9 @@ pub struct CallOffer {
 pub struct SendCode {
     /// As typed; read in the relay's default region when it has no `+`.
     pub number: String,
+    /// Language of the SMS: `zh` (default) or `en`, as the widget shows itself.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lang: Option<String>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

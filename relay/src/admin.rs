@@ -72,6 +72,8 @@ pub struct ButtonSpec<'a> {
     pub number: &'a str,
     pub payer: ringlink_protocol::call_me::PayerKind,
     pub sponsor: Option<&'a str>,
+    /// Calls at once through the button; `None`: the relay's `[calls] button_capacity`.
+    pub capacity: Option<u32>,
 }
 
 /// Binds a merchant call button to a number, server-side (CALL-3): pages name only the key.
@@ -89,7 +91,13 @@ pub async fn set_call_button(
         number,
         payer,
         sponsor,
+        capacity,
     } = spec;
+    if capacity == Some(0) {
+        return Err(AdminError::Refused(
+            "--capacity must be at least 1 (calls at once through this button)".into(),
+        ));
+    }
     let key_ok = (1..=ringlink_protocol::limits::MAX_BUTTON_KEY).contains(&button.len())
         && button
             .bytes()
@@ -118,6 +126,7 @@ pub async fn set_call_button(
         sponsor: sponsor
             .filter(|_| payer == PayerKind::Sponsor)
             .map(str::to_owned),
+        capacity,
     };
     accounts.store().set_call_button(&b).await?;
     Ok(b)

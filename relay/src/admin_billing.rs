@@ -232,9 +232,9 @@ async fn show(b: &Billing, id: AccountId, who: &str, entries: i64) -> Result<Str
     let used = if a.cap_day == today { a.cap_used } else { 0 };
     let cap = match a.daily_cap {
         Some(c) => money(c),
-        None => match (a.kind, b.policy().member_daily_cap) {
-            (crate::billing::AccountKind::Member, Some(c)) => format!("{} (default)", money(c)),
-            _ => "none (default)".into(),
+        None => match b.policy().default_cap(a.kind) {
+            Some(c) => format!("{} (default)", money(c)),
+            None => "none (default)".into(),
         },
     };
     let mut out = format!("account {id}: {who}\n");

@@ -87,9 +87,13 @@ pub struct CallsConfig {
     /// pumping spreads over a block of numbers).
     pub per_prefix_per_hour: u32,
     pub prefix_digits: usize,
-    /// Live calls at once per member, and per number called (either leg).
+    /// Live calls at once per member, and per member number called (the merchant's side is
+    /// limited by its button's capacity instead).
     pub live_per_member: usize,
     pub live_per_destination: usize,
+    /// Calls at once through one call button unless the button has its own capacity
+    /// (`admin button set --capacity N`): how many lines the merchant answers.
+    pub button_capacity: u32,
     /// The longest a call may last, seconds.
     pub max_call_secs: u64,
     /// SMS verification codes per callback number per hour, and per member per hour.
@@ -99,6 +103,19 @@ pub struct CallsConfig {
     pub min_start_balance: i64,
     /// A member account's daily spend cap (minor units); 0 for none.
     pub member_daily_cap: i64,
+    /// Merchant and sponsor accounts' daily spend cap unless the account has its own (minor
+    /// units); 0 for none. Money, abuse and limits: see [`crate::calls::limits`].
+    pub merchant_daily_cap: i64,
+    pub sponsor_daily_cap: i64,
+    /// Minutes a day one member may talk on one merchant's or sponsor's account; 0 for none.
+    pub member_share_minutes: u64,
+    /// The talk time a call must be able to pay for to start, seconds at the call's tariff.
+    pub min_talk_secs: u64,
+    /// Verification SMS the relay sends per hour and per day in all, and per site.
+    pub sms_per_hour: u32,
+    pub sms_per_day: u32,
+    pub sms_per_site_per_hour: u32,
+    pub sms_per_site_per_day: u32,
     /// A call whose relay has not refreshed its reservation for this long is settled by the
     /// janitor (billed up to its last heartbeat). Live calls refresh every quarter of it.
     pub orphan_after_secs: u64,
@@ -124,11 +141,20 @@ impl Default for CallsConfig {
             prefix_digits: 7,
             live_per_member: 1,
             live_per_destination: 1,
+            button_capacity: crate::calls::limits::DEFAULT_BUTTON_CAPACITY,
             max_call_secs: 3600,
             codes_per_number_per_hour: 3,
             codes_per_member_per_hour: 5,
             min_start_balance: crate::billing::DEFAULT_MIN_START_BALANCE,
             member_daily_cap: crate::billing::DEFAULT_MEMBER_DAILY_CAP,
+            merchant_daily_cap: crate::calls::limits::DEFAULT_MERCHANT_DAILY_CAP,
+            sponsor_daily_cap: crate::calls::limits::DEFAULT_MERCHANT_DAILY_CAP,
+            member_share_minutes: crate::calls::limits::DEFAULT_MEMBER_SHARE_MINUTES,
+            min_talk_secs: crate::calls::limits::DEFAULT_MIN_TALK_SECS,
+            sms_per_hour: crate::calls::limits::DEFAULT_SMS_PER_HOUR,
+            sms_per_day: crate::calls::limits::DEFAULT_SMS_PER_DAY,
+            sms_per_site_per_hour: crate::calls::limits::DEFAULT_SMS_PER_SITE_PER_HOUR,
+            sms_per_site_per_day: crate::calls::limits::DEFAULT_SMS_PER_SITE_PER_DAY,
             orphan_after_secs: crate::billing::janitor::STALE_AFTER.as_secs(),
         }
     }
@@ -214,6 +240,12 @@ impl Config {
         if let Some(t) = &self.telephony {
             t.validate()
                 .map_err(|e| ConfigError::Invalid(format!("[telephony]: {e}")))?;
+        }
+        if self.calls.button_capacity == 0 {
+            return Err(ConfigError::Invalid(
+                "calls.button_capacity must be at least 1 (calls at once through one button)"
+                    .into(),
+            ));
         }
         if self.calls.orphan_after_secs < 8 {
             return Err(ConfigError::Invalid(

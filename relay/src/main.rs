@@ -109,6 +109,10 @@ enum ButtonCmd {
         /// The sponsor account that pays, with --payer sponsor.
         #[arg(long)]
         sponsor: Option<String>,
+        /// Calls at once through this button (the merchant's lines); default: the relay's
+        /// [calls] button_capacity. A full button tells members "all lines busy, try again".
+        #[arg(long)]
+        capacity: Option<u32>,
     },
     List {
         #[arg(long)]
@@ -247,6 +251,7 @@ async fn run_button(relay: &Relay, cmd: ButtonCmd) -> Result<()> {
             number,
             payer,
             sponsor,
+            capacity,
         } => {
             let Some(payer) = PayerKind::parse(&payer) else {
                 bail!("--payer {payer}: use member, merchant or sponsor");
@@ -261,11 +266,15 @@ async fn run_button(relay: &Relay, cmd: ButtonCmd) -> Result<()> {
                 number: &number,
                 payer,
                 sponsor: sponsor.as_deref(),
+                capacity,
             };
             let b = admin::set_call_button(&relay.accounts, &relay.calls.guard, spec).await?;
             println!(
-                "button '{}' on site {site} calls {} (payer: {payer:?})",
-                b.key, b.number
+                "button '{}' on site {site} calls {} (payer: {payer:?}, capacity: {})",
+                b.key,
+                b.number,
+                b.capacity
+                    .map_or("relay default".to_owned(), |c| format!("{c} calls at once"))
             );
             println!(
                 "on the page: <button data-ringlink-call=\"{}\">{}</button>",
@@ -275,8 +284,9 @@ async fn run_button(relay: &Relay, cmd: ButtonCmd) -> Result<()> {
         ButtonCmd::List { site } => {
             for b in relay.store.list_call_buttons(site_id(site).await?).await? {
                 let sponsor = b.sponsor.unwrap_or_default();
+                let capacity = b.capacity.map_or("default".into(), |c| c.to_string());
                 println!(
-                    "{}\t{}\t{}\t{:?}\t{sponsor}",
+                    "{}\t{}\t{}\t{:?}\t{sponsor}\tcapacity {capacity}",
                     b.key, b.label, b.number, b.payer
                 );
             }

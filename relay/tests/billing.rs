@@ -4,6 +4,8 @@
 
 #[path = "billing/admin.rs"]
 mod admin;
+#[path = "billing/caps.rs"]
+mod caps;
 #[path = "billing/lifecycle.rs"]
 mod lifecycle;
 mod support;
@@ -29,10 +31,7 @@ fn store(t: &TestRelay) -> Store {
 
 /// No minimum balance, no daily cap: only the credit limits a call.
 fn open_policy() -> Policy {
-    Policy {
-        min_start_balance: 0,
-        member_daily_cap: None,
-    }
+    Policy::open()
 }
 
 fn tariff(prefix: &str, connect: i64, per_minute: i64, inc: &str) -> Tariff {
@@ -356,8 +355,8 @@ both_dbs!(
         let b = Billing::with_policy(
             store(&t),
             Policy {
-                min_start_balance: 0,
                 member_daily_cap: Some(150),
+                ..Policy::open()
             },
         );
         b.set_tariff(&tariff("+86", 10, 90, "60/60")).await.unwrap();

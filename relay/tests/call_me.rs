@@ -106,7 +106,11 @@ on_both_dbs!(
         }
         let member = Phone::answering("member", 1);
         let merchant = Phone::answering("merchant", 1);
-        let Some(t) = relay_with_phones(db, &member, &merchant, PayerKind::Member, |_| {}).await
+        // The start balance must cover min_talk_secs at the tariff: 5 s here, so 100 fen starts.
+        let Some(t) = relay_with_phones(db, &member, &merchant, PayerKind::Member, |c| {
+            c.calls.min_talk_secs = 5;
+        })
+        .await
         else {
             return;
         };
@@ -348,6 +352,7 @@ on_both_dbs!(refusals_say_why, |db: Db| async move {
             number: ringlink_protocol::E164::new("+861065520000").unwrap(),
             payer: PayerKind::Merchant,
             sponsor: None,
+            capacity: None,
         })
         .await
         .unwrap();
@@ -373,6 +378,7 @@ on_both_dbs!(refusals_say_why, |db: Db| async move {
     let (code, msg) = code_of(
         w.request(WidgetMsg::SendCode(SendCode {
             number: "+611900123456".into(),
+            lang: None,
         }))
         .await,
     );
@@ -391,6 +397,7 @@ on_both_dbs!(refusals_say_why, |db: Db| async move {
     let sent = w
         .request(WidgetMsg::SendCode(SendCode {
             number: "137 0013 7000".into(),
+            lang: None,
         }))
         .await;
     assert!(

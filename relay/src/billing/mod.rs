@@ -40,7 +40,11 @@
 //! account, counting credit charged or held in the UTC day (checked inside the same conditional
 //! UPDATE, so racing calls cannot pass it either); at settlement the unused part of a hold comes
 //! back under the cap of the day of its last chunk. Members get [`DEFAULT_MEMBER_DAILY_CAP`]
-//! unless their account has its own; merchants and sponsors have no cap unless one is set.
+//! unless their account has its own; merchants and sponsors get the policy's merchant and
+//! sponsor caps. When a merchant or sponsor pays, each member also has a daily share of talk
+//! seconds on that account ([`Policy::member_share_secs`]), held in the same transaction as the
+//! credit by one conditional upsert. The minimum start balance covers [`Policy::min_talk_secs`]
+//! at the call's tariff.
 //!
 //! - [`tariff`]: prices by destination prefix, the charge for N seconds and its inverse.
 //! - [`ledger`]: payer accounts, credits and adjustments, tariffs, call records for reading.
@@ -94,13 +98,51 @@ pub struct Policy {
     pub min_start_balance: i64,
     /// See [`DEFAULT_MEMBER_DAILY_CAP`]; `None`: no default cap for members.
     pub member_daily_cap: Option<i64>,
+    /// Merchant and sponsor accounts' default daily caps
+    /// ([`crate::calls::limits::DEFAULT_MERCHANT_DAILY_CAP`]); `None`: none.
+    pub merchant_daily_cap: Option<i64>,
+    pub sponsor_daily_cap: Option<i64>,
+    /// Seconds a day one member may talk on one merchant's or sponsor's account
+    /// ([`crate::calls::limits::DEFAULT_MEMBER_SHARE_MINUTES`]); `None`: no share.
+    pub member_share_secs: Option<u64>,
+    /// The start balance must pay for this much talk time at the call's tariff
+    /// ([`crate::calls::limits::DEFAULT_MIN_TALK_SECS`]), as well as `min_start_balance`.
+    pub min_talk_secs: u64,
 }
 
 impl Default for Policy {
     fn default() -> Self {
+        use crate::calls::limits::*;
         Self {
             min_start_balance: DEFAULT_MIN_START_BALANCE,
             member_daily_cap: Some(DEFAULT_MEMBER_DAILY_CAP),
+            merchant_daily_cap: Some(DEFAULT_MERCHANT_DAILY_CAP),
+            sponsor_daily_cap: Some(DEFAULT_MERCHANT_DAILY_CAP),
+            member_share_secs: Some(DEFAULT_MEMBER_SHARE_MINUTES * 60),
+            min_talk_secs: DEFAULT_MIN_TALK_SECS,
+        }
+    }
+}
+
+impl Policy {
+    /// No limits but the credit itself (tests, and deployments that bill elsewhere).
+    pub fn open() -> Self {
+        Self {
+            min_start_balance: 0,
+            member_daily_cap: None,
+            merchant_daily_cap: None,
+            sponsor_daily_cap: None,
+            member_share_secs: None,
+            min_talk_secs: 0,
+        }
+    }
+
+    /// The daily cap of an account of `kind` without its own.
+    pub fn default_cap(&self, kind: AccountKind) -> Option<i64> {
+        match kind {
+            AccountKind::Member => self.member_daily_cap,
+            AccountKind::Merchant => self.merchant_daily_cap,
+            AccountKind::Sponsor => self.sponsor_daily_cap,
         }
     }
 }
@@ -137,6 +179,8 @@ pub enum BillingError {
     InsufficientBalance { available: i64, needed: i64 },
     #[error("today's spending limit of {} is reached; calls can be made again after midnight UTC", money(*.cap))]
     DailyCapReached { cap: i64 },
+    #[error("you have used today's {minutes} minutes of calls this shop pays for; calls it pays for can be made again after midnight UTC")]
+    ShareUsed { minutes: u64 },
     #[error("this call has already ended and been billed")]
     AlreadySettled,
     #[error("{0}")]
@@ -189,10 +233,7 @@ impl Billing {
 
     /// The cap that applies to an account without its own.
     fn default_cap(&self, kind: AccountKind) -> i64 {
-        match kind {
-            AccountKind::Member => self.policy.member_daily_cap.unwrap_or(i64::MAX),
-            AccountKind::Merchant | AccountKind::Sponsor => i64::MAX,
-        }
+        self.policy.default_cap(kind).unwrap_or(i64::MAX)
     }
 
     /// What the account may still commit today: (cap, room left under it).

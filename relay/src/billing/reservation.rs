@@ -9,7 +9,9 @@ use super::{
     now_ms, seconds_between, utc_day, AccountId, Billing, BillingError, Tariff, CHUNK_SECONDS,
     EXTEND_MARGIN, HOLD_ATTEMPTS, MAX_CALL_SECONDS,
 };
-use crate::store::billing::{Hold, HoldOutcome, OpenCall, SettleCall};
+use crate::store::billing::{
+    AccountKind, AccountRow, Hold, HoldOutcome, OpenCall, SettleCall, ShareHold,
+};
 
 /// The longest end reason kept on a call record, in characters.
 const MAX_REASON_CHARS: usize = 200;
@@ -39,6 +41,8 @@ pub enum Limit {
     DailyCap,
     /// The call reached [`MAX_CALL_SECONDS`].
     MaxCallLength,
+    /// The member's daily share of the merchant's or sponsor's account is used up.
+    Share,
 }
 
 /// What the call may run to after an extend.
@@ -94,6 +98,9 @@ pub struct Reservation {
     paid_until: u64,
     bridged_at_ms: Option<i64>,
     limit: Option<Limit>,
+    member_id: i64,
+    /// The member's daily share of the payer account, seconds, when one applies.
+    share: Option<u64>,
 }
 
 impl Reservation {
@@ -158,8 +165,12 @@ impl Billing {
     /// writes the call record (`started`). Nothing is written when refused.
     pub async fn start_call(&self, call: NewCall) -> Result<Reservation, BillingError> {
         let tariff = self.tariff_for(call.merchant_number.as_str()).await?;
-        let want_total = tariff.charge(CHUNK_SECONDS.min(MAX_CALL_SECONDS));
-        let min_start = self.policy.min_start_balance;
+        let chunk = CHUNK_SECONDS.min(MAX_CALL_SECONDS);
+        // The start balance pays for a useful minimum talk time at this call's tariff.
+        let min_start = self
+            .policy
+            .min_start_balance
+            .max(tariff.charge(self.policy.min_talk_secs.min(MAX_CALL_SECONDS)));
         for _ in 0..HOLD_ATTEMPTS {
             let account = self.account(call.payer).await?;
             let now = now_ms();
@@ -172,6 +183,25 @@ impl Billing {
                     needed: min_start.max(first),
                 });
             }
+            let share = self.share_of(&account);
+            let share_left = match share {
+                Some(limit) => {
+                    let used = self
+                        .store
+                        .member_share_used(account.id, call.member_id, day)
+                        .await?;
+                    let left = limit.saturating_sub(used);
+                    if left == 0 {
+                        return Err(BillingError::ShareUsed {
+                            minutes: limit / 60,
+                        });
+                    }
+                    left
+                }
+                None => u64::MAX,
+            };
+            let target = chunk.min(share_left);
+            let want_total = tariff.charge(target);
             let (cap, cap_left) = self.cap_room(&account, day);
             let (amount, paid_until, short) = fit(&tariff, 0, want_total, available.min(cap_left));
             if paid_until == 0 {
@@ -191,6 +221,12 @@ impl Billing {
                 default_cap: self.default_cap(account.kind),
                 paid_until,
                 at_ms: now,
+                share: share.map(|limit| ShareHold {
+                    member_id: call.member_id,
+                    limit: seconds_i64(limit),
+                    need: seconds_i64(target.min(paid_until)),
+                    add: seconds_i64(paid_until),
+                }),
             };
             let open = OpenCall {
                 public_id: &call.public_id,
@@ -203,20 +239,37 @@ impl Billing {
                 tariff: &tariff,
                 hold,
             };
+            let short_of_share = share.is_some() && target < chunk && paid_until <= target;
             if let Some(call_id) = self.store.open_call(&open).await? {
+                let limit = if short_of_share && !short {
+                    Some(Limit::Share)
+                } else {
+                    limit_of(short, cap_left, available, paid_until)
+                };
                 return Ok(Reservation {
                     call_id,
                     public_id: call.public_id,
                     account: call.payer,
-                    limit: limit_of(short, cap_left, available, paid_until),
+                    limit,
                     tariff,
                     reserved: amount,
                     paid_until,
                     bridged_at_ms: None,
+                    member_id: call.member_id,
+                    share,
                 });
             }
         }
         Err(BillingError::Contended)
+    }
+
+    /// The member's daily share of `account` in seconds, when one applies (someone other than
+    /// the member pays).
+    fn share_of(&self, account: &AccountRow) -> Option<u64> {
+        match account.kind {
+            AccountKind::Member => None,
+            AccountKind::Merchant | AccountKind::Sponsor => self.policy.member_share_secs,
+        }
     }
 
     /// Starts the billing clock: the merchant answered and the legs are bridged at `at_unix_ms`.
@@ -241,12 +294,27 @@ impl Billing {
             r.limit = Some(Limit::MaxCallLength);
             return Ok(r.grant());
         }
-        let target = (r.paid_until + CHUNK_SECONDS).min(MAX_CALL_SECONDS);
-        let want_total = r.tariff.charge(target);
+        let chunk_end = (r.paid_until + CHUNK_SECONDS).min(MAX_CALL_SECONDS);
         for _ in 0..HOLD_ATTEMPTS {
             let account = self.account(r.account).await?;
             let now = now_ms();
             let day = utc_day(now);
+            let share_left = match r.share {
+                Some(limit) => {
+                    let used = self
+                        .store
+                        .member_share_used(account.id, r.member_id, day)
+                        .await?;
+                    limit.saturating_sub(used)
+                }
+                None => u64::MAX,
+            };
+            if share_left == 0 {
+                r.limit = Some(Limit::Share);
+                return Ok(r.grant());
+            }
+            let target = chunk_end.min(r.paid_until.saturating_add(share_left));
+            let want_total = r.tariff.charge(target);
             let available = account.balance - account.reserved;
             let (_, cap_left) = self.cap_room(&account, day);
             let (amount, paid_until, short) =
@@ -262,12 +330,23 @@ impl Billing {
                 default_cap: self.default_cap(account.kind),
                 paid_until,
                 at_ms: now,
+                share: r.share.map(|limit| ShareHold {
+                    member_id: r.member_id,
+                    limit: seconds_i64(limit),
+                    need: seconds_i64(target.min(paid_until) - r.paid_until),
+                    add: seconds_i64(paid_until - r.paid_until),
+                }),
             };
+            let short_of_share = r.share.is_some() && target < chunk_end && paid_until <= target;
             match self.store.hold_more(r.call_id, r.account.0, &hold).await? {
                 HoldOutcome::Held => {
                     r.reserved += amount;
                     r.paid_until = paid_until;
-                    r.limit = limit_of(short, cap_left, available, paid_until);
+                    r.limit = if short_of_share && !short {
+                        Some(Limit::Share)
+                    } else {
+                        limit_of(short, cap_left, available, paid_until)
+                    };
                     return Ok(r.grant());
                 }
                 HoldOutcome::Refused => continue,
@@ -327,6 +406,10 @@ impl Billing {
     }
 }
 
+fn seconds_i64(v: u64) -> i64 {
+    i64::try_from(v).unwrap_or(i64::MAX)
+}
+
 /// Why a hold came out short, if it did.
 fn limit_of(short: bool, cap_left: i64, available: i64, paid_until: u64) -> Option<Limit> {
     if paid_until >= MAX_CALL_SECONDS {
@@ -374,6 +457,8 @@ mod tests {
             paid_until: 60,
             bridged_at_ms: Some(0),
             limit: None,
+            member_id: 1,
+            share: None,
         };
         assert!(!r.needs_extension(0));
         assert!(!r.needs_extension(45));

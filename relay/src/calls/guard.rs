@@ -1,6 +1,6 @@
 //! CALL's abuse controls, checked before any call costs money: destination regions and line
 //! classes, rate limits per member, client address, destination number and number prefix, and
-//! the live-call limits per member and per number.
+//! the live-call limits per member, per member number and per call button (its capacity).
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -29,18 +29,33 @@ pub struct Guard {
 struct Live {
     members: HashMap<i64, usize>,
     numbers: HashMap<String, usize>,
+    /// Live calls per (site id, button key).
+    buttons: HashMap<(i64, String), usize>,
+}
+
+/// A call button as the live-call limit sees it.
+pub struct Line<'a> {
+    pub site_id: i64,
+    pub key: &'a str,
+    /// Calls at once through the button.
+    pub capacity: u32,
 }
 
 /// Holds a call's places in the live-call counts; dropping it frees them.
 pub struct LiveSlot {
     guard: Arc<Guard>,
     member_id: i64,
-    numbers: [String; 2],
+    number: String,
+    button: (i64, String),
 }
 
 impl std::fmt::Debug for LiveSlot {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "LiveSlot(member {}, {:?})", self.member_id, self.numbers)
+        write!(
+            f,
+            "LiveSlot(member {}, {}, button {:?})",
+            self.member_id, self.number, self.button
+        )
     }
 }
 
@@ -48,9 +63,8 @@ impl Drop for LiveSlot {
     fn drop(&mut self) {
         let mut live = self.guard.live.lock().expect("live lock");
         dec(&mut live.members, &self.member_id);
-        for n in &self.numbers {
-            dec(&mut live.numbers, n);
-        }
+        dec(&mut live.numbers, &self.number);
+        dec(&mut live.buttons, &self.button);
     }
 }
 
@@ -168,12 +182,14 @@ impl Guard {
             .collect()
     }
 
-    /// Takes a live-call place for the member and both numbers, or says which is busy.
+    /// Takes a live-call place for the member, the member's number and one of the button's
+    /// lines, all under one lock, or says which is busy. The merchant's number is not counted
+    /// per number: the button's capacity is how many calls it takes at once.
     pub fn enter(
         self: &Arc<Self>,
         member_id: i64,
         callback: &E164,
-        merchant: &E164,
+        line: Line<'_>,
     ) -> Result<LiveSlot, ErrorBody> {
         let mut live = self.live.lock().expect("live lock");
         if live.members.get(&member_id).copied().unwrap_or(0) >= self.config.live_per_member {
@@ -182,29 +198,43 @@ impl Guard {
                 "you already have a call in progress: hang it up before starting another",
             ));
         }
-        for (n, role) in [(callback, "your number"), (merchant, "the merchant")] {
-            if live.numbers.get(n.as_str()).copied().unwrap_or(0)
-                >= self.config.live_per_destination
-            {
-                return Err(ErrorBody::new(
-                    ErrorCode::CallInProgress,
-                    format!(
-                        "{role} is already on a call through this service; try again when it ends"
-                    ),
-                ));
-            }
+        if live.numbers.get(callback.as_str()).copied().unwrap_or(0)
+            >= self.config.live_per_destination
+        {
+            return Err(ErrorBody::new(
+                ErrorCode::CallInProgress,
+                "your number is already on a call through this service; try again when it ends",
+            ));
+        }
+        let button = (line.site_id, line.key.to_owned());
+        let capacity = usize::try_from(line.capacity.max(1)).unwrap_or(usize::MAX);
+        if live.buttons.get(&button).copied().unwrap_or(0) >= capacity {
+            return Err(ErrorBody {
+                code: ErrorCode::CallInProgress,
+                message: format!(
+                    "all of this shop's lines are busy ({capacity} calls at once); try again in a minute"
+                ),
+                retry_after: Some(LINES_BUSY_RETRY_SECS),
+            });
         }
         *live.members.entry(member_id).or_default() += 1;
-        for n in [callback, merchant] {
-            *live.numbers.entry(n.as_str().to_owned()).or_default() += 1;
-        }
+        *live
+            .numbers
+            .entry(callback.as_str().to_owned())
+            .or_default() += 1;
+        *live.buttons.entry(button.clone()).or_default() += 1;
         Ok(LiveSlot {
             guard: self.clone(),
             member_id,
-            numbers: [callback.as_str().to_owned(), merchant.as_str().to_owned()],
+            number: callback.as_str().to_owned(),
+            button,
         })
     }
 }
+
+/// When all of a button's lines are busy, the member is told to try again after this long: a
+/// typical customer call is a few minutes, a ringing phone times out within one.
+const LINES_BUSY_RETRY_SECS: u64 = 60;
 
 #[cfg(test)]
 mod tests {
@@ -238,23 +268,46 @@ mod tests {
         assert!(e.message.contains("premium-rate"), "{}", e.message);
     }
 
+    fn line(key: &str, capacity: u32) -> Line<'_> {
+        Line {
+            site_id: 1,
+            key,
+            capacity,
+        }
+    }
+
     #[test]
-    fn one_live_call_per_member_and_number() {
+    fn one_live_call_per_member_and_member_number() {
         let g = Arc::new(Guard::new(CallsConfig::default()));
-        let (a, m) = (n("+8613800138000"), n("+861065529988"));
-        let slot = g.enter(1, &a, &m).unwrap();
+        let a = n("+8613800138000");
+        let slot = g.enter(1, &a, line("sales", 3)).unwrap();
         assert_eq!(
-            g.enter(1, &n("+8613900139000"), &n("+861065529900"))
+            g.enter(1, &n("+8613900139000"), line("other", 3))
                 .unwrap_err()
                 .code,
             ErrorCode::CallInProgress
         );
-        assert_eq!(
-            g.enter(2, &n("+8613900139000"), &m).unwrap_err().code,
-            ErrorCode::CallInProgress
-        );
+        let e = g.enter(2, &a, line("other", 3)).unwrap_err();
+        assert!(e.message.contains("your number"), "{}", e.message);
         drop(slot);
-        assert!(g.enter(2, &n("+8613900139000"), &m).is_ok());
+        assert!(g.enter(2, &a, line("other", 3)).is_ok());
+    }
+
+    #[test]
+    fn a_button_takes_calls_up_to_its_capacity() {
+        // covers #8 §5 Capacity: the merchant's number no longer blocks other members
+        let g = Arc::new(Guard::new(CallsConfig::default()));
+        let first = g.enter(1, &n("+8613800138000"), line("sales", 2)).unwrap();
+        let _second = g.enter(2, &n("+8613900139000"), line("sales", 2)).unwrap();
+        let e = g
+            .enter(3, &n("+8613700137000"), line("sales", 2))
+            .unwrap_err();
+        assert_eq!(e.code, ErrorCode::CallInProgress);
+        assert!(e.message.contains("lines are busy"), "{}", e.message);
+        assert_eq!(e.retry_after, Some(LINES_BUSY_RETRY_SECS));
+        assert!(g.enter(3, &n("+8613700137000"), line("other", 2)).is_ok());
+        drop(first);
+        assert!(g.enter(4, &n("+8613600136000"), line("sales", 2)).is_ok());
     }
 
     #[test]

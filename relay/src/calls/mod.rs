@@ -4,10 +4,13 @@
 //! Handlers only decode and encode; every rule lives here and in the submodules.
 //!
 //! - [`guard`]: destination policy, rate limits and live-call limits.
-//! - [`verify`]: SMS codes for new callback numbers.
+//! - [`limits`]: button capacity, daily caps and shares, SMS caps: defaults and the SMS caps.
+//! - [`verify`]: SMS codes for new callback numbers; [`code_sms`]: their text.
 //! - `session`: one live call: progress to the widgets, the billing clock, the hang-up at zero.
 
+pub mod code_sms;
 pub mod guard;
+pub mod limits;
 mod session;
 pub mod verify;
 
@@ -43,6 +46,10 @@ pub struct Calls {
     sms: OnceLock<Arc<dyn SmsGateway>>,
     pub billing: Billing,
     pub guard: Arc<guard::Guard>,
+    /// Verification SMS per hour and day, in all and per site.
+    pub sms_caps: limits::SmsCaps,
+    /// A button's capacity unless it has its own.
+    button_capacity: u32,
     orphan_after: Duration,
     live: Mutex<HashMap<String, LiveCall>>,
     placed: Mutex<Remembered<(i64, String), CallPlaced>>,
@@ -65,15 +72,23 @@ pub enum CallsStartError {
 
 impl Calls {
     pub fn new(config: &CallsConfig, store: Store) -> Self {
+        let cap = |c: i64| (c > 0).then_some(c);
         let policy = Policy {
             min_start_balance: config.min_start_balance,
-            member_daily_cap: (config.member_daily_cap > 0).then_some(config.member_daily_cap),
+            member_daily_cap: cap(config.member_daily_cap),
+            merchant_daily_cap: cap(config.merchant_daily_cap),
+            sponsor_daily_cap: cap(config.sponsor_daily_cap),
+            member_share_secs: (config.member_share_minutes > 0)
+                .then_some(config.member_share_minutes.saturating_mul(60)),
+            min_talk_secs: config.min_talk_secs,
         };
         Self {
             control: OnceLock::new(),
             sms: OnceLock::new(),
             billing: Billing::with_policy(store, policy),
             guard: Arc::new(guard::Guard::new(config.clone())),
+            sms_caps: limits::SmsCaps::new(config),
+            button_capacity: config.button_capacity,
             orphan_after: Duration::from_secs(config.orphan_after_secs),
             live: Mutex::new(HashMap::new()),
             placed: Mutex::new(Remembered::new(REMEMBER_CLIENT_IDS)),
@@ -223,7 +238,12 @@ pub async fn call_me(
     calls
         .guard
         .check_call(member.member_id, address, &callback)?;
-    let slot = calls.guard.enter(member.member_id, &callback, &b.number)?;
+    let line = guard::Line {
+        site_id,
+        key: &b.key,
+        capacity: b.capacity.unwrap_or(calls.button_capacity),
+    };
+    let slot = calls.guard.enter(member.member_id, &callback, line)?;
     let payer = payer_of(&b, member);
     let account = calls
         .billing

@@ -58,6 +58,9 @@ pub(super) struct Session {
     call_id: String,
     member_id: i64,
     reservation: Reservation,
+    /// The reservation's heartbeat is refreshed from placement on, ringing included, so the
+    /// janitor never settles a call that is still ringing.
+    last_heartbeat: Instant,
 }
 
 /// The billing clock of a connected call.
@@ -68,7 +71,6 @@ struct Clock {
     /// No more credit can be had: the call ends at `paid_until`.
     last: bool,
     warned: bool,
-    last_heartbeat: Instant,
 }
 
 impl Session {
@@ -83,6 +85,7 @@ impl Session {
             call_id,
             member_id,
             reservation,
+            last_heartbeat: Instant::now(),
         }
     }
 
@@ -124,10 +127,11 @@ impl Session {
                     Some(CallEvent::Ended(end)) => break Some(end),
                     Some(event) => self.on_event(event, &mut clock).await,
                 },
-                _ = tick.tick(), if clock.is_some() => {
+                _ = tick.tick() => {
                     if let Some(c) = clock.as_mut() {
                         self.on_tick(c).await;
                     }
+                    self.heartbeat_if_due().await;
                 }
                 _ = sleep_until(warn_at.unwrap_or(give_up)), if warn_at.is_some() => {
                     if let Some(c) = clock.as_mut() {
@@ -178,8 +182,8 @@ impl Session {
                     paid_until,
                     last,
                     warned: false,
-                    last_heartbeat: bridged,
                 });
+                self.last_heartbeat = bridged;
                 let cost = billing.running_cost(&self.reservation, 0);
                 self.progress(CallStage::Connected, |p| {
                     p.seconds = Some(0);
@@ -209,18 +213,23 @@ impl Session {
                 }
             }
         }
-        if c.last_heartbeat.elapsed() >= self.relay.calls.heartbeat_every() {
-            c.last_heartbeat = Instant::now();
-            if let Err(e) = billing.heartbeat(&self.reservation).await {
-                tracing::warn!(call = %self.call_id, "billing heartbeat failed: {e}");
-            }
-        }
         if elapsed > 0 && elapsed.is_multiple_of(PROGRESS_EVERY) {
             let cost = billing.running_cost(&self.reservation, elapsed);
             self.progress(CallStage::Connected, |p| {
                 p.seconds = Some(elapsed);
                 p.cost = Some(cost);
             });
+        }
+    }
+
+    /// Refreshes the reservation's heartbeat when it is due, ringing or connected.
+    async fn heartbeat_if_due(&mut self) {
+        if self.last_heartbeat.elapsed() < self.relay.calls.heartbeat_every() {
+            return;
+        }
+        self.last_heartbeat = Instant::now();
+        if let Err(e) = self.relay.calls.billing.heartbeat(&self.reservation).await {
+            tracing::warn!(call = %self.call_id, "billing heartbeat failed: {e}");
         }
     }
 

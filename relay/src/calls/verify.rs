@@ -5,12 +5,14 @@
 use std::time::Duration;
 
 use rand::Rng;
-use ringlink_protocol::call_me::{CodeSent, NumberVerified};
+use ringlink_protocol::call_me::{CodeSent, NumberVerified, SendCode};
 use ringlink_protocol::{ErrorBody, ErrorCode, E164};
 use sha2::{Digest, Sha256};
 
+use super::code_sms::{code_text, SmsLang};
 use crate::accounts::Identity;
 use crate::dial::internal;
+use crate::store::callbacks::CodeAttempt;
 use crate::store::now;
 use crate::Relay;
 
@@ -59,11 +61,14 @@ pub async fn is_callable(
 }
 
 /// Sends a fresh code to `input` (as typed) by SMS.
+/// The SMS counts against the global and the site's SMS caps; `lang` picks its language.
 pub async fn send_code(
     relay: &Relay,
+    site_id: i64,
     member: &Identity,
-    input: &str,
+    req: &SendCode,
 ) -> Result<CodeSent, ErrorBody> {
+    let input = req.number.as_str();
     let number = relay
         .accounts
         .parse_number(input)
@@ -73,6 +78,7 @@ pub async fn send_code(
         .guard
         .destination_allowed(&number, "that number")?;
     relay.calls.guard.count_code(member.member_id, &number)?;
+    relay.calls.sms_caps.take(site_id)?;
     let code = format!("{:06}", rand::thread_rng().gen_range(0..1_000_000));
     relay
         .store
@@ -84,11 +90,9 @@ pub async fn send_code(
         )
         .await
         .map_err(internal)?;
-    let text = format!(
-        "【Ringlink】验证码 {code}，{} 分钟内有效。Your Ringlink code is {code}: it lets the service call you on this number. Ignore it if you did not ask.",
-        CODE_TTL.as_secs() / 60
-    );
+    let text = code_text(SmsLang::from_wire(req.lang.as_deref()), &code, CODE_TTL);
     let Some(sms) = relay.calls.sms() else {
+        relay.calls.sms_caps.give_back(site_id);
         return Err(ErrorBody::new(
             ErrorCode::Unavailable,
             "this relay cannot send SMS right now; try again later",
@@ -96,6 +100,7 @@ pub async fn send_code(
     };
     sms.send(&number, &text).await.map_err(|e| {
         tracing::warn!("verification SMS not sent: {e}");
+        relay.calls.sms_caps.give_back(site_id);
         ErrorBody::new(
             ErrorCode::Unavailable,
             "the code could not be sent by SMS right now; try again in a minute",
@@ -120,21 +125,27 @@ pub async fn verify_code(
         .parse_number(input)
         .map_err(ErrorBody::from)?;
     let invalid = |why: &str| ErrorBody::new(ErrorCode::CodeInvalid, why.to_owned());
-    let pending = relay
+    let attempt = relay
         .store
-        .take_code_attempt(member.member_id, &number)
+        .take_code_attempt(member.member_id, &number, CODE_ATTEMPTS, now())
         .await
-        .map_err(internal)?
-        .ok_or_else(|| invalid("no code was sent to this number: ask for a code first"))?;
-    if pending.expires_at < now() {
-        return Err(invalid("this code has expired: ask for a new one"));
-    }
-    if pending.attempts >= CODE_ATTEMPTS {
-        return Err(invalid("too many wrong codes: ask for a new one"));
-    }
+        .map_err(internal)?;
+    let (stored, attempts) = match attempt {
+        CodeAttempt::Granted {
+            code_hash,
+            attempts,
+        } => (code_hash, attempts),
+        CodeAttempt::NoCode => {
+            return Err(invalid(
+                "no code was sent to this number: ask for a code first",
+            ))
+        }
+        CodeAttempt::Expired => return Err(invalid("this code has expired: ask for a new one")),
+        CodeAttempt::UsedUp => return Err(invalid("too many wrong codes: ask for a new one")),
+    };
     let typed: String = code.chars().filter(|c| !c.is_whitespace()).collect();
-    if code_hash(member.member_id, &number, &typed) != pending.code_hash {
-        let left = CODE_ATTEMPTS - pending.attempts - 1;
+    if code_hash(member.member_id, &number, &typed) != stored {
+        let left = CODE_ATTEMPTS - attempts;
         return Err(invalid(&format!(
             "that code is not right; {left} tries left"
         )));

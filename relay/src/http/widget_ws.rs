@@ -206,7 +206,7 @@ impl WidgetConn {
             }
             WidgetMsg::SendCode(req) => {
                 let result = match &self.member {
-                    Some(m) => calls::verify::send_code(&self.relay, m, &req.number).await,
+                    Some(m) => calls::verify::send_code(&self.relay, self.site_id, m, &req).await,
                     None => Err(not_signed_in()),
                 };
                 (answer::<SendCode>(re, result), Vec::new())

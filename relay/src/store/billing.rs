@@ -148,6 +148,20 @@ pub struct Hold {
     pub paid_until: u64,
     /// When the hold is made (Unix ms); it also counts as the call's heartbeat.
     pub at_ms: i64,
+    /// The member's daily share of the account this hold also counts against, if any.
+    pub share: Option<ShareHold>,
+}
+
+/// Talk seconds a hold counts against a member's daily share of a merchant's or sponsor's
+/// account: `add` seconds are counted when `need` more still fit under `limit` that day.
+#[derive(Clone, Copy, Debug)]
+pub struct ShareHold {
+    pub member_id: i64,
+    pub limit: i64,
+    /// The seconds wanted (at most what is left of the share).
+    pub need: i64,
+    /// The seconds the hold pays for (`need` rounded up to the tariff's increments).
+    pub add: i64,
 }
 
 /// An open reservation as the janitor and the tests see it.

@@ -16,6 +16,8 @@ pub struct CallButton {
     pub payer: PayerKind,
     /// The sponsor account's name when a sponsor pays.
     pub sponsor: Option<String>,
+    /// Calls at once through this button; `None`: the relay's `[calls] button_capacity`.
+    pub capacity: Option<u32>,
 }
 
 fn payer_of(name: &str) -> Result<PayerKind> {
@@ -27,10 +29,11 @@ impl Store {
     /// Creates or replaces a button of a site.
     pub async fn set_call_button(&self, b: &CallButton) -> Result<()> {
         sqlx::query(
-            "INSERT INTO call_buttons (site_id, button_key, label, number, payer, sponsor, created_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7) \
+            "INSERT INTO call_buttons (site_id, button_key, label, number, payer, sponsor, created_at, \
+             capacity) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) \
              ON CONFLICT (site_id, button_key) DO UPDATE SET label = excluded.label, \
-             number = excluded.number, payer = excluded.payer, sponsor = excluded.sponsor",
+             number = excluded.number, payer = excluded.payer, sponsor = excluded.sponsor, \
+             capacity = excluded.capacity",
         )
         .bind(b.site_id)
         .bind(&b.key)
@@ -39,6 +42,7 @@ impl Store {
         .bind(b.payer.as_str())
         .bind(b.sponsor.as_deref())
         .bind(now())
+        .bind(b.capacity.map(i64::from))
         .execute(self.pool())
         .await?;
         Ok(())
@@ -46,7 +50,7 @@ impl Store {
 
     pub async fn call_button(&self, site_id: i64, key: &str) -> Result<Option<CallButton>> {
         let row = sqlx::query(
-            "SELECT site_id, button_key, label, number, payer, sponsor FROM call_buttons \
+            "SELECT site_id, button_key, label, number, payer, sponsor, capacity FROM call_buttons \
              WHERE site_id = $1 AND button_key = $2",
         )
         .bind(site_id)
@@ -58,7 +62,7 @@ impl Store {
 
     pub async fn list_call_buttons(&self, site_id: i64) -> Result<Vec<CallButton>> {
         let rows = sqlx::query(
-            "SELECT site_id, button_key, label, number, payer, sponsor FROM call_buttons \
+            "SELECT site_id, button_key, label, number, payer, sponsor, capacity FROM call_buttons \
              WHERE site_id = $1 ORDER BY button_key",
         )
         .bind(site_id)
@@ -93,5 +97,8 @@ fn button_row(r: &sqlx::any::AnyRow) -> Result<CallButton> {
             .map_err(|e| StoreError::Conflict(format!("stored number is corrupt: {e}")))?,
         payer: payer_of(&payer)?,
         sponsor: r.try_get("sponsor")?,
+        capacity: r
+            .try_get::<Option<i64>, _>("capacity")?
+            .map(|c| u32::try_from(c).unwrap_or(u32::MAX)),
     })
 }

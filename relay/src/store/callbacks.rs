@@ -6,12 +6,17 @@ use sqlx::Row;
 
 use super::{now, Result, Store, StoreError};
 
-/// A code in flight for one member and number.
-#[derive(Clone, Debug)]
-pub struct PendingCode {
-    pub code_hash: String,
-    pub expires_at: i64,
-    pub attempts: i64,
+/// The outcome of taking one attempt at a code in flight.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum CodeAttempt {
+    /// The attempt is counted: compare with `code_hash`; `attempts` includes this one.
+    Granted { code_hash: String, attempts: i64 },
+    /// No code was sent to this number.
+    NoCode,
+    /// The code expired.
+    Expired,
+    /// Every attempt of the code is used.
+    UsedUp,
 }
 
 impl Store {
@@ -64,37 +69,44 @@ impl Store {
         Ok(())
     }
 
-    /// Counts one attempt at the code and returns it as it was before this attempt.
+    /// Takes one attempt at the code, atomically: a single conditional UPDATE counts the attempt
+    /// only while the code is unexpired and has attempts left, so parallel guesses can never get
+    /// more than `max_attempts` between them. The refusal says why.
     pub async fn take_code_attempt(
         &self,
         member_id: i64,
         number: &E164,
-    ) -> Result<Option<PendingCode>> {
-        let mut tx = self.pool().begin().await?;
+        max_attempts: i64,
+        now: i64,
+    ) -> Result<CodeAttempt> {
         let row = sqlx::query(
-            "SELECT code_hash, expires_at, attempts FROM number_codes \
-             WHERE member_id = $1 AND number = $2",
+            "UPDATE number_codes SET attempts = attempts + 1 \
+             WHERE member_id = $1 AND number = $2 AND attempts < $3 AND expires_at >= $4 \
+             RETURNING code_hash, attempts",
         )
         .bind(member_id)
         .bind(number.as_str())
-        .fetch_optional(&mut *tx)
+        .bind(max_attempts)
+        .bind(now)
+        .fetch_optional(self.pool())
         .await?;
-        let Some(row) = row else {
-            return Ok(None);
-        };
-        sqlx::query(
-            "UPDATE number_codes SET attempts = attempts + 1 WHERE member_id = $1 AND number = $2",
-        )
-        .bind(member_id)
-        .bind(number.as_str())
-        .execute(&mut *tx)
-        .await?;
-        tx.commit().await?;
-        Ok(Some(PendingCode {
-            code_hash: row.try_get("code_hash")?,
-            expires_at: row.try_get("expires_at")?,
-            attempts: row.try_get("attempts")?,
-        }))
+        if let Some(row) = row {
+            return Ok(CodeAttempt::Granted {
+                code_hash: row.try_get("code_hash")?,
+                attempts: row.try_get("attempts")?,
+            });
+        }
+        let row =
+            sqlx::query("SELECT expires_at FROM number_codes WHERE member_id = $1 AND number = $2")
+                .bind(member_id)
+                .bind(number.as_str())
+                .fetch_optional(self.pool())
+                .await?;
+        Ok(match row {
+            None => CodeAttempt::NoCode,
+            Some(r) if r.try_get::<i64, _>("expires_at")? < now => CodeAttempt::Expired,
+            Some(_) => CodeAttempt::UsedUp,
+        })
     }
 
     /// Marks the number verified for the member and drops its code, in one transaction.

@@ -57,6 +57,7 @@ pub async fn relay_with_phones(
             number: ringlink_protocol::E164::new(MERCHANT).unwrap(),
             payer,
             sponsor: None,
+            capacity: None,
         })
         .await
         .unwrap();

@@ -268,7 +268,10 @@ pub fn encode(id: u64, msg: &WidgetMsg) -> String {
         WidgetMsg::ConfirmPairing(ConfirmPairing { code }) => w.field("code", Some(code)),
         WidgetMsg::SignOut(SignOut {}) | WidgetMsg::Ping(Ping {}) => {}
         WidgetMsg::CallOptions(CallOptions { button }) => w.field("button", Some(button)),
-        WidgetMsg::SendCode(SendCode { number }) => w.field("number", Some(number)),
+        WidgetMsg::SendCode(SendCode { number, lang }) => {
+            w.field("number", Some(number));
+            w.field("lang", lang.as_deref());
+        }
         WidgetMsg::VerifyCode(VerifyCode { number, code }) => {
             w.field("number", Some(number));
             w.field("code", Some(code));

@@ -204,6 +204,11 @@ fn every_request_is_written_as_serde_writes_it() {
         }),
         WidgetMsg::SendCode(SendCode {
             number: "139 0013 9000".into(),
+            lang: Some("en".into()),
+        }),
+        WidgetMsg::SendCode(SendCode {
+            number: "139 0013 9000".into(),
+            lang: None,
         }),
         WidgetMsg::VerifyCode(VerifyCode {
             number: "+8613900139000".into(),

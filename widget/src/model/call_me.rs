@@ -235,7 +235,8 @@ impl Model {
         self.error = None;
         self.notice = None;
         flow.busy = Some(Asked::SendCode);
-        vec![Out::Send(WidgetMsg::SendCode(SendCode { number }))]
+        let lang = Some(self.lang.code().to_owned());
+        vec![Out::Send(WidgetMsg::SendCode(SendCode { number, lang }))]
     }
 
     /// The code from the SMS, for the number it went to.

@@ -193,7 +193,9 @@ fn a_changed_number_needs_a_code_and_the_code_enables_the_call() {
     );
     assert!(m.error.as_deref().unwrap().contains("code"));
     let out = m.apply(Action::SendCode);
-    assert!(matches!(&out[..], [Out::Send(WidgetMsg::SendCode(s))] if s.number == "139 0013 9000"));
+    assert!(
+        matches!(&out[..], [Out::Send(WidgetMsg::SendCode(s))] if s.number == "139 0013 9000" && s.lang.as_deref() == Some(m.lang.code()))
+    );
     assert_eq!(flow(&m).busy, Some(Asked::SendCode));
     assert!(m.apply(Action::SendCode).is_empty(), "one code at a time");
     m.frame(

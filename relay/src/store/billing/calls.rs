@@ -17,7 +17,56 @@ const HOLD_SQL: &str = "UPDATE billing_accounts SET reserved = reserved + $1, \
     WHERE id = $3 AND balance - reserved >= $4 \
     AND (CASE WHEN cap_day = $2 THEN cap_used ELSE 0 END) + $1 <= COALESCE(daily_cap, $5)";
 
+/// The conditional upsert that counts a hold against a member's daily share: $1 account,
+/// $2 member, $3 day, $4 seconds added, $5 seconds needed, $6 the share. Zero rows: refused.
+const SHARE_SQL: &str = "INSERT INTO member_call_shares (account_id, member_id, day, used_secs) \
+    SELECT $1, $2, $3, $4 WHERE $5 <= $6 \
+    ON CONFLICT (account_id, member_id) DO UPDATE SET \
+    used_secs = (CASE WHEN member_call_shares.day = excluded.day \
+        THEN member_call_shares.used_secs ELSE 0 END) + excluded.used_secs, day = excluded.day \
+    WHERE (CASE WHEN member_call_shares.day = excluded.day \
+        THEN member_call_shares.used_secs ELSE 0 END) + $5 <= $6";
+
+/// Counts `hold`'s share, if any, inside `tx`. False when the share is used up.
+async fn take_share(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    account: i64,
+    hold: &Hold,
+) -> Result<bool> {
+    let Some(share) = hold.share else {
+        return Ok(true);
+    };
+    let done = sqlx::query(SHARE_SQL)
+        .bind(account)
+        .bind(share.member_id)
+        .bind(hold.day)
+        .bind(share.add)
+        .bind(share.need)
+        .bind(share.limit)
+        .execute(&mut **tx)
+        .await?;
+    Ok(done.rows_affected() > 0)
+}
+
 impl Store {
+    /// Talk seconds a member used today of a merchant's or sponsor's account.
+    pub async fn member_share_used(&self, account: i64, member_id: i64, day: i64) -> Result<u64> {
+        let row = sqlx::query(
+            "SELECT used_secs FROM member_call_shares WHERE account_id = $1 AND member_id = $2 \
+             AND day = $3",
+        )
+        .bind(account)
+        .bind(member_id)
+        .bind(day)
+        .fetch_optional(self.pool())
+        .await?;
+        let used: i64 = match row {
+            Some(r) => r.try_get("used_secs")?,
+            None => 0,
+        };
+        Ok(u64::try_from(used).unwrap_or(0))
+    }
+
     /// Holds the first chunk of credit and writes the call record and its reservation, in one
     /// transaction. `None` when the conditional UPDATE refused the hold (nothing written).
     pub async fn open_call(&self, c: &OpenCall<'_>) -> Result<Option<i64>> {
@@ -30,7 +79,7 @@ impl Store {
             .bind(c.hold.default_cap)
             .execute(&mut *tx)
             .await?;
-        if held.rows_affected() == 0 {
+        if held.rows_affected() == 0 || !take_share(&mut tx, c.account_id, &c.hold).await? {
             return Ok(None);
         }
         let now = now();
@@ -60,8 +109,8 @@ impl Store {
         let call_id: i64 = row.try_get("id")?;
         sqlx::query(
             "INSERT INTO billing_reservations (call_id, account_id, connect_fee, per_minute, \
-             first_increment, next_increment, reserved, paid_until, cap_day, alive_at_ms, created_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+             first_increment, next_increment, reserved, paid_until, cap_day, alive_at_ms, created_at, \
+             share_secs) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
         )
         .bind(call_id)
         .bind(c.account_id)
@@ -74,6 +123,7 @@ impl Store {
         .bind(c.hold.day)
         .bind(c.hold.at_ms)
         .bind(now)
+        .bind(c.hold.share.map_or(0, |s| s.add))
         .execute(&mut *tx)
         .await?;
         tx.commit().await?;
@@ -86,7 +136,7 @@ impl Store {
         let mut tx = self.pool().begin().await?;
         let open = sqlx::query(
             "UPDATE billing_reservations SET reserved = reserved + $1, paid_until = $2, cap_day = $3, \
-             alive_at_ms = $5 \
+             alive_at_ms = $5, share_secs = share_secs + $6 \
              WHERE call_id = $4 AND settled_at IS NULL",
         )
         .bind(hold.amount)
@@ -94,6 +144,7 @@ impl Store {
         .bind(hold.day)
         .bind(call_id)
         .bind(hold.at_ms)
+        .bind(hold.share.map_or(0, |s| s.add))
         .execute(&mut *tx)
         .await?;
         if open.rows_affected() == 0 {
@@ -107,7 +158,7 @@ impl Store {
             .bind(hold.default_cap)
             .execute(&mut *tx)
             .await?;
-        if held.rows_affected() == 0 {
+        if held.rows_affected() == 0 || !take_share(&mut tx, account, hold).await? {
             return Ok(HoldOutcome::Refused);
         }
         tx.commit().await?;
@@ -159,7 +210,7 @@ impl Store {
         let Some(row) = sqlx::query(
             "UPDATE billing_reservations SET settled_at = $1 \
              WHERE call_id = $2 AND settled_at IS NULL AND alive_at_ms <= $3 \
-             RETURNING account_id, reserved, cap_day",
+             RETURNING account_id, reserved, cap_day, share_secs",
         )
         .bind(now)
         .bind(s.call_id)
@@ -172,6 +223,7 @@ impl Store {
         let account: i64 = row.try_get("account_id")?;
         let reserved: i64 = row.try_get("reserved")?;
         let cap_day: i64 = row.try_get("cap_day")?;
+        let share_secs: i64 = row.try_get("share_secs")?;
         let charge = s.charge.clamp(0, reserved);
         let released = reserved - charge;
         sqlx::query(
@@ -187,6 +239,21 @@ impl Store {
         .bind(account)
         .execute(&mut *tx)
         .await?;
+        let unused_share = share_secs - seconds(s.billed_seconds);
+        if unused_share > 0 {
+            // The share's unused seconds come back, on the day they were counted.
+            sqlx::query(
+                "UPDATE member_call_shares SET used_secs = CASE WHEN used_secs > $1 \
+                 THEN used_secs - $1 ELSE 0 END WHERE account_id = $2 AND day = $3 \
+                 AND member_id = (SELECT member_id FROM call_records WHERE id = $4)",
+            )
+            .bind(unused_share)
+            .bind(account)
+            .bind(cap_day)
+            .bind(s.call_id)
+            .execute(&mut *tx)
+            .await?;
+        }
         if charge > 0 {
             sqlx::query(
                 "INSERT INTO ledger_entries (account_id, kind, amount, call_id, note, created_at) \
