@@ -93,9 +93,10 @@ impl SignInGuard {
         self.per_number.clear(&slot.number);
     }
 
-    /// A wrong password: the slots stay taken until the window ends.
+    /// A wrong password: the slots stay taken until the window ends, and the number's delay
+    /// runs from now (argon2 took a while since the slot was taken).
     pub fn failed(&self, slot: Slot) {
-        drop(slot);
+        self.per_number.failed(&slot.number);
         metrics::counter!("ringlink_signin_failures_total").increment(1);
     }
 
@@ -175,6 +176,18 @@ impl Backoff {
             a.next_allowed = now + Self::delay(a.count - FREE_FAILURES_PER_NUMBER);
         }
         Ok(())
+    }
+
+    fn failed(&self, number: &str) {
+        if let Some(a) = self.numbers.lock().expect("backoff lock").get_mut(number) {
+            if a.count > FREE_FAILURES_PER_NUMBER {
+                let now = Instant::now();
+                a.next_allowed = a
+                    .next_allowed
+                    .max(now + Self::delay(a.count - FREE_FAILURES_PER_NUMBER));
+                a.last = now;
+            }
+        }
     }
 
     fn refund(&self, number: &str) {
