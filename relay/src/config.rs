@@ -260,6 +260,7 @@ const KEYS: &[&str] = &[
     "session_ttl_hours",
     "device_ttl_days",
     "heartbeat_secs",
+    "sign_in_within_secs",
     "log_format",
     "widget_dir",
     "trust_forwarded_for",
@@ -267,7 +268,7 @@ const KEYS: &[&str] = &[
 
 fn env_value(key: &str, value: &str) -> Result<toml::Value, String> {
     match key {
-        "session_ttl_hours" | "device_ttl_days" | "heartbeat_secs" => value
+        "session_ttl_hours" | "device_ttl_days" | "heartbeat_secs" | "sign_in_within_secs" => value
             .parse::<i64>()
             .map(toml::Value::Integer)
             .map_err(|_| "expected a whole number".into()),
