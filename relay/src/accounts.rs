@@ -2,7 +2,6 @@
 //! device tokens (random, stored hashed, expiring, revocable).
 
 use std::sync::OnceLock;
-use std::time::Duration;
 
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::Argon2;
@@ -15,16 +14,16 @@ use ringlink_protocol::secret::Secret;
 use ringlink_protocol::{ErrorBody, ErrorCode, E164};
 use sha2::{Digest, Sha256};
 
+use crate::names::{check_name, NameError};
+use crate::password_gate::{Busy, PasswordGate, BUSY_RETRY_SECS};
+use crate::signin_guard::SignInGuard;
 use crate::store::tokens::TokenKind;
 use crate::store::{now, Store, StoreError};
-use crate::throttle::Throttle;
 
-/// Failed sign-ins allowed per number in a window: enough for typos, too few to guess.
-const FAILURES_PER_NUMBER: u32 = 5;
-/// Failed sign-ins allowed per client address in a window (several members may share a NAT).
-const FAILURES_PER_ADDRESS: u32 = 20;
-/// The throttle window for failed sign-ins.
-const FAILURE_WINDOW: Duration = Duration::from_secs(15 * 60);
+/// Web sessions a member may hold at once; signing in once more evicts the oldest. Enough for
+/// every browser a person uses, few enough that a leaked password cannot mint sessions without
+/// bound.
+pub const MAX_SESSIONS_PER_MEMBER: i64 = 20;
 
 #[derive(Debug, thiserror::Error)]
 pub enum AuthError {
@@ -32,6 +31,10 @@ pub enum AuthError {
     BadCredentials,
     #[error("too many failed sign-ins; try again in {0} s")]
     RateLimited(u64),
+    #[error(transparent)]
+    Busy(#[from] Busy),
+    #[error(transparent)]
+    Name(#[from] NameError),
     #[error(transparent)]
     Number(#[from] NumberError),
     #[error("password must be {MIN_PASSWORD} to {MAX_PASSWORD} characters")]
@@ -48,7 +51,8 @@ impl From<&AuthError> for ErrorBody {
     fn from(e: &AuthError) -> Self {
         let code = match e {
             AuthError::BadCredentials => ErrorCode::BadCredentials,
-            AuthError::RateLimited(_) => ErrorCode::RateLimited,
+            AuthError::RateLimited(_) | AuthError::Busy(_) => ErrorCode::RateLimited,
+            AuthError::Name(_) => ErrorCode::BadField,
             AuthError::Number(_) => ErrorCode::InvalidNumber,
             AuthError::WeakPassword => ErrorCode::BadField,
             AuthError::Expired => ErrorCode::TokenExpired,
@@ -60,8 +64,10 @@ impl From<&AuthError> for ErrorBody {
             other => other.to_string(),
         };
         let mut body = ErrorBody::new(code, message);
-        if let AuthError::RateLimited(secs) = e {
-            body.retry_after = Some(*secs);
+        match e {
+            AuthError::RateLimited(secs) => body.retry_after = Some(*secs),
+            AuthError::Busy(_) => body.retry_after = Some(BUSY_RETRY_SECS),
+            _ => {}
         }
         body
     }
@@ -84,8 +90,7 @@ pub struct Accounts {
     region: String,
     session_ttl_secs: i64,
     device_ttl_secs: i64,
-    by_number: Throttle,
-    by_address: Throttle,
+    guard: SignInGuard,
 }
 
 impl Accounts {
@@ -95,8 +100,7 @@ impl Accounts {
             region: region.into(),
             session_ttl_secs,
             device_ttl_secs,
-            by_number: Throttle::new(FAILURES_PER_NUMBER, FAILURE_WINDOW),
-            by_address: Throttle::new(FAILURES_PER_ADDRESS, FAILURE_WINDOW),
+            guard: SignInGuard::default(),
         }
     }
 
@@ -116,15 +120,32 @@ impl Accounts {
         Ok((id, number))
     }
 
-    pub async fn set_password(&self, number: &str, password: &Secret) -> Result<E164, AuthError> {
+    /// Changes a member's password and revokes every session and device they hold: whoever
+    /// knew the old password is signed out everywhere. Returns the number and how many tokens
+    /// were revoked.
+    pub async fn set_password(
+        &self,
+        number: &str,
+        password: &Secret,
+    ) -> Result<(E164, u64), AuthError> {
         let number = self.parse_number(number)?;
         let hash = hash_password(password).await?;
-        self.store.set_member_password(&number, &hash).await?;
-        Ok(number)
+        let revoked = self
+            .store
+            .set_member_password_and_revoke(&number, &hash)
+            .await?;
+        tracing::info!(%number, revoked, "password changed; sessions and devices revoked");
+        Ok((number, revoked))
     }
 
-    /// Checks number and password (throttled per number and per client address) and mints a
-    /// token of `kind`. Unknown numbers cost the same time as wrong passwords.
+    /// The sign-in limits (for tests and metrics).
+    pub fn guard(&self) -> &SignInGuard {
+        &self.guard
+    }
+
+    /// Checks number and password and mints a token of `kind`. The throttle slots are taken
+    /// before the password is checked (see [`crate::signin_guard`]), and the check waits its
+    /// turn at the [`PasswordGate`]. Unknown numbers cost the same time as wrong passwords.
     pub async fn sign_in(
         &self,
         number: &str,
@@ -134,27 +155,31 @@ impl Accounts {
         label: &str,
     ) -> Result<(Identity, Secret), AuthError> {
         let number = self.parse_number(number)?;
-        let number_key = format!("n:{number}");
-        let address_key = format!("a:{address}");
-        self.by_number
-            .check(&number_key)
+        check_name("device name", label)?;
+        let slot = self
+            .guard
+            .reserve(&number, address)
             .map_err(AuthError::RateLimited)?;
-        self.by_address
-            .check(&address_key)
-            .map_err(AuthError::RateLimited)?;
-        let member = self.store.member_by_number(&number).await?;
-        let hash = member.as_ref().map(|m| m.password_hash.clone());
-        let ok = verify_password(hash, password.clone()).await;
-        let Some(member) = member.filter(|_| ok) else {
-            metrics::counter!("ringlink_signin_failures_total").increment(1);
-            let a = self.by_number.hit(&number_key);
-            let b = self.by_address.hit(&address_key);
-            return Err(match a.and(b) {
-                Ok(()) => AuthError::BadCredentials,
-                Err(secs) => AuthError::RateLimited(secs),
-            });
+        let member = match self.store.member_by_number(&number).await {
+            Ok(m) => m,
+            Err(e) => {
+                self.guard.abandoned(slot);
+                return Err(e.into());
+            }
         };
-        self.by_number.clear(&number_key);
+        let hash = member.as_ref().map(|m| m.password_hash.clone());
+        let ok = match verify_password(hash, password.clone()).await {
+            Ok(ok) => ok,
+            Err(busy) => {
+                self.guard.abandoned(slot);
+                return Err(busy.into());
+            }
+        };
+        let Some(member) = member.filter(|_| ok) else {
+            self.guard.failed(slot);
+            return Err(AuthError::BadCredentials);
+        };
+        self.guard.succeeded(slot);
         Ok(self
             .mint(member.id, &member.number, kind, label, None)
             .await?)
@@ -182,6 +207,11 @@ impl Accounts {
             .store
             .insert_token(member_id, kind, &public_id, label, &hash, expires_at)
             .await?;
+        if kind == TokenKind::Web {
+            self.store
+                .evict_old_sessions(member_id, MAX_SESSIONS_PER_MEMBER)
+                .await?;
+        }
         let identity = Identity {
             token_id,
             public_id,
@@ -245,43 +275,43 @@ pub async fn hash_password(password: &Secret) -> Result<String, AuthError> {
         return Err(AuthError::WeakPassword);
     }
     let password = password.clone();
-    let hash = tokio::task::spawn_blocking(move || {
-        let salt = SaltString::generate(&mut rand::rngs::OsRng);
-        Argon2::default()
-            .hash_password(password.expose().as_bytes(), &salt)
-            .map(|h| h.to_string())
-    })
-    .await
-    .expect("hashing task");
+    let hash = PasswordGate::global()
+        .run(move || {
+            let salt = SaltString::generate(&mut rand::rngs::OsRng);
+            Argon2::default()
+                .hash_password(password.expose().as_bytes(), &salt)
+                .map(|h| h.to_string())
+        })
+        .await?;
     hash.map_err(|_| AuthError::WeakPassword)
 }
 
-/// Verifies off the async threads. With no stored hash, a dummy one is checked so an unknown
-/// number takes as long as a wrong password.
-async fn verify_password(stored: Option<String>, password: Secret) -> bool {
+/// Verifies off the async threads, behind the [`PasswordGate`]. With no stored hash, a dummy one
+/// is checked so an unknown number takes as long as a wrong password.
+async fn verify_password(stored: Option<String>, password: Secret) -> Result<bool, Busy> {
     static DUMMY: OnceLock<String> = OnceLock::new();
-    tokio::task::spawn_blocking(move || {
-        let (hash, real) = match stored {
-            Some(h) => (h, true),
-            None => {
-                let dummy = DUMMY.get_or_init(|| {
-                    let salt = SaltString::generate(&mut rand::rngs::OsRng);
-                    Argon2::default()
-                        .hash_password(b"not a password", &salt)
-                        .unwrap()
-                        .to_string()
-                });
-                (dummy.clone(), false)
-            }
-        };
-        let Ok(parsed) = PasswordHash::new(&hash) else {
-            return false;
-        };
-        Argon2::default()
-            .verify_password(password.expose().as_bytes(), &parsed)
-            .is_ok()
-            && real
-    })
-    .await
-    .unwrap_or(false)
+    PasswordGate::global()
+        .run(move || {
+            let (hash, real) = match stored {
+                Some(h) => (h, true),
+                None => {
+                    let dummy = DUMMY.get_or_init(|| {
+                        let salt = SaltString::generate(&mut rand::rngs::OsRng);
+                        Argon2::default()
+                            .hash_password(b"not a password", &salt)
+                            .unwrap()
+                            .to_string()
+                    });
+                    (dummy.clone(), false)
+                }
+            };
+            let Ok(parsed) = PasswordHash::new(&hash) else {
+                return false;
+            };
+            Argon2::default()
+                .verify_password(password.expose().as_bytes(), &parsed)
+                .is_ok()
+                && real
+        })
+        .await
 }

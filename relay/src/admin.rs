@@ -5,6 +5,7 @@ use ringlink_protocol::secret::Secret;
 use ringlink_protocol::E164;
 
 use crate::accounts::{random_id, Accounts, AuthError};
+use crate::names::check_name;
 use crate::store::call_buttons::CallButton;
 use crate::store::sites::Site;
 use crate::store::tokens::DeviceRow;
@@ -50,6 +51,7 @@ pub async fn create_site(
     key: Option<&str>,
     origins: &[String],
 ) -> Result<Site, AdminError> {
+    check_name("site name", name).map_err(AuthError::from)?;
     for o in origins {
         check_origin(o)?;
     }
@@ -105,6 +107,7 @@ pub async fn set_call_button(
     if !key_ok {
         return Err(AdminError::BadButtonKey(button.into()));
     }
+    check_name("button label", label).map_err(AuthError::from)?;
     if payer == PayerKind::Sponsor && sponsor.is_none() {
         return Err(AdminError::SponsorMissing);
     }
@@ -149,6 +152,13 @@ pub async fn list_devices(accounts: &Accounts, number: &str) -> Result<Vec<Devic
         .await?
         .ok_or_else(|| StoreError::NotFound(format!("no member with number {number}")))?;
     Ok(accounts.store().list_devices(member.id).await?)
+}
+
+/// Revokes every session and device of a member; returns the number and how many were live.
+pub async fn revoke_sessions(accounts: &Accounts, number: &str) -> Result<(E164, u64), AdminError> {
+    let number = accounts.parse_number(number).map_err(AuthError::from)?;
+    let revoked = accounts.store().revoke_member_tokens(&number).await?;
+    Ok((number, revoked))
 }
 
 pub async fn revoke_device(store: &Store, device: &str) -> Result<(), AdminError> {

@@ -48,6 +48,10 @@ pub struct Config {
     /// long and rechecks the token on every ping (so a revoked device goes within one interval).
     /// 25 s keeps NAT mappings alive without waking a phone too often.
     pub heartbeat_secs: u64,
+    /// A widget socket that has neither signed in nor resumed a session this long after it
+    /// opened is closed (pings do not keep it): an unsigned socket costs the relay memory and
+    /// gives nothing. 30 s is time to type a number and password; the widget reconnects.
+    pub sign_in_within_secs: u64,
     /// `text` or `json` log lines.
     pub log_format: String,
     /// Serve widget files from this folder instead of the ones embedded in the binary.
@@ -170,6 +174,7 @@ impl Default for Config {
             session_ttl_hours: 24 * 30,
             device_ttl_days: 365,
             heartbeat_secs: 25,
+            sign_in_within_secs: 30,
             log_format: "text".into(),
             widget_dir: None,
             trust_forwarded_for: false,
@@ -232,9 +237,13 @@ impl Config {
     fn check(&self) -> Result<(), ConfigError> {
         ringlink_protocol::number::check_region(&self.default_region)
             .map_err(|e| ConfigError::Invalid(e.to_string()))?;
-        if self.heartbeat_secs == 0 || self.session_ttl_hours <= 0 || self.device_ttl_days <= 0 {
+        if self.heartbeat_secs == 0
+            || self.sign_in_within_secs == 0
+            || self.session_ttl_hours <= 0
+            || self.device_ttl_days <= 0
+        {
             return Err(ConfigError::Invalid(
-                "heartbeat_secs, session_ttl_hours and device_ttl_days must be above zero".into(),
+                "heartbeat_secs, sign_in_within_secs, session_ttl_hours and device_ttl_days must be above zero".into(),
             ));
         }
         if let Some(t) = &self.telephony {
@@ -283,6 +292,7 @@ const KEYS: &[&str] = &[
     "session_ttl_hours",
     "device_ttl_days",
     "heartbeat_secs",
+    "sign_in_within_secs",
     "log_format",
     "widget_dir",
     "trust_forwarded_for",
@@ -290,7 +300,7 @@ const KEYS: &[&str] = &[
 
 fn env_value(key: &str, value: &str) -> Result<toml::Value, String> {
     match key {
-        "session_ttl_hours" | "device_ttl_days" | "heartbeat_secs" => value
+        "session_ttl_hours" | "device_ttl_days" | "heartbeat_secs" | "sign_in_within_secs" => value
             .parse::<i64>()
             .map(toml::Value::Integer)
             .map_err(|_| "expected a whole number".into()),

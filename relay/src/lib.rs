@@ -5,6 +5,10 @@
 //! - [`store`]: SQLite/PostgreSQL storage and migrations.
 //! - [`accounts`]: passwords, sign-in throttling, session and device tokens.
 //! - [`throttle`]: in-memory rate limits.
+//! - [`signin_guard`]: sign-in limits per (number, address), per number and per address.
+//! - [`password_gate`]: argon2 behind a semaphore with a bounded queue.
+//! - [`token_janitor`]: deletes dead session and device rows.
+//! - [`names`]: refusing control and bidi characters in names and labels.
 //! - [`hub`]: live presence of agents and widgets, calls in flight.
 //! - [`dial`]: DIAL routing from a member's widget to that member's own phone agent.
 //! - [`dial_log`]: the ordered, batched writer of the dial log.
@@ -27,11 +31,15 @@ pub mod dial;
 pub mod dial_log;
 mod http;
 pub mod hub;
+pub mod names;
 pub mod pairing;
+pub mod password_gate;
 pub mod remembered;
+pub mod signin_guard;
 pub mod store;
 pub mod telemetry;
 pub mod throttle;
+pub mod token_janitor;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -57,6 +65,7 @@ pub struct Relay {
     pub dial_throttle: throttle::Throttle,
     pub pair_start_throttle: throttle::Throttle,
     pub pair_confirm_throttle: throttle::Throttle,
+    pub pair_poll_throttle: throttle::Throttle,
     /// CALL: the SIP agent, the SMS gateway, billing and the abuse controls.
     pub calls: calls::Calls,
     /// Cancelled on shutdown: every socket closes with 1001.
@@ -130,6 +139,7 @@ impl Relay {
                 pairing::CONFIRMS_PER_HOUR,
                 pairing::HOUR,
             ),
+            pair_poll_throttle: throttle::Throttle::new(pairing::POLLS_PER_MINUTE, pairing::MINUTE),
             shutdown: CancellationToken::new(),
             tasks: TaskTracker::new(),
             config,
@@ -153,6 +163,7 @@ pub async fn start(config: Config) -> Result<Running, StartError> {
     })?;
     let relay = Relay::open(config).await?;
     relay.store.spawn_checkpointer(relay.shutdown.clone());
+    token_janitor::spawn(relay.store.clone(), relay.shutdown.clone());
     relay
         .calls
         .connect(&relay.config, relay.shutdown.clone())

@@ -133,10 +133,15 @@ enum MemberCmd {
         #[arg(long)]
         number: String,
     },
+    /// Change a member's password (read like `create`); every session and device of the member
+    /// is revoked, so whoever knew the old password is signed out everywhere.
     SetPassword {
         #[arg(long)]
         number: String,
     },
+    /// Sign a member out everywhere: every web session and phone agent is revoked (connected
+    /// ones are dropped within one heartbeat); the password stays.
+    RevokeSessions { number: String },
 }
 
 #[derive(Subcommand)]
@@ -326,11 +331,15 @@ async fn run_admin(config: Config, cmd: Admin) -> Result<()> {
             println!("member created: {number}");
         }
         Admin::Member(MemberCmd::SetPassword { number }) => {
-            let number = relay
+            let (number, revoked) = relay
                 .accounts
                 .set_password(&number, &read_password()?)
                 .await?;
-            println!("password changed for {number}");
+            println!("password changed for {number}; {revoked} sessions and devices revoked");
+        }
+        Admin::Member(MemberCmd::RevokeSessions { number }) => {
+            let (number, revoked) = admin::revoke_sessions(&relay.accounts, &number).await?;
+            println!("{revoked} sessions and devices of {number} revoked");
         }
         Admin::Device(DeviceCmd::List { number }) => {
             println!("device\tname\tstate\tlast_seen");

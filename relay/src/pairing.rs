@@ -10,6 +10,7 @@ use ringlink_protocol::{ErrorBody, ErrorCode};
 
 use crate::accounts::{hash_token, random_id, random_token, Identity};
 use crate::dial::internal;
+use crate::names::check_name;
 use crate::store::pairings::PairingState;
 use crate::store::tokens::TokenKind;
 use crate::store::{now, StoreError};
@@ -25,8 +26,14 @@ pub const CONFIRMS_PER_HOUR: u32 = 10;
 /// Pairings one address may start per hour.
 pub const STARTS_PER_HOUR: u32 = 30;
 pub const HOUR: Duration = Duration::from_secs(3600);
+/// Polls one address may make per minute: an agent polls every `POLL_INTERVAL_SECS` (30 a
+/// minute), so two agents pairing behind one address fit; a client hammering the database
+/// with polls does not.
+pub const POLLS_PER_MINUTE: u32 = 60;
+pub const MINUTE: Duration = Duration::from_secs(60);
 
 pub async fn start(relay: &Relay, address: &str, req: PairStart) -> Result<PairStarted, ErrorBody> {
+    check_name("device name", &req.device_name)?;
     relay
         .pair_start_throttle
         .hit(address)
@@ -92,7 +99,11 @@ pub async fn confirm(relay: &Relay, member: &Identity, code: &str) -> Result<Pai
 }
 
 /// The agent polls with its secret; once confirmed it receives its device token, once.
-pub async fn poll(relay: &Relay, req: PairPoll) -> Result<PairStatus, ErrorBody> {
+pub async fn poll(relay: &Relay, address: &str, req: PairPoll) -> Result<PairStatus, ErrorBody> {
+    relay
+        .pair_poll_throttle
+        .hit(address)
+        .map_err(|s| rate_limited(s, "pairing polls"))?;
     match relay
         .store
         .take_pairing(&hash_token(req.poll_secret.expose()))

@@ -73,6 +73,8 @@ impl Billing {
                 "a sponsor needs a name of 1 to {MAX_NOTE_CHARS} characters"
             )));
         }
+        crate::names::check_name("sponsor name", name)
+            .map_err(|e| BillingError::Invalid(e.to_string()))?;
         Ok(AccountId(self.store.create_sponsor(name).await?.id))
     }
 

@@ -56,8 +56,11 @@ pub async fn pair_start(
 
 pub async fn pair_poll(
     State(relay): State<Arc<Relay>>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
     ApiJson(req): ApiJson<PairPoll>,
 ) -> Result<Json<PairStatus>, ApiError> {
     req.validate()?;
-    Ok(Json(pairing::poll(&relay, req).await?))
+    let address = super::client_address(&relay, peer, &headers);
+    Ok(Json(pairing::poll(&relay, &address, req).await?))
 }

@@ -88,8 +88,20 @@ async fn await_hello(socket: &mut WebSocket) -> Option<(Option<u64>, Hello)> {
 
 async fn run(relay: Arc<Relay>, mut socket: WebSocket, id: Identity) {
     let Some((hello_id, hello)) = await_hello(&mut socket).await else {
+        ws::finish(&mut socket).await;
         return;
     };
+    if let Err(e) = crate::names::check_name("device name", &hello.name) {
+        let reply = Envelope::reply(hello_id, RelayToAgent::Error(e.into()));
+        let _ = ws::send(&mut socket, &reply).await;
+        ws::close(
+            &mut socket,
+            ws::CLOSE_POLICY,
+            "the device name has a control or direction-override character",
+        )
+        .await;
+        return;
+    }
     let conn = relay.hub.next_conn();
     let (tx, mut rx) = mpsc::channel(OUTBOX_FRAMES);
     let info = AgentInfo {
@@ -166,5 +178,6 @@ async fn run(relay: Arc<Relay>, mut socket: WebSocket, id: Identity) {
     }
     dial::agent_gone(&relay, id.member_id, conn).await;
     tracing::info!(device = %id.public_id, "phone agent disconnected");
+    ws::finish(&mut socket).await;
     metrics::gauge!("ringlink_ws_connections", "kind" => "agent").decrement(1.0);
 }

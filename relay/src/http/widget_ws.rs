@@ -99,9 +99,21 @@ async fn run(relay: Arc<Relay>, mut socket: WebSocket, address: String, site_id:
     let mut beat = tokio::time::interval(heartbeat);
     beat.tick().await;
     let mut last_heard = Instant::now();
+    let sign_in_within = Duration::from_secs(relay.config.sign_in_within_secs);
+    let unsigned_deadline = tokio::time::sleep(sign_in_within);
+    tokio::pin!(unsigned_deadline);
     metrics::gauge!("ringlink_ws_connections", "kind" => "widget").increment(1.0);
     loop {
         tokio::select! {
+            _ = &mut unsigned_deadline => {
+                if me.member.is_none() {
+                    let reason = format!("not signed in within {} s; reconnect to sign in", sign_in_within.as_secs());
+                    ws::close(&mut socket, ws::CLOSE_POLICY, &reason).await;
+                    break;
+                }
+                // Signed in: look again later, in case the member signs out and stays.
+                unsigned_deadline.as_mut().reset(tokio::time::Instant::now() + sign_in_within);
+            }
             _ = relay.shutdown.cancelled() => {
                 ws::close(&mut socket, ws::CLOSE_GOING_AWAY, "relay restarting; reconnect shortly").await;
                 break;
@@ -139,6 +151,7 @@ async fn run(relay: Arc<Relay>, mut socket: WebSocket, address: String, site_id:
             }
         }
     }
+    ws::finish(&mut socket).await;
     me.leave();
     metrics::gauge!("ringlink_ws_connections", "kind" => "widget").decrement(1.0);
 }

@@ -107,6 +107,16 @@ pub async fn send_frame(socket: &mut WebSocket, frame: crate::hub::Frame) -> boo
     socket.send(Message::Text(frame)).await.is_ok()
 }
 
+/// How long a peer gets to take the relay's answer to its Close frame.
+const CLOSE_ANSWER_WAIT: std::time::Duration = std::time::Duration::from_secs(1);
+
+/// After the peer's Close frame (or any end of the loop): sends the Close answer the WebSocket
+/// library queued, so the peer sees its own close code rather than 1006.
+pub async fn finish(socket: &mut WebSocket) {
+    use futures_util::SinkExt;
+    let _ = tokio::time::timeout(CLOSE_ANSWER_WAIT, socket.flush()).await;
+}
+
 /// Closes with a code and a reason (at most 123 bytes, the WebSocket limit).
 pub async fn close(socket: &mut WebSocket, code: u16, reason: &str) {
     let mut reason = reason.to_owned();

@@ -32,20 +32,6 @@ impl Store {
         Ok(row.try_get("id")?)
     }
 
-    pub async fn set_member_password(&self, number: &E164, password_hash: &str) -> Result<()> {
-        let done = sqlx::query("UPDATE members SET password_hash = $1 WHERE number = $2")
-            .bind(password_hash)
-            .bind(number.as_str())
-            .execute(self.pool())
-            .await?;
-        if done.rows_affected() == 0 {
-            return Err(StoreError::NotFound(format!(
-                "no member with number {number}"
-            )));
-        }
-        Ok(())
-    }
-
     pub async fn member_by_number(&self, number: &E164) -> Result<Option<MemberRow>> {
         let row = sqlx::query("SELECT id, number, password_hash FROM members WHERE number = $1")
             .bind(number.as_str())

@@ -8,6 +8,7 @@ pub mod callbacks;
 pub mod calls;
 pub mod members;
 pub mod pairings;
+pub mod revocation;
 pub mod sites;
 pub mod tokens;
 
