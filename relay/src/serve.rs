@@ -73,7 +73,13 @@ pub async fn serve(
             }
         };
         let _ = stream.set_nodelay(true);
+        let head = Head {
+            caps: options.caps.clone(),
+            id: slot.id(),
+            cut: slot.cut(),
+        };
         connections.spawn(connection(
+            head,
             Counted {
                 stream,
                 _slot: slot,
@@ -101,7 +107,15 @@ pub async fn serve(
     }
 }
 
+/// A connection's standing before its first request head: cut first when the relay is full.
+struct Head {
+    caps: Arc<ConnectionCaps>,
+    id: u64,
+    cut: CancellationToken,
+}
+
 async fn connection(
+    head: Head,
     io: Counted,
     peer: SocketAddr,
     router: Router,
@@ -109,7 +123,12 @@ async fn connection(
     stop: CancellationToken,
     cut: CancellationToken,
 ) {
+    let first = std::sync::atomic::AtomicBool::new(true);
+    let (caps, id) = (head.caps.clone(), head.id);
     let service = hyper::service::service_fn(move |mut req: hyper::Request<Incoming>| {
+        if first.swap(false, std::sync::atomic::Ordering::Relaxed) {
+            caps.head_received(id);
+        }
         req.extensions_mut().insert(ConnectInfo(peer));
         router.clone().oneshot(req)
     });
@@ -124,6 +143,10 @@ async fn connection(
     tokio::select! {
         result = conn.as_mut() => return log_end(peer, result),
         _ = stop.cancelled() => conn.as_mut().graceful_shutdown(),
+        _ = head.cut.cancelled() => {
+            tracing::debug!(%peer, "slow head cut to make room");
+            return;
+        }
     }
     tokio::select! {
         result = conn.as_mut() => log_end(peer, result),

@@ -101,16 +101,35 @@ async fn connections_past_the_total_cap_are_refused() {
     let t = TestRelay::start_with(Db::Sqlite, |c| c.http.max_connections = 3)
         .await
         .unwrap();
-    let _held = [
-        slow_head(&t).await,
-        slow_head(&t).await,
-        slow_head(&t).await,
-    ];
+    // Three live sockets that sent their requests: nothing may be cut for a fourth.
+    let _held = [t.widget().await, t.widget().await, t.widget().await];
     let mut fourth = TcpStream::connect(&t.base).await.unwrap();
     let got = closed_within(&mut fourth, Duration::from_secs(1))
         .await
         .expect("the connection past the total cap was not closed");
     assert!(String::from_utf8_lossy(&got).starts_with("HTTP/1.1 503"));
+}
+
+// covers #8 §4 slow requests: slow heads from many addresses cannot lock everyone out
+#[tokio::test]
+async fn when_full_the_oldest_slow_head_is_cut_for_a_new_visitor() {
+    let t = TestRelay::start_with(Db::Sqlite, |c| {
+        c.http.max_connections = 3;
+        c.http.header_read_timeout_secs = 3600;
+    })
+    .await
+    .unwrap();
+    let mut oldest = slow_head(&t).await;
+    let _others = [slow_head(&t).await, slow_head(&t).await];
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    let ok = reqwest::get(t.http("/healthz")).await.unwrap();
+    assert_eq!(ok.status(), 200);
+    assert!(
+        closed_within(&mut oldest, Duration::from_secs(1))
+            .await
+            .is_some(),
+        "the oldest slow head was not cut"
+    );
 }
 
 // covers #8 §4 slow requests: a widget WebSocket holds its place and upgrades still work

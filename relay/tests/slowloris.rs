@@ -31,12 +31,12 @@ struct Attack {
     cut: AtomicUsize,
 }
 
-/// One slowloris client from 127.0.0.2: a partial head, then a header line a second, forever;
+/// One slowloris client from `from`: a partial head, then a header line a second, forever;
 /// when the relay closes it, it connects again.
-async fn slow_client(port: u16, attack: Arc<Attack>) {
+async fn slow_client(port: u16, from: std::net::Ipv4Addr, attack: Arc<Attack>) {
     while !attack.stop.load(Ordering::Relaxed) {
         let socket = TcpSocket::new_v4().unwrap();
-        socket.bind("127.0.0.2:0".parse().unwrap()).unwrap();
+        socket.bind((from, 0).into()).unwrap();
         let Ok(Ok(mut s)) = tokio::time::timeout(
             Duration::from_secs(2),
             socket.connect(format!("127.0.0.1:{port}").parse().unwrap()),
@@ -96,6 +96,18 @@ async fn widget_upgrade(port: u16) -> Result<(), String> {
 // covers #8 §4 shutdown: SIGTERM with slow connections open ends within the grace period
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn slowloris_under_a_1024_file_limit_leaves_healthz_and_upgrades_working() {
+    attack_from(1).await;
+}
+
+// covers #8 §4 slow requests: the same 1,500 spread over 30 addresses (50 each, under the
+// per-address cap) fill the total; the oldest slow heads are cut for new visitors
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn slowloris_from_30_addresses_under_a_1024_file_limit_leaves_healthz_working() {
+    attack_from(30).await;
+}
+
+/// Runs the attack from `addresses` loopback addresses (127.0.0.2 on), probing from 127.0.0.1.
+async fn attack_from(addresses: usize) {
     let bin = relay_bin();
     let dir = tempfile::tempdir().unwrap();
     let port = free_port();
@@ -127,8 +139,9 @@ async fn slowloris_under_a_1024_file_limit_leaves_healthz_and_upgrades_working()
 
     let attack = Arc::new(Attack::default());
     let mut attackers = Vec::new();
-    for _ in 0..SLOW_CONNECTIONS {
-        attackers.push(tokio::spawn(slow_client(port, attack.clone())));
+    for i in 0..SLOW_CONNECTIONS {
+        let from = std::net::Ipv4Addr::new(127, 0, 0, 2 + (i % addresses) as u8);
+        attackers.push(tokio::spawn(slow_client(port, from, attack.clone())));
     }
     tokio::time::sleep(Duration::from_secs(3)).await;
 
@@ -162,7 +175,7 @@ async fn slowloris_under_a_1024_file_limit_leaves_healthz_and_upgrades_working()
         .map(|d| d.count())
         .unwrap_or(0);
     eprintln!(
-        "slowloris: {SLOW_CONNECTIONS} clients, {} connects, {} cut by the relay, {} open in the attacker's view; \
+        "slowloris: {SLOW_CONNECTIONS} clients from {addresses} addresses, {} connects, {} cut by the relay, {} open in the attacker's view; \
          relay fds {fds}; healthz {health_ok} ok / {} failed (slowest {slowest:?}); \
          widget upgrades {ws_ok} ok / {} failed",
         attack.connects.load(Ordering::Relaxed),
