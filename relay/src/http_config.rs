@@ -74,6 +74,16 @@ impl HttpConfig {
         !self.trusted_proxies.is_empty() || self.trusted_proxy_hops > 0
     }
 
+    /// Socket peers that are our proxies, exempt from the per-address connection cap: the
+    /// listed CIDRs, or with a hop count every peer (all traffic then comes through the proxy).
+    pub fn proxy_peers(&self) -> Vec<IpNet> {
+        if self.trusted_proxy_hops > 0 {
+            let any = |ip: std::net::IpAddr| IpNet::new(ip, 0).expect("prefix 0 fits any address");
+            return vec![any([0u8; 4].into()), any([0u16; 8].into())];
+        }
+        self.trusted_proxies.clone()
+    }
+
     /// What is wrong with this section, in words an operator can act on.
     pub fn check(&self, sms_gateway_is_dev: bool) -> Result<(), String> {
         if self.header_read_timeout_secs == 0 {

@@ -168,7 +168,7 @@ pub async fn start(config: Config) -> Result<Running, StartError> {
     let caps = connection_caps::ConnectionCaps::new(
         total,
         relay.config.http.max_connections_per_address,
-        relay.config.http.trusted_proxies.clone(),
+        relay.config.http.proxy_peers(),
     );
     let options = || serve::ServeOptions {
         header_read_timeout: relay.config.http.header_read_timeout(),

@@ -333,3 +333,20 @@ async fn garbage_forwarded_addresses_count_as_the_socket_peer() {
     assert!(statuses[..30].iter().all(|s| *s == 200), "{statuses:?}");
     assert_eq!(statuses[30], 429);
 }
+
+// covers #8 §4 slow requests: the proxy's own connections are not capped per address
+#[tokio::test]
+async fn behind_a_proxy_its_connections_count_only_toward_the_total() {
+    for tweak in [
+        (|c: &mut ringlink_relay::Config| c.http.trusted_proxy_hops = 1) as fn(&mut _),
+        |c| c.http.trusted_proxies = vec!["127.0.0.1/32".parse().unwrap()],
+    ] {
+        let t = TestRelay::start_with(Db::Sqlite, |c| {
+            tweak(c);
+            c.http.max_connections_per_address = 2;
+        })
+        .await
+        .unwrap();
+        let _sockets = [t.widget().await, t.widget().await, t.widget().await];
+    }
+}
