@@ -40,6 +40,9 @@ routes = [
 ]
 [sms]
 gateway = "dev"
+[http]
+# Development only: shows the dev SMS outbox (codes in clear) at /dev/outbox on loopback.
+dev_outbox = true
 TOML
 if ! $relay admin site list 2>/dev/null | grep -q '^demo\b'; then
   $relay admin site create --name "Demo shop" --key demo \

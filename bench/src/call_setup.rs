@@ -135,7 +135,7 @@ pub struct Setup {
 
 enum Ev {
     Sent(usize, u64),
-    Stage(usize, CallStage, u64, Option<String>),
+    Stage(usize, CallStage, u64, Option<ringlink_protocol::call_me::CallEndReason>),
     Refused(String),
 }
 

@@ -14,7 +14,8 @@ pub enum Error {
     Relay(#[from] RelayError),
     #[error(transparent)]
     Dial(#[from] DialError),
-    /// The relay refused the device token (HTTP 401) or sent `revoked`: retrying cannot help.
+    /// The relay refused the device token (a 401 with its own body naming a revoked or expired
+    /// token) or sent `revoked`: retrying cannot help.
     #[error("this device was signed out ({0}); sign in again with `ringlink-agent login`")]
     SignedOut(String),
 }

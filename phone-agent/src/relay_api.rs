@@ -1,6 +1,8 @@
 //! The relay's REST API for agents: sign-in with number and password (DIAL-1) and pairing by a
 //! code the member types into the widget. Also the relay address rules (http/https, and the
-//! matching ws/wss address of the agent socket).
+//! matching ws/wss address of the agent socket). Plain `http://` is for a relay on this machine
+//! only, and no request follows a redirect: the password and the device token go nowhere but
+//! the address the owner typed.
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
@@ -18,8 +20,12 @@ pub const MIN_POLL_INTERVAL: Duration = Duration::from_secs(1);
 
 #[derive(Debug, thiserror::Error)]
 pub enum RelayError {
-    #[error("'{0}' is not a relay address: use http://host:port or https://host")]
+    #[error("'{0}' is not a relay address: use https://host (or http://127.0.0.1:port for a relay on this machine)")]
     BadUrl(String),
+    #[error("refusing '{0}': over plain http:// the password and the device token would cross the network readable by anyone on the way; use https://, or http:// only for a relay on this machine (127.0.0.1, ::1, localhost)")]
+    InsecureUrl(String),
+    #[error("the relay answered with a redirect (HTTP {status}) to {location}; credentials are never sent after a redirect: if that address is your relay, use it with --relay")]
+    Redirected { status: u16, location: String },
     /// The relay said no, with a reason for people.
     #[error("{}", .body.message)]
     Refused { status: u16, body: ErrorBody },
@@ -37,16 +43,37 @@ pub enum RelayError {
     PairingExpired,
 }
 
-/// Checks and normalises a relay base URL: `http(s)://host[:port][/prefix]`, no trailing slash.
+/// Checks and normalises a relay base URL: `https://host[:port][/prefix]`, or `http://` for a
+/// loopback host, no trailing slash.
 pub fn relay_base(url: &str) -> Result<String, RelayError> {
     let url = url.trim().trim_end_matches('/');
-    let rest = url
-        .strip_prefix("https://")
-        .or_else(|| url.strip_prefix("http://"));
-    match rest {
-        Some(host) if !host.is_empty() && !host.contains(char::is_whitespace) => Ok(url.to_owned()),
-        _ => Err(RelayError::BadUrl(url.to_owned())),
+    let bad = || RelayError::BadUrl(url.to_owned());
+    if url.contains(char::is_whitespace) {
+        return Err(bad());
     }
+    let parsed = reqwest::Url::parse(url).map_err(|_| bad())?;
+    if !parsed.username().is_empty() || parsed.password().is_some() {
+        return Err(bad());
+    }
+    let host = parsed
+        .host_str()
+        .filter(|h| !h.is_empty())
+        .ok_or_else(bad)?;
+    match parsed.scheme() {
+        "https" => Ok(url.to_owned()),
+        "http" if is_loopback(host) => Ok(url.to_owned()),
+        "http" => Err(RelayError::InsecureUrl(url.to_owned())),
+        _ => Err(bad()),
+    }
+}
+
+/// `localhost`, `127.x.x.x` or `[::1]`: the relay runs on this machine.
+fn is_loopback(host: &str) -> bool {
+    let bare = host.trim_start_matches('[').trim_end_matches(']');
+    host.eq_ignore_ascii_case("localhost")
+        || bare
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback())
 }
 
 /// The agent socket of a relay: `http` becomes `ws`, `https` becomes `wss`.
@@ -71,6 +98,9 @@ impl RelayClient {
         let http = reqwest::Client::builder()
             .timeout(REQUEST_TIMEOUT)
             .user_agent(concat!("ringlink-agent/", env!("CARGO_PKG_VERSION")))
+            // A redirect would carry the password (307/308 resend the body) to an address the
+            // owner never typed.
+            .redirect(reqwest::redirect::Policy::none())
             .build()
             .map_err(|source| RelayError::Unreachable {
                 url: base.clone(),
@@ -113,10 +143,21 @@ impl RelayClient {
                 source,
             })?;
         let status = resp.status();
+        let location = resp
+            .headers()
+            .get(reqwest::header::LOCATION)
+            .and_then(|v| v.to_str().ok())
+            .map(|v| v.chars().take(200).collect::<String>());
         let bytes = resp
             .bytes()
             .await
             .map_err(|source| RelayError::Unreachable { url, source })?;
+        if status.is_redirection() {
+            return Err(RelayError::Redirected {
+                status: status.as_u16(),
+                location: location.unwrap_or_else(|| "an unnamed address".into()),
+            });
+        }
         if status.is_success() {
             return serde_json::from_slice(&bytes).map_err(|e| RelayError::BadReply(e.to_string()));
         }
@@ -194,6 +235,24 @@ mod tests {
             "wss://relay.example.com/v1/agent/ws"
         );
         assert!(relay_base("relay.example.com").is_err());
+        // covers #8 §6 phone agent: http:// only on loopback
+        assert!(matches!(
+            relay_base("http://relay.example.com"),
+            Err(RelayError::InsecureUrl(_))
+        ));
+        assert!(matches!(
+            relay_base("http://192.168.1.10:8080"),
+            Err(RelayError::InsecureUrl(_))
+        ));
+        for ok in [
+            "http://127.0.0.1:8080",
+            "http://localhost:8080",
+            "http://[::1]:8080",
+            "https://relay.example.com/rl",
+        ] {
+            assert!(relay_base(ok).is_ok(), "{ok}");
+        }
+        assert!(relay_base("https://user:pw@relay.example.com").is_err());
         assert!(relay_base("ftp://x").is_err());
         assert!(relay_base("http://").is_err());
     }

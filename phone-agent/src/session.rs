@@ -1,7 +1,8 @@
 //! The connection to the relay: one outbound WebSocket (`/v1/agent/ws`, bearer device token,
 //! subprotocol `ringlink.v1`), `hello` answered by `welcome`, a ping every heartbeat, dial orders
 //! handed to the [`CallDesk`], call states sent back. Reconnects forever with backoff; stops only
-//! when the relay says this device was signed out (HTTP 401 or `revoked`).
+//! when the relay itself says this device was signed out (a 401 with its error body naming a
+//! revoked or expired token, or `revoked`).
 
 use std::convert::Infallible;
 use std::time::Duration;
@@ -10,7 +11,7 @@ use futures_util::stream::{SplitSink, SplitStream};
 use futures_util::{SinkExt, StreamExt};
 use ringlink_protocol::agent::{AgentMsg, CallUpdate, Hello, RelayToAgent, Welcome};
 use ringlink_protocol::widget::Ping;
-use ringlink_protocol::{decode, encode, Envelope, ErrorBody, SUBPROTOCOL};
+use ringlink_protocol::{decode, encode, Envelope, ErrorBody, ErrorCode, SUBPROTOCOL};
 use tokio::net::TcpStream;
 use tokio::sync::mpsc;
 use tokio::time::{timeout, Instant};
@@ -277,15 +278,24 @@ async fn await_welcome(stream: &mut SplitStream<Socket>) -> Result<Welcome, Outc
     }
 }
 
-/// The relay refused the upgrade: 401 means the token is dead; anything else may pass.
+/// The relay refused the upgrade. Only a 401 carrying the relay's own error body saying the
+/// token is revoked or expired means signed out; a 401 from a proxy, a captive portal's page or
+/// any other refusal is retried with backoff (the token may well be fine).
 fn refusal(status: StatusCode, body: Option<&[u8]>) -> Outcome {
-    let message = body
-        .and_then(|b| serde_json::from_slice::<ErrorBody>(b).ok())
-        .map(|e| e.message);
+    let relay_said = body.and_then(|b| serde_json::from_slice::<ErrorBody>(b).ok());
     if status == StatusCode::UNAUTHORIZED {
-        return Outcome::SignedOut(message.unwrap_or_else(|| "the relay answered 401".into()));
+        if let Some(e) = &relay_said {
+            if matches!(e.code, ErrorCode::TokenRevoked | ErrorCode::TokenExpired) {
+                return Outcome::SignedOut(e.message.clone());
+            }
+        }
     }
-    let why = message.unwrap_or_default();
+    let why = match relay_said {
+        Some(e) => e.message,
+        None => {
+            "without the relay's error body: a proxy or a captive portal may be in the way".into()
+        }
+    };
     Outcome::Retry(format!(
         "the relay refused the connection (HTTP {status}) {why}"
     ))

@@ -56,8 +56,13 @@ pub struct Config {
     pub log_format: String,
     /// Serve widget files from this folder instead of the ones embedded in the binary.
     pub widget_dir: Option<PathBuf>,
-    /// Take the client address from the first `X-Forwarded-For` entry (only behind a trusted proxy).
+    /// Replaced by `http.trusted_proxies` / `http.trusted_proxy_hops`: `true` is refused with a
+    /// message naming them (it believed the client-written first `X-Forwarded-For` entry).
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub trust_forwarded_for: bool,
+    /// The HTTP server (`[http]`): timeouts, connection caps, trusted proxies, dev outbox,
+    /// metrics access.
+    pub http: crate::http_config::HttpConfig,
     /// CALL: who may be called, how often, and for how long (`[calls]` in the file).
     pub calls: CallsConfig,
     /// CALL's SIP trunk (`[telephony]`); without it CALL requests are refused as unavailable.
@@ -178,6 +183,7 @@ impl Default for Config {
             log_format: "text".into(),
             widget_dir: None,
             trust_forwarded_for: false,
+            http: crate::http_config::HttpConfig::default(),
             calls: CallsConfig::default(),
             telephony: None,
             sms: ringlink_sms::SmsConfig::default(),
@@ -265,6 +271,16 @@ impl Config {
             ringlink_protocol::number::check_region(region)
                 .map_err(|e| ConfigError::Invalid(format!("calls.allowed_regions: {e}")))?;
         }
+        if self.trust_forwarded_for {
+            return Err(ConfigError::Invalid(
+                "trust_forwarded_for is gone: it believed the client-written first X-Forwarded-For entry. \
+                 Remove it and list your proxies instead, in [http]: trusted_proxies = [\"127.0.0.1/32\"] \
+                 (CIDRs) or trusted_proxy_hops = 1 (nginx alone in front)"
+                    .into(),
+            ));
+        }
+        let dev_sms = self.sms.gateway == ringlink_sms::GatewayKind::Dev;
+        self.http.check(dev_sms).map_err(ConfigError::Invalid)?;
         if !matches!(self.log_format.as_str(), "text" | "json") {
             return Err(ConfigError::Invalid(
                 "log_format must be 'text' or 'json'".into(),

@@ -20,6 +20,8 @@
 //! - [`admin_billing`]: billing's operator tasks: accounts, sponsors, tariffs, call records.
 //! - [`telemetry`]: logs and Prometheus metrics.
 //! - `http`: routes, REST and WebSocket handlers, widget assets.
+//! - `serve`: the accept loop: timeouts, connection caps ([`connection_caps`]), bounded shutdown.
+//! - [`forwarded`]: the client address behind trusted proxies ([`http_config`]).
 
 pub mod accounts;
 pub mod admin;
@@ -27,14 +29,18 @@ pub mod admin_billing;
 pub mod billing;
 pub mod calls;
 pub mod config;
+pub mod connection_caps;
 pub mod dial;
 pub mod dial_log;
+pub mod forwarded;
 mod http;
+pub mod http_config;
 pub mod hub;
 pub mod names;
 pub mod pairing;
 pub mod password_gate;
 pub mod remembered;
+mod serve;
 pub mod signin_guard;
 pub mod store;
 pub mod telemetry;
@@ -52,8 +58,9 @@ use tokio_util::task::TaskTracker;
 pub use config::Config;
 use store::Store;
 
-/// How long open WebSockets get to close after a shutdown signal.
-const SHUTDOWN_GRACE: Duration = Duration::from_secs(5);
+/// How long open connections, WebSockets and live calls get to finish after a shutdown signal;
+/// then what is left is cut and the process exits.
+pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(5);
 
 /// Everything a request handler can reach.
 pub struct Relay {
@@ -168,26 +175,61 @@ pub async fn start(config: Config) -> Result<Running, StartError> {
         .calls
         .connect(&relay.config, relay.shutdown.clone())
         .await?;
-    let app = http::router(relay.clone()).into_make_service_with_connect_info::<SocketAddr>();
+    let total = serve::fit_connections_to_file_limit(relay.config.http.max_connections);
+    let caps = connection_caps::ConnectionCaps::new(
+        total,
+        relay.config.http.max_connections_per_address,
+        relay.config.http.proxy_peers(),
+    );
+    let options = || serve::ServeOptions {
+        header_read_timeout: relay.config.http.header_read_timeout(),
+        caps: caps.clone(),
+        grace: SHUTDOWN_GRACE,
+    };
     let stop = relay.shutdown.clone();
+    let mut servers = vec![tokio::spawn(serve::serve(
+        listener,
+        http::router(relay.clone()),
+        options(),
+        stop.clone(),
+    ))];
+    if let Some(metrics_addr) = relay.config.http.metrics_listen {
+        let listener =
+            TcpListener::bind(metrics_addr)
+                .await
+                .map_err(|source| StartError::Bind {
+                    addr: metrics_addr.to_string(),
+                    source,
+                })?;
+        tracing::info!(addr = %metrics_addr, "metrics listening");
+        servers.push(tokio::spawn(serve::serve(
+            listener,
+            http::metrics_router(relay.clone()),
+            options(),
+            stop.clone(),
+        )));
+    }
     let state = relay.clone();
     let server = tokio::spawn(async move {
-        let served = axum::serve(listener, app)
-            .with_graceful_shutdown(stop.cancelled_owned())
-            .await;
+        stop.cancelled().await;
+        let deadline = tokio::time::Instant::now() + SHUTDOWN_GRACE;
         // Live calls end with the relay: both legs get BYE and each call settles.
         state
             .calls
             .hang_up_all(ringlink_telephony::EndReason::Shutdown);
-        if let Err(e) = served {
-            tracing::error!("server stopped: {e}");
-        }
         state.tasks.close();
-        if tokio::time::timeout(SHUTDOWN_GRACE, state.tasks.wait())
+        if tokio::time::timeout_at(deadline, state.tasks.wait())
             .await
             .is_err()
         {
             tracing::warn!("some sockets did not close within {SHUTDOWN_GRACE:?}");
+        }
+        while state.calls.live_count() > 0 && tokio::time::Instant::now() < deadline {
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        // Each listener stops accepting at once and cuts its connections at the same deadline.
+        for s in servers {
+            let _ = s.await;
         }
         state.dial_log.flush().await;
         state.store.close().await;

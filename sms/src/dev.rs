@@ -98,8 +98,7 @@ impl DevGateway {
             message_id = %id,
             to = %to,
             parts = encoded.parts.len(),
-            text,
-            "dev SMS (not sent)"
+            "dev SMS (not sent; text in the outbox, never in logs: it may hold a code)"
         );
         let entry = OutboxEntry {
             message_id: id.clone(),
@@ -186,6 +185,44 @@ mod tests {
         assert_eq!(first.state, DeliveryState::Delivered);
         gateway.clear();
         assert!(gateway.outbox().is_empty());
+    }
+
+    /// A `tracing` writer into a shared buffer.
+    #[derive(Clone, Default)]
+    struct Captured(std::sync::Arc<Mutex<Vec<u8>>>);
+
+    impl std::io::Write for Captured {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            self.0.lock().unwrap().extend_from_slice(buf);
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    // covers #8 §4 /dev/outbox: verification codes never appear in logs
+    #[test]
+    fn the_dev_gateway_never_logs_the_text() {
+        let logs = Captured::default();
+        let writer = logs.clone();
+        let subscriber = tracing_subscriber::fmt()
+            .with_max_level(tracing::Level::TRACE)
+            .with_writer(move || writer.clone())
+            .finish();
+        let gateway = DevGateway::new(4);
+        tracing::subscriber::with_default(subscriber, || {
+            gateway
+                .record(&number(7), "Ringlink code 482913")
+                .expect("dev send");
+        });
+        let text = String::from_utf8(logs.0.lock().unwrap().clone()).unwrap();
+        assert!(text.contains("dev SMS"), "the send is logged: {text}");
+        assert!(
+            !text.contains("482913"),
+            "the code leaked into the log: {text}"
+        );
+        assert_eq!(gateway.outbox()[0].text, "Ringlink code 482913");
     }
 
     #[tokio::test]

@@ -1,6 +1,7 @@
 //! The development SMS outbox at `/dev/outbox`: what the dev gateway would have sent (codes,
-//! notices), newest first, so the demo works with no SMSC. Served only with the dev gateway and
-//! only to loopback clients: the messages hold verification codes.
+//! notices), newest first, so the demo works with no SMSC. Served only when `http.dev_outbox` is
+//! on, with the dev gateway, with no trusted proxy, and only to loopback clients: the messages
+//! hold verification codes.
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -15,6 +16,15 @@ pub async fn page(
     State(relay): State<Arc<Relay>>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
 ) -> Response {
+    // The config refuses dev_outbox with trusted proxies or SMPP; checked again here so no
+    // path can serve codes through a proxy (every proxied visitor would look local).
+    if !relay.config.http.dev_outbox || relay.config.http.trusts_forwarded() {
+        return (
+            StatusCode::NOT_FOUND,
+            "no dev outbox: it is off (set http.dev_outbox = true on a development relay)\n",
+        )
+            .into_response();
+    }
     let Some(dev) = relay.calls.sms().and_then(|g| g.as_dev()) else {
         return (
             StatusCode::NOT_FOUND,

@@ -6,6 +6,7 @@ mod agent_ws;
 mod api;
 mod assets;
 mod dev_outbox;
+mod metrics_access;
 mod widget_ws;
 mod ws;
 
@@ -24,10 +25,13 @@ use crate::Relay;
 const MAX_BODY_BYTES: usize = 16 * 1024;
 
 pub fn router(relay: Arc<Relay>) -> Router {
-    Router::new()
+    let mut router = Router::new();
+    if relay.config.http.metrics_listen.is_none() {
+        router = router.route("/metrics", get(metrics_access::guarded));
+    }
+    router
         .route("/", get(index))
         .route("/healthz", get(health))
-        .route("/metrics", get(metrics))
         .route("/v1/agent/login", post(agent_api::login))
         .route("/v1/agent/pair", post(agent_api::pair_start))
         .route("/v1/agent/pair/poll", post(agent_api::pair_poll))
@@ -36,6 +40,13 @@ pub fn router(relay: Arc<Relay>) -> Router {
         .route("/widget/{*path}", get(assets::widget_file))
         .route("/dev/outbox", get(dev_outbox::page))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .with_state(relay)
+}
+
+/// `/metrics` alone, for `http.metrics_listen`.
+pub fn metrics_router(relay: Arc<Relay>) -> Router {
+    Router::new()
+        .route("/metrics", get(metrics_access::guarded))
         .with_state(relay)
 }
 
@@ -61,16 +72,8 @@ async fn metrics(State(relay): State<Arc<Relay>>) -> impl IntoResponse {
     crate::telemetry::render()
 }
 
-/// The client's address: the socket peer, or the first `X-Forwarded-For` hop when configured.
+/// The client's address: the socket peer, or behind trusted proxies the right-most hop they did
+/// not write (see [`crate::forwarded`]). Always an IP address, so it is a bounded throttle key.
 fn client_address(relay: &Relay, peer: SocketAddr, headers: &axum::http::HeaderMap) -> String {
-    if relay.config.trust_forwarded_for {
-        if let Some(first) = headers
-            .get("x-forwarded-for")
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.split(',').next())
-        {
-            return first.trim().to_owned();
-        }
-    }
-    peer.ip().to_string()
+    crate::forwarded::client_ip(&relay.config.http, peer, headers).to_string()
 }
