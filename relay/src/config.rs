@@ -54,6 +54,9 @@ pub struct Config {
     pub widget_dir: Option<PathBuf>,
     /// Take the client address from the first `X-Forwarded-For` entry (only behind a trusted proxy).
     pub trust_forwarded_for: bool,
+    /// The relay's public URL as browsers see it (`https://relay.example`). The widget socket
+    /// accepts only this origin: the relay's own frame. Unset: the request's own `Host`.
+    pub public_url: Option<String>,
     /// CALL: who may be called, how often, and for how long (`[calls]` in the file).
     pub calls: CallsConfig,
     /// CALL's SIP trunk (`[telephony]`); without it CALL requests are refused as unavailable.
@@ -147,6 +150,7 @@ impl Default for Config {
             log_format: "text".into(),
             widget_dir: None,
             trust_forwarded_for: false,
+            public_url: None,
             calls: CallsConfig::default(),
             telephony: None,
             sms: ringlink_sms::SmsConfig::default(),
@@ -254,6 +258,7 @@ const KEYS: &[&str] = &[
     "log_format",
     "widget_dir",
     "trust_forwarded_for",
+    "public_url",
 ];
 
 fn env_value(key: &str, value: &str) -> Result<toml::Value, String> {

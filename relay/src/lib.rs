@@ -29,6 +29,7 @@ mod http;
 pub mod hub;
 pub mod pairing;
 pub mod remembered;
+pub mod session_site;
 pub mod store;
 pub mod telemetry;
 pub mod throttle;

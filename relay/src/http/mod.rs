@@ -6,6 +6,8 @@ mod agent_ws;
 mod api;
 mod assets;
 mod dev_outbox;
+mod widget_frame;
+mod widget_origin;
 mod widget_ws;
 mod ws;
 
@@ -33,6 +35,7 @@ pub fn router(relay: Arc<Relay>) -> Router {
         .route("/v1/agent/pair/poll", post(agent_api::pair_poll))
         .route("/v1/agent/ws", get(agent_ws::upgrade))
         .route("/v1/widget/ws", get(widget_ws::upgrade))
+        .route("/widget/frame", get(widget_frame::page))
         .route("/widget/{*path}", get(assets::widget_file))
         .route("/dev/outbox", get(dev_outbox::page))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))

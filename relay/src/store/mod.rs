@@ -9,6 +9,7 @@ pub mod calls;
 pub mod members;
 pub mod pairings;
 pub mod sites;
+pub mod token_sites;
 pub mod tokens;
 
 use std::str::FromStr;
