@@ -57,6 +57,11 @@ pub async fn widget_file(State(relay): State<Arc<Relay>>, Path(path): Path<Strin
                 "cross-origin".to_owned(),
             ),
             (header::X_CONTENT_TYPE_OPTIONS, "nosniff".to_owned()),
+            // Lets a merchant's page (and the frame) measure what the widget costs it.
+            (
+                header::HeaderName::from_static("timing-allow-origin"),
+                "*".to_owned(),
+            ),
         ],
         bytes,
     )
