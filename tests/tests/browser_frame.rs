@@ -2,7 +2,8 @@
 //! loads only the loader until the visitor reaches for the bubble; the sign-in, the password and
 //! the session token live in the relay's frame, where a script of the merchant page cannot read
 //! them; a token signed in on one merchant's site is refused on another's; the keyboard crosses
-//! the frame (focus in on open, Escape closes, focus back on the bubble).
+//! the frame (focus in on open, Escape closes, focus back on the bubble); a narrow screen gets
+//! the full-screen panel.
 
 use std::time::Duration;
 
@@ -235,6 +236,34 @@ async fn keyboard_crosses_the_frame() {
         assert!(
             start.elapsed() < WAIT,
             "Escape did not close the panel and give focus back: {state}"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+
+    // covers #8 §1 mobile: on a narrow screen the frame is the whole screen, and says so inside.
+    b.client.set_window_size(400, 800).await.unwrap();
+    b.click("[data-rl=bubble]").await;
+    b.wait_for("[data-rl=signin-number]", WAIT).await;
+    let start = std::time::Instant::now();
+    loop {
+        let geometry = b
+            .eval(
+                "const f = document.getElementById('ringlink-host').shadowRoot.querySelector('iframe'); \
+                 const r = f.getBoundingClientRect(); \
+                 const v = document.documentElement; \
+                 return [f.hasAttribute('data-full'), r.left, r.top, r.width - v.clientWidth, \
+                   r.height - v.clientHeight];",
+            )
+            .await;
+        let inside = b
+            .eval_in_frame("return document.documentElement.hasAttribute('data-full');")
+            .await;
+        if geometry == json!([true, 0, 0, 0, 0]) && inside == true {
+            break;
+        }
+        assert!(
+            start.elapsed() < WAIT,
+            "the narrow-screen panel is not full screen: {geometry} {inside}"
         );
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
