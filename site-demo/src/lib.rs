@@ -115,6 +115,21 @@ mod tests {
     }
 
     #[test]
+    fn the_merchant_csp_names_the_relay_for_the_loader_and_the_frame_only() {
+        // covers #8 §1 merchant CSP: no wasm-unsafe-eval and no connect-src on the shop's pages
+        let csp = merchant_csp("http://relay.test:8080/");
+        assert!(
+            csp.contains("script-src 'self' http://relay.test:8080;"),
+            "{csp}"
+        );
+        assert!(csp.contains("frame-src http://relay.test:8080;"), "{csp}");
+        assert!(
+            !csp.contains("wasm-unsafe-eval") && !csp.contains("connect-src"),
+            "{csp}"
+        );
+    }
+
+    #[test]
     fn every_page_pastes_the_tag_once() {
         // covers CALL-1, DIAL-4: every shop page carries the one tag and marked numbers
         for (path, _, _) in PAGES {
