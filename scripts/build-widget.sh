@@ -1,14 +1,16 @@
 #!/usr/bin/env bash
-# Builds the browser widget into widget/dist/: the Leptos app (wasm + wasm-bindgen glue), the
-# loader and the stylesheet, then prints their sizes (raw, gzip -9, brotli -q 11) and writes the
-# table to widget/dist/sizes.txt. The relay embeds widget/dist/ at its own build.
+# Builds the browser widget into widget/dist/: the loader (the only file on the merchant page
+# before the visitor reaches for the bubble), and what the relay's frame page loads: the frame
+# script, the Leptos app (wasm + wasm-bindgen glue) and the stylesheet. Prints their sizes (raw,
+# gzip -9, brotli -q 11) per group and writes the table to widget/dist/sizes.txt. The relay
+# embeds widget/dist/ at its own build and renders the frame page (/widget/frame) itself.
 #
 # The plain route from shared TOOLCHAIN.md: cargo + wasm-bindgen, no trunk. No wasm-opt is run:
 # Debian's binaryen corrupts wasm-bindgen 0.2.130 output, and a good one saves about 1 KB.
 set -euo pipefail
 
 WASM_BINDGEN_VERSION=0.2.130
-# The goal for all four files together, brotli: a widget on every merchant page must be light.
+# The goal for all files together, brotli: a widget on every merchant page must be light.
 BUDGET_BROTLI=$((60 * 1024))
 
 cd "$(dirname "$0")/.."
@@ -45,25 +47,38 @@ if command -v esbuild >/dev/null; then
         "$dist/ringlink_widget.js"
     mv "$dist/ringlink_widget.min.js" "$dist/ringlink_widget.js"
     esbuild --log-level=warning --minify --outfile="$dist/widget.js" widget/loader/widget.js
+    esbuild --log-level=warning --minify --format=esm --outfile="$dist/frame.js" widget/frame/frame.js
     esbuild --log-level=warning --minify --outfile="$dist/widget.css" widget/style/widget.css
 else
     echo "build-widget: esbuild not found (npm install -g esbuild): copying the JS unminified"
-    cp widget/loader/widget.js widget/style/widget.css "$dist/"
+    cp widget/loader/widget.js widget/frame/frame.js widget/style/widget.css "$dist/"
 fi
 
-files=(widget.js ringlink_widget.js ringlink_widget_bg.wasm widget.css)
+# The merchant page loads only the loader until the visitor reaches for the bubble; the frame
+# (the relay's origin) then loads the rest. The frame page's HTML itself is rendered by the relay
+# (about 500 bytes) and is not in this table.
+page_files=(widget.js)
+frame_files=(frame.js ringlink_widget.js ringlink_widget_bg.wasm widget.css)
 gz() { gzip -9 -c "$1" | wc -c; }
 br() {
     if command -v brotli >/dev/null; then brotli -q 11 -c "$1" | wc -c; else echo 0; fi
 }
+total_raw=0 total_gz=0 total_br=0
+group() {
+    local name=$1 raw g b sum_raw=0 sum_gz=0 sum_br=0
+    shift
+    for f in "$@"; do
+        raw=$(wc -c <"$dist/$f") g=$(gz "$dist/$f") b=$(br "$dist/$f")
+        sum_raw=$((sum_raw + raw)) sum_gz=$((sum_gz + g)) sum_br=$((sum_br + b))
+        printf '  %-24s %9d %9d %9d\n' "$f" "$raw" "$g" "$b"
+    done
+    printf '%-26s %9d %9d %9d\n' "$name" "$sum_raw" "$sum_gz" "$sum_br"
+    total_raw=$((total_raw + sum_raw)) total_gz=$((total_gz + sum_gz)) total_br=$((total_br + sum_br))
+}
 {
     printf '%-26s %9s %9s %9s\n' file raw gzip-9 brotli-11
-    total_raw=0 total_gz=0 total_br=0
-    for f in "${files[@]}"; do
-        raw=$(wc -c <"$dist/$f") g=$(gz "$dist/$f") b=$(br "$dist/$f")
-        total_raw=$((total_raw + raw)) total_gz=$((total_gz + g)) total_br=$((total_br + b))
-        printf '%-26s %9d %9d %9d\n' "$f" "$raw" "$g" "$b"
-    done
+    group "merchant page (before)" "${page_files[@]}"
+    group "frame (on intent)" "${frame_files[@]}"
     printf '%-26s %9d %9d %9d\n' total "$total_raw" "$total_gz" "$total_br"
 } | tee "$dist/sizes.txt"
 

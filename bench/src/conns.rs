@@ -93,14 +93,19 @@ pub async fn agent(addr: SocketAddr, i: usize) -> Result<Ws> {
     Ok(ws)
 }
 
-/// A widget of member `i`, resumed with its session and past the first presence frame.
+/// A widget of member `i`, resumed with its session and past the first presence frame. It
+/// connects as the relay's frame does: `Origin` the relay's own, the shop page as `parent`.
 pub async fn widget(addr: SocketAddr, i: usize) -> Result<Ws> {
-    let url = format!("ws://{addr}/v1/widget/ws?site={}", crate::relay_proc::SITE);
+    let url = format!(
+        "ws://{addr}/v1/widget/ws?site={}&parent={}",
+        crate::relay_proc::SITE,
+        crate::relay_proc::ORIGIN
+    );
     let mut ws = connect(
         addr,
         &url,
         &[
-            ("origin", crate::relay_proc::ORIGIN.into()),
+            ("origin", format!("http://{addr}")),
             ("sec-websocket-protocol", "ringlink.v1".into()),
         ],
         i,

@@ -62,6 +62,13 @@ pub async fn seed_members(data_dir: &Path, members: usize, prefix: &str) -> Resu
             .await?;
         }
     }
+    // Web sessions belong to the site they were signed in on (#8 §1).
+    sqlx::query(
+        "UPDATE tokens SET site_id = (SELECT id FROM sites WHERE site_key = $1) WHERE kind = 'web'",
+    )
+    .bind(SITE)
+    .execute(&mut *tx)
+    .await?;
     tx.commit().await?;
     Ok(store)
 }

@@ -1,13 +1,16 @@
 //! Scenario 6: the widget's weight from the release build: raw, gzip -9 and brotli -q 11 of the
-//! loader, wasm, JS glue and CSS.
+//! loader, the frame script, wasm, JS glue and CSS.
 
 use std::io::Write;
 use std::path::Path;
 
 use serde::Serialize;
 
-pub const FILES: [&str; 4] = [
+/// The loader (all a merchant page loads before the visitor reaches for the bubble), then what
+/// the relay's frame loads.
+pub const FILES: [&str; 5] = [
     "widget.js",
+    "frame.js",
     "ringlink_widget_bg.wasm",
     "ringlink_widget.js",
     "widget.css",

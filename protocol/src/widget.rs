@@ -1,5 +1,6 @@
-//! Widget <-> relay messages, on `GET /v1/widget/ws?site=SITE_KEY` (subprotocol `ringlink.v1`).
-//! The relay checks the page's Origin against the site's allow-list before the upgrade.
+//! Widget <-> relay messages, on `GET /v1/widget/ws?site=SITE_KEY&parent=PAGE_ORIGIN`
+//! (subprotocol `ringlink.v1`), opened by the relay's own widget frame. Before the upgrade the
+//! relay checks that the Origin is its own and that `parent` is on the site's allow-list.
 
 use serde::{Deserialize, Serialize};
 

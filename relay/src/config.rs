@@ -63,6 +63,9 @@ pub struct Config {
     /// The HTTP server (`[http]`): timeouts, connection caps, trusted proxies, dev outbox,
     /// metrics access.
     pub http: crate::http_config::HttpConfig,
+    /// The relay's public URL as browsers see it (`https://relay.example`). The widget socket
+    /// accepts only this origin: the relay's own frame. Unset: the request's own `Host`.
+    pub public_url: Option<String>,
     /// CALL: who may be called, how often, and for how long (`[calls]` in the file).
     pub calls: CallsConfig,
     /// CALL's SIP trunk (`[telephony]`); without it CALL requests are refused as unavailable.
@@ -184,6 +187,7 @@ impl Default for Config {
             widget_dir: None,
             trust_forwarded_for: false,
             http: crate::http_config::HttpConfig::default(),
+            public_url: None,
             calls: CallsConfig::default(),
             telephony: None,
             sms: ringlink_sms::SmsConfig::default(),
@@ -312,6 +316,7 @@ const KEYS: &[&str] = &[
     "log_format",
     "widget_dir",
     "trust_forwarded_for",
+    "public_url",
 ];
 
 fn env_value(key: &str, value: &str) -> Result<toml::Value, String> {

@@ -42,6 +42,7 @@ pub mod password_gate;
 pub mod remembered;
 mod serve;
 pub mod signin_guard;
+pub mod session_site;
 pub mod store;
 pub mod telemetry;
 pub mod throttle;

@@ -45,9 +45,30 @@ pub fn app(config: ShopConfig) -> Router {
         .with_state(config)
 }
 
+/// The CSP the README tells merchants to send: the relay only for the loader script and the
+/// frame; no `'wasm-unsafe-eval'`, no `connect-src` for the relay (#8 §1). The browser tests run
+/// under it.
+pub fn merchant_csp(relay_url: &str) -> String {
+    let relay = relay_url.trim_end_matches('/');
+    format!(
+        "default-src 'self'; script-src 'self' {relay}; frame-src {relay}; \
+         style-src 'self' 'unsafe-inline'; img-src 'self' data:"
+    )
+}
+
 async fn page(State(config): State<ShopConfig>, Path(name): Path<String>) -> Response {
     match render(&config, &name) {
-        Some(html) => ([(header::CACHE_CONTROL, "no-store")], Html(html)).into_response(),
+        Some(html) => (
+            [
+                (header::CACHE_CONTROL, "no-store".to_owned()),
+                (
+                    header::CONTENT_SECURITY_POLICY,
+                    merchant_csp(&config.relay_url),
+                ),
+            ],
+            Html(html),
+        )
+            .into_response(),
         None => (
             StatusCode::NOT_FOUND,
             Html("<h1>No such product</h1><a href=\"/\">Back to the shop</a>"),
@@ -91,6 +112,21 @@ mod tests {
             site_key: "demo".into(),
             lang: String::new(),
         }
+    }
+
+    #[test]
+    fn the_merchant_csp_names_the_relay_for_the_loader_and_the_frame_only() {
+        // covers #8 §1 merchant CSP: no wasm-unsafe-eval and no connect-src on the shop's pages
+        let csp = merchant_csp("http://relay.test:8080/");
+        assert!(
+            csp.contains("script-src 'self' http://relay.test:8080;"),
+            "{csp}"
+        );
+        assert!(csp.contains("frame-src http://relay.test:8080;"), "{csp}");
+        assert!(
+            !csp.contains("wasm-unsafe-eval") && !csp.contains("connect-src"),
+            "{csp}"
+        );
     }
 
     #[test]

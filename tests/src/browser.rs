@@ -1,5 +1,7 @@
 //! Debian's Chromium driven over WebDriver (chromedriver + fantoccini), with helpers that reach
-//! into the widget's open Shadow DOM the way a person's clicks and keystrokes would.
+//! into the widget the way a person's clicks and keystrokes would: the bubble in the loader's
+//! Shadow DOM on the merchant page, everything else in the relay's frame (WebDriver switches
+//! into it; a script of the page cannot).
 
 use std::path::Path;
 use std::process::Command;
@@ -20,9 +22,13 @@ pub struct Browser {
     _profile: tempfile::TempDir,
 }
 
-/// Finds a selector inside the widget's shadow root.
+/// Finds a selector inside the loader's shadow root on the merchant page.
 const IN_SHADOW: &str = "const h = document.getElementById('ringlink-host'); \
     return h && h.shadowRoot ? h.shadowRoot.querySelector(arguments[0]) : null;";
+/// Finds a selector in the frame's document (run after switching into the frame).
+const IN_FRAME: &str = "return document.querySelector(arguments[0]);";
+/// Selectors that live on the merchant page (the loader's shadow root), not in the frame.
+const ON_PAGE: &[&str] = &["[data-rl=bubble]", "[data-rl=frame]"];
 
 impl Browser {
     /// `None` (skipped, with the reason printed) when Chromium or chromedriver is missing.
@@ -73,11 +79,24 @@ impl Browser {
         self.client.goto(url).await.unwrap();
     }
 
-    /// The widget element matching `selector`, if it is there now.
-    pub async fn shadow(&self, selector: &str) -> Option<Element> {
+    /// Back to the merchant page's own document.
+    pub async fn to_page(&self) {
+        let _ = self.client.enter_parent_frame().await;
+    }
+
+    /// Into the relay's frame that the loader made; false while there is none.
+    pub async fn to_frame(&self) -> bool {
+        self.to_page().await;
+        match self.in_context(IN_SHADOW, "[data-rl=frame]").await {
+            Some(frame) => frame.enter_frame().await.is_ok(),
+            None => false,
+        }
+    }
+
+    async fn in_context(&self, script: &str, selector: &str) -> Option<Element> {
         let v = self
             .client
-            .execute(IN_SHADOW, vec![json!(selector)])
+            .execute(script, vec![json!(selector)])
             .await
             .ok()?;
         let id = v.get(ELEMENT_KEY)?.as_str()?.to_owned();
@@ -87,11 +106,24 @@ impl Browser {
         ))
     }
 
+    /// The widget element matching `selector`, if it is there now: the bubble on the page, the
+    /// panel's parts in the frame (the browser is left in that context, to act on it).
+    pub async fn find(&self, selector: &str) -> Option<Element> {
+        if ON_PAGE.contains(&selector) {
+            self.to_page().await;
+            return self.in_context(IN_SHADOW, selector).await;
+        }
+        if !self.to_frame().await {
+            return None;
+        }
+        self.in_context(IN_FRAME, selector).await
+    }
+
     /// Waits for the widget element matching `selector`.
-    pub async fn wait_shadow(&self, selector: &str, limit: Duration) -> Element {
+    pub async fn wait_for(&self, selector: &str, limit: Duration) -> Element {
         let start = Instant::now();
         loop {
-            if let Some(e) = self.shadow(selector).await {
+            if let Some(e) = self.find(selector).await {
                 return e;
             }
             if start.elapsed() > limit {
@@ -113,7 +145,7 @@ impl Browser {
         let start = Instant::now();
         let mut last = None;
         loop {
-            if let Some(e) = self.shadow(selector).await {
+            if let Some(e) = self.find(selector).await {
                 last = e.attr(attr).await.ok().flatten();
                 if last.as_deref() == Some(want) {
                     return e.text().await.unwrap_or_default();
@@ -129,7 +161,7 @@ impl Browser {
 
     /// Clicks a widget element, as a person would.
     pub async fn click(&self, selector: &str) {
-        self.wait_shadow(selector, Duration::from_secs(10))
+        self.wait_for(selector, Duration::from_secs(10))
             .await
             .click()
             .await
@@ -138,12 +170,20 @@ impl Browser {
 
     /// Types into a widget input, keystroke by keystroke.
     pub async fn type_into(&self, selector: &str, text: &str) {
-        let e = self.wait_shadow(selector, Duration::from_secs(10)).await;
+        let e = self.wait_for(selector, Duration::from_secs(10)).await;
         e.click().await.unwrap();
         e.send_keys(text).await.unwrap();
     }
 
+    /// Runs `script` as the merchant page's own scripts run: in its document, not the frame.
     pub async fn eval(&self, script: &str) -> Value {
+        self.to_page().await;
+        self.client.execute(script, vec![]).await.unwrap()
+    }
+
+    /// Runs `script` in the relay's frame (as only the browser itself, not the page, can).
+    pub async fn eval_in_frame(&self, script: &str) -> Value {
+        assert!(self.to_frame().await, "the widget frame is not on the page");
         self.client.execute(script, vec![]).await.unwrap()
     }
 
@@ -154,12 +194,20 @@ impl Browser {
         }
     }
 
-    /// Prints the widget's markup, to see why a wait failed.
+    /// Prints the widget's markup (the loader's, then the frame's), to see why a wait failed.
     pub async fn dump(&self, why: &str) {
-        let html = self
+        self.to_page().await;
+        let page = self
             .client
             .execute("const h = document.getElementById('ringlink-host'); return h && h.shadowRoot ? h.shadowRoot.innerHTML : 'no widget host';", vec![])
             .await;
-        eprintln!("widget markup ({why}): {html:?}");
+        eprintln!("loader markup ({why}): {page:?}");
+        if self.to_frame().await {
+            let frame = self
+                .client
+                .execute("return document.body.innerHTML;", vec![])
+                .await;
+            eprintln!("frame markup ({why}): {frame:?}");
+        }
     }
 }

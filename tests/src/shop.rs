@@ -95,6 +95,36 @@ impl Shop {
         }
     }
 
+    /// A second merchant on the same relay: site `key` made with the admin CLI for a second
+    /// demo shop on its own port (another origin). Returns the shop and its URL.
+    pub fn second_site(&self, key: &str) -> (Proc, String) {
+        let port = free_port();
+        let origin = format!("http://127.0.0.1:{port}");
+        self.admin(&[
+            "site",
+            "create",
+            "--name",
+            "Second shop",
+            "--key",
+            key,
+            "--origin",
+            &origin,
+        ]);
+        let shop = Proc::spawn(
+            "site-demo-2",
+            Command::new(binary("ringlink-site-demo")).args([
+                "--listen",
+                &format!("127.0.0.1:{port}"),
+                "--relay-url",
+                &self.relay_url,
+                "--site-key",
+                key,
+            ]),
+        );
+        wait_for_port(&format!("127.0.0.1:{port}"), WAIT);
+        (shop, format!("{origin}/"))
+    }
+
     /// Runs `ringlink-relay admin ARGS` against the shop's relay and returns its output.
     pub fn admin(&self, args: &[&str]) -> String {
         admin(self.dir.path(), self.relay_port, args)

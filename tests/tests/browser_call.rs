@@ -82,14 +82,14 @@ async fn member_is_called_back_and_bridged_to_the_merchant() {
     b.click("[data-rl=signin-submit]").await;
 
     // CALL-3: the member's number is shown to confirm; CALL-4: the merchant pays.
-    let callback = b.wait_shadow("[data-rl=callback]", WAIT).await;
+    let callback = b.wait_for("[data-rl=callback]", WAIT).await;
     let value = callback.prop("value").await.unwrap().unwrap_or_default();
     assert!(
         value.replace(' ', "").ends_with("13800138000"),
         "number on file: {value}"
     );
     let payer = b
-        .wait_shadow("[data-rl=payer]", WAIT)
+        .wait_for("[data-rl=payer]", WAIT)
         .await
         .text()
         .await

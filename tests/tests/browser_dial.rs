@@ -131,7 +131,7 @@ async fn member_dials_from_the_page_through_their_own_handset() {
         .await;
     assert!(status.to_lowercase().contains("not connected"), "{status}");
     assert!(
-        b.shadow("[data-rl=dial]").await.is_none(),
+        b.find("[data-rl=dial]").await.is_none(),
         "no dial button without a phone"
     );
     b.screenshot(&shots.join("1-not-connected.png")).await;
@@ -142,7 +142,7 @@ async fn member_dials_from_the_page_through_their_own_handset() {
     let (agent, _) = start_agent(&shop, &modem, false);
     b.wait_attr("[data-rl=agent-status]", "data-state", "connected", WAIT)
         .await;
-    b.wait_shadow("[data-rl=dial]", WAIT).await;
+    b.wait_for("[data-rl=dial]", WAIT).await;
 
     // DIAL-4, DIAL-5: the keypad dials; the modem receives the E.164 number.
     dial_on_keypad(&b, "01065529988").await;

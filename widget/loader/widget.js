@@ -1,19 +1,22 @@
-/*! Ringlink loader: draws the call bubble at once in a Shadow DOM; loads the app when the
- visitor reaches for it. No cookies, no storage until then. Tag:
+/*! Ringlink loader: draws the call bubble at once in a Shadow DOM; when the visitor reaches
+ for it (pointer over it, focus, click) it opens an iframe of the relay's origin, which holds the
+ app, the sign-in, the socket and the token. Nothing else loads before that, no cookies, no
+ storage, no wasm on this page. Tag:
  <script src="https://RELAY/widget/widget.js" data-site="KEY" async></script>
- Options: data-lang="zh|en" data-position="right|left" data-z-index="N" data-tel="enhance".
+ Options: data-lang="zh|en" data-position="right|left" data-z-index="N" data-tel="enhance"
+ data-preload="idle" (open the frame when the page is idle instead of on intent).
  Marks: data-ringlink-dial="+86…" (dial from the member's phone), data-ringlink-call="sales"
  (call me now: the relay calls the member, then the number behind the merchant's button key).
  API: window.ringlink.push(['open'] | ['close'] | ['toggle'] | ['dial', '+8613800138000'] |
  ['call', 'sales']); events on window: ringlink:open, ringlink:close, ringlink:call-state,
- ringlink:call-progress (detail). */
+ ringlink:call-progress (detail), the last two only for calls started on this page. */
 (function (w, d) {
   var s = d.currentScript;
   if (!s || d.getElementById('ringlink-host')) return;
   var o = s.dataset;
   var base = s.src.replace(/[?#].*$/, '').replace(/[^\/]*$/, ''); // https://relay/widget/
-  var ws = new URL('../v1/widget/ws?site=' + encodeURIComponent(o.site || ''), base).href
-    .replace(/^http/, 'ws');
+  var relay = new URL(base).origin; // the only origin the frame's messages may come from
+  var frameUrl = base + 'frame?site=' + encodeURIComponent(o.site || '');
   var zh = /^zh/i.test(/^(zh|en)/i.test(o.lang) ? o.lang : navigator.language || '');
   var label = zh ? '用您的手机拨打电话' : 'Call from your phone';
   var sel = '[data-ringlink-dial]' + (o.tel === 'enhance' ? ',a[href^="tel:"]' : '');
@@ -37,7 +40,12 @@
     '[data-rl=bubble]:focus-visible{outline:3px solid #8fd3b0;outline-offset:3px}' +
     '[data-rl=bubble] svg{width:26px;height:26px;fill:currentColor}' +
     '[aria-expanded=true] .i-c,[aria-expanded=false] .i-x{display:none}' +
-    '[aria-busy=true]{opacity:.75;cursor:progress}</style>' +
+    '[aria-busy=true]{opacity:.75;cursor:progress}' +
+    '[data-rl=frame]{position:fixed;border:0;margin:0;padding:0;background:transparent;visibility:hidden;' +
+    'width:344px;height:0;bottom:88px;right:20px;border-radius:14px;box-shadow:0 12px 40px rgba(0,0,0,.28)}' +
+    ':host([data-pos=left]) [data-rl=frame]{right:auto;left:20px}' +
+    '[data-rl=frame][data-open]{visibility:visible}' +
+    '[data-rl=frame][data-full]{top:0;right:0;bottom:0;left:0;width:100%;height:100%!important;border-radius:0}</style>' +
     '<button type="button" data-rl="bubble" aria-haspopup="dialog" aria-expanded="false" aria-label="' +
     label + '" title="' + label + '">' +
     ico(['c', 'M6.6 10.8a15.1 15.1 0 0 0 6.6 6.6l2.2-2.2a1 1 0 0 1 1-.25 11.4 11.4 0 0 0 3.6.57 1 1 0 0 1 1 1V20a1 1 0 0 1-1 1A17 17 0 0 1 3 4a1 1 0 0 1 1-1h3.5a1 1 0 0 1 1 1c0 1.25.2 2.45.57 3.57a1 1 0 0 1-.25 1z']) +
@@ -46,49 +54,85 @@
   var bubble = root.querySelector('[data-rl=bubble]');
   (d.body || d.documentElement).appendChild(host);
 
-  var loading, mounting, styled, handle;
-  // Fetches and compiles the app; touches no storage and opens no connection.
-  function load() {
-    return loading || (loading = import(base + 'ringlink_widget.js').then(function (m) {
-      return m.default({ module_or_path: base + 'ringlink_widget_bg.wasm' }).then(function () { return m; });
-    }));
+  var frame, ready = false, isOpen = false, full = false, height = 0, queue = [], waiting;
+  // Messages for the frame wait here until it says it is ready; a person makes a few.
+  var MAX_QUEUED = 16;
+  // The frame must answer within this; else the bubble works again and the console says why.
+  var READY_WITHIN_MS = 15000;
+  function post(m) {
+    m.ringlink = 1;
+    frame.contentWindow.postMessage(m, relay);
   }
-  function css() {
-    return styled || (styled = new Promise(function (done) {
-      var l = d.createElement('link');
-      l.rel = 'stylesheet';
-      l.href = base + 'widget.css';
-      l.onload = l.onerror = done;
-      root.appendChild(l);
-      setTimeout(done, 4000);
-    }));
+  function send(m) {
+    if (ready) post(m);
+    else if (queue.length < MAX_QUEUED) queue.push(m);
   }
-  // Mounts the app (which connects to the relay) the first time the visitor asks for it.
-  function app() {
-    return mounting || (mounting = Promise.all([load(), css()]).then(function (r) {
-      handle = r[0].mount(root, { ws: ws, lang: o.lang || '', numbers: numbers(), emit: emit });
-      return handle;
-    }));
+  // Creates the iframe (the visitor reached for the bubble): the only fetch after this script.
+  function ensure() {
+    if (frame) return;
+    frame = d.createElement('iframe');
+    frame.setAttribute('data-rl', 'frame');
+    frame.title = label;
+    frame.src = frameUrl;
+    root.appendChild(frame);
+    waiting = setTimeout(function () {
+      if (ready) return;
+      bubble.removeAttribute('aria-busy');
+      console.error('ringlink: the widget frame did not load from ' + frameUrl +
+        ': check data-site, and that this page\'s origin is on the site\'s list');
+    }, READY_WITHIN_MS);
   }
+  // The iframe takes the panel's place: a desktop panel above the bubble, or the whole screen
+  // on a narrow one.
+  function place() {
+    if (!frame) return;
+    var nowFull = w.innerWidth <= 480;
+    if (nowFull !== full && ready) post({ type: 'layout', full: nowFull });
+    full = nowFull;
+    frame.toggleAttribute('data-open', isOpen);
+    frame.toggleAttribute('data-full', isOpen && full);
+    frame.style.height = isOpen ? Math.min(height || 480, w.innerHeight - 108) + 'px' : '';
+  }
+  function setOpen(open) {
+    bubble.removeAttribute('aria-busy');
+    // Escape or the close button inside the frame: focus goes back to the bubble.
+    var inFrame = root.activeElement === frame;
+    isOpen = open;
+    bubble.setAttribute('aria-expanded', open);
+    place();
+    if (open) {
+      frame.focus();
+      send({ type: 'focus' });
+    } else if (inFrame) bubble.focus();
+    emit(open ? 'open' : 'close');
+  }
+  w.addEventListener('message', function (e) {
+    var m = e.data;
+    if (!frame || e.source !== frame.contentWindow || e.origin !== relay || !m || m.ringlink !== 1) return;
+    if (m.type === 'ready') {
+      ready = true;
+      clearTimeout(waiting);
+      full = w.innerWidth <= 480;
+      post({ type: 'hello', lang: o.lang || '', numbers: numbers() });
+      post({ type: 'layout', full: full });
+      queue.splice(0).forEach(post);
+    } else if (m.type === 'open' || m.type === 'close') setOpen(m.type === 'open');
+    else if (m.type === 'size') {
+      height = Math.max(0, Math.min(+m.height || 0, 4000));
+      place();
+    } else if (m.type === 'event' && /^call-(state|progress)$/.test(m.name)) emit(m.name, m.detail);
+  });
+  w.addEventListener('resize', place);
   // Opens the panel: with a number to dial, for a call button's key, or as it was.
   function show(number, button) {
-    bubble.setAttribute('aria-busy', 'true');
-    app().then(function (h) {
-      bubble.removeAttribute('aria-busy');
-      h.setNumbers(numbers());
-      if (button) h.call(button); else if (number) h.dial(number); else h.open();
-    }, function (e) {
-      bubble.removeAttribute('aria-busy');
-      loading = mounting = null; // try again on the next click
-      console.error('ringlink: the widget could not load from ' + base, e);
-    });
+    ensure();
+    if (!isOpen) bubble.setAttribute('aria-busy', 'true');
+    send({ type: 'numbers', numbers: numbers() });
+    if (button) send({ type: 'call', key: button });
+    else if (number) send({ type: 'dial', number: number });
+    else send({ type: 'open' });
   }
   function emit(type, detail) {
-    if (type === 'open' || type === 'close') {
-      bubble.setAttribute('aria-expanded', type === 'open');
-      // Escape or the close button: focus goes back to the bubble.
-      if (type === 'close' && root.activeElement && root.activeElement !== bubble) bubble.focus();
-    }
     w.dispatchEvent(new CustomEvent('ringlink:' + type, { detail: detail }));
   }
   function numberOf(el) {
@@ -111,14 +155,17 @@
     if (n === 'open') show();
     else if (n === 'dial') show(String(c[1] || ''));
     else if (n === 'call') show('', String(c[1] || ''));
-    else if (n === 'close') { if (handle) handle.close(); }
-    else if (n === 'toggle') { if (handle && handle.isOpen()) handle.close(); else show(); }
+    else if (n === 'close') { if (frame) send({ type: 'close' }); }
+    else if (n === 'toggle') { if (isOpen) send({ type: 'close' }); else show(); }
   }
 
   bubble.addEventListener('click', function () { run(['toggle']); });
-  bubble.addEventListener('pointerenter', load);
-  bubble.addEventListener('focus', load);
-  (w.requestIdleCallback || function (f) { setTimeout(f, 3000); })(function () { load(); css(); });
+  bubble.addEventListener('pointerenter', ensure);
+  bubble.addEventListener('focus', ensure);
+  bubble.addEventListener('keydown', function (e) {
+    if (e.key === 'Escape' && isOpen) send({ type: 'close' });
+  });
+  if (o.preload === 'idle') (w.requestIdleCallback || function (f) { setTimeout(f, 3000); })(ensure);
 
   // Marked numbers (and tel: links with data-tel="enhance") and call buttons open the panel.
   function pick(el) { show(numberOf(el), el.getAttribute('data-ringlink-call')); }

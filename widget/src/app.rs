@@ -1,5 +1,6 @@
 //! The mounted app: the signals the views read, the work the model asks for (frames, the session
-//! token, host-page events), and the `mount` export and `Widget` handle the loader drives.
+//! token, host-page events), and the `mount` export and `Widget` handle the frame page's script
+//! (`frame/frame.js`, on the relay's origin) drives for the loader on the merchant page.
 
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -7,13 +8,14 @@ use std::rc::Rc;
 use leptos::prelude::*;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
-use web_sys::{ShadowRoot, Storage};
+use web_sys::{Element, Storage};
 
 use crate::connection::{ConnEvent, Connection};
 use crate::i18n::{Lang, Text};
 use crate::model::{Action, Model, Out, PageNumber, Step};
 
-/// Where the session token lives: this tab only, and only after the visitor signed in.
+/// Where the session token lives: this tab only, only after the visitor signed in, and in the
+/// relay origin's storage (the frame's), which no script of the merchant page can read.
 const TOKEN_KEY: &str = "ringlink.token";
 
 /// Everything the views need; `Copy`, so every closure takes its own. The panel's body is one
@@ -28,9 +30,11 @@ pub struct App {
 
 thread_local! {
     static CONN: RefCell<Option<Connection>> = const { RefCell::new(None) };
-    /// The loader's `emit(type, detail)`: it dispatches `ringlink:<type>` on `window`.
+    /// The frame script's `emit(type, detail)`: it posts to the loader, which dispatches
+    /// `ringlink:<type>` on the merchant page's `window`.
     static EMIT: RefCell<Option<js_sys::Function>> = const { RefCell::new(None) };
-    static ROOT: RefCell<Option<ShadowRoot>> = const { RefCell::new(None) };
+    /// The element the app is mounted in (`div.rl-app` in the frame document).
+    static ROOT: RefCell<Option<Element>> = const { RefCell::new(None) };
 }
 
 impl App {
@@ -45,10 +49,11 @@ impl App {
     pub fn act(self, action: Action) {
         let at = |m: &Model| (m.screen(), m.call_step());
         let before = self.model.with_untracked(at);
-        run(self
+        let out = self
             .model
             .try_update(|m| m.apply(action))
-            .unwrap_or_default());
+            .unwrap_or_default();
+        run(self.model, out);
         let after = self.model.with_untracked(at);
         if after != before && focus_in_panel() {
             let to = match after.1 {
@@ -79,8 +84,10 @@ impl App {
     }
 }
 
-/// Does the work the model asked for (one copy, however many closures call `act`).
-fn run(out: Vec<Out>) {
+/// Does the work the model asked for (one copy, however many closures call `act`). The host
+/// page hears only of calls started here (`Model::started_here`).
+fn run(model: RwSignal<Model>, out: Vec<Out>) {
+    let here = |id: &str| model.with_untracked(|m| m.started_here(id));
     for o in out {
         match o {
             Out::Send(msg) => CONN.with(|c| {
@@ -98,7 +105,7 @@ fn run(out: Vec<Out>) {
                     let _ = s.remove_item(TOKEN_KEY);
                 }
             }
-            Out::CallState(call) => {
+            Out::CallState(call) if here(&call.call_id) => {
                 let detail = js_sys::Object::new();
                 let set = |k: &str, v: JsValue| {
                     let _ = js_sys::Reflect::set(&detail, &k.into(), &v);
@@ -109,7 +116,7 @@ fn run(out: Vec<Out>) {
                 set("detail", call.detail.map_or(JsValue::NULL, Into::into));
                 emit("call-state", &detail);
             }
-            Out::CallProgress(call) => {
+            Out::CallProgress(call) if here(&call.call_id) => {
                 let detail = js_sys::Object::new();
                 let set = |k: &str, v: JsValue| {
                     let _ = js_sys::Reflect::set(&detail, &k.into(), &v);
@@ -128,6 +135,7 @@ fn run(out: Vec<Out>) {
                 );
                 emit("call-progress", &detail);
             }
+            Out::CallState(_) | Out::CallProgress(_) => {}
         }
     }
 }
@@ -140,21 +148,29 @@ fn emit(kind: &str, detail: &JsValue) {
     });
 }
 
-/// Focus is on something inside the widget's shadow root.
-fn focus_in_panel() -> bool {
+/// The focused element of the frame document, when it is inside the app.
+fn active_in_app() -> Option<Element> {
+    let active = web_sys::window()?.document()?.active_element()?;
     ROOT.with(|r| {
-        r.borrow()
+        let root = r.borrow();
+        let inside = root
             .as_ref()
-            .is_some_and(|r| r.active_element().is_some())
+            .is_some_and(|root| root.contains(Some(&active)));
+        inside.then_some(active)
     })
+}
+
+/// Focus is on something inside the panel.
+fn focus_in_panel() -> bool {
+    active_in_app().is_some()
 }
 
 /// Focus left the panel's visible parts: on nothing, or on an element now `hidden`.
 fn focus_lost() -> bool {
-    ROOT.with(|r| match r.borrow().as_ref().map(|r| r.active_element()) {
-        Some(Some(el)) => el.closest("[hidden]").ok().flatten().is_some(),
-        _ => true,
-    })
+    match active_in_app() {
+        Some(el) => el.closest("[hidden]").ok().flatten().is_some(),
+        None => true,
+    }
 }
 
 fn storage() -> Option<Storage> {
@@ -206,11 +222,11 @@ fn page_numbers(list: &JsValue) -> Vec<PageNumber> {
     out
 }
 
-/// Mounts the app into `root` (the loader's open shadow root), in a `div.rl-app` it adds.
+/// Mounts the app into `root` (the frame document's body), in a `div.rl-app` it adds.
 /// `config`: `ws` (the relay's widget WebSocket URL, with `?site=`), `lang` (`zh`, `en` or
 /// empty), `numbers` (`[{number, label}]` marked on the page), `emit(type, detail)`.
 #[wasm_bindgen]
-pub fn mount(root: ShadowRoot, config: JsValue) -> Result<Widget, JsValue> {
+pub fn mount(root: Element, config: JsValue) -> Result<Widget, JsValue> {
     let url =
         prop(&config, "ws").ok_or("ringlink: config.ws (the relay WebSocket URL) is missing")?;
     let navigator = web_sys::window().and_then(|w| w.navigator().language());
@@ -225,7 +241,7 @@ pub fn mount(root: ShadowRoot, config: JsValue) -> Result<Widget, JsValue> {
     let holder: web_sys::HtmlElement = document.create_element("div")?.unchecked_into();
     holder.set_class_name("rl-app");
     root.append_child(&holder)?;
-    ROOT.with(|r| *r.borrow_mut() = Some(root));
+    ROOT.with(|r| *r.borrow_mut() = Some(holder.clone().into()));
 
     // Reading the kept token is the first touch of storage: the visitor has reached for the
     // bubble by now.
@@ -267,7 +283,7 @@ pub fn mount(root: ShadowRoot, config: JsValue) -> Result<Widget, JsValue> {
     Ok(Widget { app })
 }
 
-/// The handle `mount` returns; the loader's command queue calls it.
+/// The handle `mount` returns; the frame script calls it for the loader's messages.
 #[wasm_bindgen]
 pub struct Widget {
     app: App,

@@ -1,8 +1,10 @@
-//! The Ringlink widget: a Leptos app that the loader (`loader/widget.js`) mounts inside its open
-//! Shadow DOM when the visitor reaches for the call bubble. Signs the member in, shows whether
-//! their phone agent is connected (DIAL-3), dials through it (DIAL-4, DIAL-5) and follows the call;
-//! or, opened by a merchant's call button, has the relay call the member and then the merchant
-//! ("call me now", CALL-3 to CALL-7) and follows that call and its cost.
+//! The Ringlink widget: a Leptos app that runs in the relay's frame page (`/widget/frame`, script
+//! `frame/frame.js`), which the loader (`loader/widget.js`) puts on the merchant page when the
+//! visitor reaches for the call bubble: the sign-in, the socket and the token stay on the
+//! relay's origin. Signs the member in, shows whether their phone agent is connected (DIAL-3),
+//! dials through it (DIAL-4, DIAL-5) and follows the call; or, opened by a merchant's call
+//! button, has the relay call the member and then the merchant ("call me now", CALL-3 to CALL-7)
+//! and follows that call and its cost.
 //!
 //! Plain logic (built and tested natively too):
 //! - [`i18n`]: Chinese and English strings, and the choice between them.
@@ -11,13 +13,14 @@
 //! - [`figures`]: money in minor units and call time, as a person reads them.
 //! - [`model`]: what the panel shows and how each relay frame changes it (DIAL and CALL).
 //! - [`codec`]: frames to and from the protocol's types, checked against its serde derives.
+//! - `model::host_page`: which calls the host page hears about (only those started here).
 //!
 //! Browser side (`wasm32` only):
 //! - `app`: the mounted app: signals, the work the model asks for, the host-page callback.
 //! - `connection`: the WebSocket: request ids, queued frames, pings, reconnects.
 //! - `panel`: the panel shell: header, status, alert region, focus and Escape.
 //! - `sign_in`, `dialer`, `pairing`, `call_status`, `call_me`: the panel's parts.
-//! - [`mount`] and `Widget`: what the loader calls.
+//! - [`mount`] and `Widget`: what the frame script calls.
 
 pub mod backoff;
 pub mod codec;

@@ -15,8 +15,8 @@ use crate::Relay;
 #[exclude = ".keep"]
 struct WidgetAssets;
 
-/// The loader is what the tag names, so it must update quickly after a release; the files it
-/// loads change names only by content, so they can be cached longer.
+/// The loader is what the tag names (and `frame.js` what the frame page names), so it must
+/// update quickly after a release; the files they load can be cached longer.
 const LOADER_MAX_AGE: u32 = 300;
 const ASSET_MAX_AGE: u32 = 3600;
 
@@ -42,7 +42,7 @@ pub async fn widget_file(State(relay): State<Arc<Relay>>, Path(path): Path<Strin
             .essence_str()
             .to_owned()
     };
-    let max_age = if path == "widget.js" {
+    let max_age = if path == "widget.js" || path == "frame.js" {
         LOADER_MAX_AGE
     } else {
         ASSET_MAX_AGE
@@ -57,6 +57,11 @@ pub async fn widget_file(State(relay): State<Arc<Relay>>, Path(path): Path<Strin
                 "cross-origin".to_owned(),
             ),
             (header::X_CONTENT_TYPE_OPTIONS, "nosniff".to_owned()),
+            // Lets a merchant's page (and the frame) measure what the widget costs it.
+            (
+                header::HeaderName::from_static("timing-allow-origin"),
+                "*".to_owned(),
+            ),
         ],
         bytes,
     )

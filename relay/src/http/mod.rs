@@ -7,6 +7,8 @@ mod api;
 mod assets;
 mod dev_outbox;
 mod metrics_access;
+mod widget_frame;
+mod widget_origin;
 mod widget_ws;
 mod ws;
 
@@ -37,6 +39,7 @@ pub fn router(relay: Arc<Relay>) -> Router {
         .route("/v1/agent/pair/poll", post(agent_api::pair_poll))
         .route("/v1/agent/ws", get(agent_ws::upgrade))
         .route("/v1/widget/ws", get(widget_ws::upgrade))
+        .route("/widget/frame", get(widget_frame::page))
         .route("/widget/{*path}", get(assets::widget_file))
         .route("/dev/outbox", get(dev_outbox::page))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))

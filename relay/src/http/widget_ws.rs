@@ -1,6 +1,7 @@
-//! The widget's WebSocket: the Origin is checked against the site's allow-list before the
-//! upgrade; then sign-in, presence of the member's phone agents (DIAL-3), dial intents (DIAL-5),
-//! call states, pairing confirmation, and CALL requests for buttons of the page's own site.
+//! The widget's WebSocket: opened only by the relay's own frame, for a page on the site's
+//! allow-list (`widget_origin`, checked before the upgrade); then sign-in (sessions bound to the
+//! site), presence of the member's phone agents (DIAL-3), dial intents (DIAL-5), call states,
+//! pairing confirmation, and CALL requests for buttons of the page's own site.
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
@@ -9,7 +10,7 @@ use std::time::{Duration, Instant};
 
 use axum::extract::ws::{WebSocket, WebSocketUpgrade};
 use axum::extract::{ConnectInfo, Query, State};
-use axum::http::{header, HeaderMap};
+use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Response};
 use ringlink_protocol::call_me::*;
 use ringlink_protocol::request::Request;
@@ -51,21 +52,13 @@ pub async fn upgrade(
         }
         Err(e) => return ApiError(dial::internal(e)).into_response(),
     };
-    let Some(origin) = headers.get(header::ORIGIN).and_then(|o| o.to_str().ok()) else {
-        return refuse(
-            ErrorCode::OriginNotAllowed,
-            "no Origin header: the widget connects from a web page".into(),
-        );
-    };
-    if !site.origins.iter().any(|o| o == origin) {
-        tracing::warn!(site = %site.key, %origin, "widget refused: origin not allowed");
-        return refuse(
-            ErrorCode::OriginNotAllowed,
-            format!(
-                "origin {origin} is not allowed for site '{}'; the merchant can add it with: ringlink-relay admin site add-origin {} {origin}",
-                site.key, site.key
-            ),
-        );
+    if let Err(e) = super::widget_origin::check(
+        &relay,
+        &headers,
+        query.get("parent").map(String::as_str),
+        &site,
+    ) {
+        return ApiError(e).into_response();
     }
     let address = super::client_address(&relay, peer, &headers);
     let tasks = relay.tasks.clone();
@@ -264,6 +257,7 @@ impl WidgetConn {
             )
             .await
             .map_err(|e| ErrorBody::from(&e))?;
+        crate::session_site::bind(&self.relay.store, &id, self.site_id).await?;
         self.leave();
         let reply = SignedIn {
             token,
@@ -281,6 +275,7 @@ impl WidgetConn {
             .authenticate(req.token.expose(), TokenKind::Web)
             .await
             .map_err(|e| ErrorBody::from(&e))?;
+        crate::session_site::check(&self.relay.store, &id, self.site_id).await?;
         self.leave();
         let reply = SignedIn {
             token: req.token,

@@ -10,6 +10,7 @@ pub mod members;
 pub mod pairings;
 pub mod revocation;
 pub mod sites;
+pub mod token_sites;
 pub mod tokens;
 
 use std::str::FromStr;

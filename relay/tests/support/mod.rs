@@ -143,15 +143,35 @@ impl TestRelay {
         format!("http://{}{path}", self.base)
     }
 
-    /// A widget socket from `origin` for `site`.
+    /// The relay's own origin: the widget socket opens only from its frame page.
+    pub fn own_origin(&self) -> String {
+        format!("http://{}", self.base)
+    }
+
+    /// A widget socket for `site`, opened as the relay's frame does when it sits on a page of
+    /// `origin` (`&parent=origin`, `Origin:` the relay's own).
     pub async fn widget_from(
         &self,
         origin: &str,
         site: &str,
     ) -> Result<Client<WidgetMsg, RelayToWidget>, tokio_tungstenite::tungstenite::Error> {
-        let mut req = format!("ws://{}/v1/widget/ws?site={site}", self.base)
-            .into_client_request()
-            .unwrap();
+        self.widget_raw(&self.own_origin(), Some(origin), site)
+            .await
+    }
+
+    /// A widget socket with an arbitrary `Origin` header and `parent` (none: left out).
+    pub async fn widget_raw(
+        &self,
+        origin: &str,
+        parent: Option<&str>,
+        site: &str,
+    ) -> Result<Client<WidgetMsg, RelayToWidget>, tokio_tungstenite::tungstenite::Error> {
+        let mut url = format!("ws://{}/v1/widget/ws?site={site}", self.base);
+        if let Some(p) = parent {
+            url.push_str("&parent=");
+            url.push_str(p);
+        }
+        let mut req = url.into_client_request().unwrap();
         req.headers_mut().insert("origin", origin.parse().unwrap());
         req.headers_mut()
             .insert("sec-websocket-protocol", "ringlink.v1".parse().unwrap());

@@ -347,6 +347,9 @@ impl Model {
         if let RelayToWidget::CallProgress(p) = msg {
             return self.progress(p, out);
         }
+        if let RelayToWidget::CallPlaced(placed) = &msg {
+            self.note_own_call(&placed.call_id);
+        }
         let c = self.lang.call();
         let Some(flow) = &mut self.call_me else {
             return;

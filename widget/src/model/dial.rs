@@ -77,6 +77,7 @@ impl Model {
         match msg {
             RelayToWidget::DialAccepted(a) => {
                 self.dial_in_flight = None;
+                self.note_own_call(&a.call_id);
                 let known = self.call.as_ref().is_some_and(|c| c.call_id == a.call_id);
                 if !known {
                     let call = CallView {

@@ -7,6 +7,7 @@
 mod call_me;
 mod call_words;
 mod dial;
+mod host_page;
 
 pub use call_me::{same_number, CallMeFlow, Step, TwoLegCall};
 pub use dial::CallView;
@@ -184,6 +185,8 @@ pub struct Model {
     pub page_numbers: Vec<PageNumber>,
     /// The "call me" flow, while the panel was opened by a merchant's call button.
     pub call_me: Option<CallMeFlow>,
+    /// Calls this panel started: the only ones the host page hears about (`host_page`).
+    own_calls: Vec<String>,
 }
 
 impl Model {
@@ -208,6 +211,7 @@ impl Model {
             notice: None,
             page_numbers: Vec::new(),
             call_me: None,
+            own_calls: Vec::new(),
         }
     }
 

@@ -1,0 +1,147 @@
+/*! Ringlink frame script: runs in the relay's frame page (/widget/frame?site=KEY, the relay's
+ origin), which the loader on the merchant page creates. It learns the page's origin from the
+ loader's first message (checked against the site's origins the relay rendered in
+ data-origins), mounts the Leptos app, opens the widget socket with &parent=ORIGIN, and relays a
+ small typed set of messages. The token and the password never leave this document.
+ Loader -> frame: hello {lang, numbers}, open, close, toggle, dial {number}, call {key},
+   numbers {numbers}, layout {full}, focus.
+ Frame -> loader: ready, open, close, size {height}, event {name, detail}. */
+import init, { mount } from './ringlink_widget.js';
+
+// A page marks at most a dozen numbers; longer strings are not phone numbers or labels.
+const MAX_NUMBERS = 12;
+const MAX_NUMBER_CHARS = 40;
+const MAX_LABEL_CHARS = 60;
+// Commands sent before the app is up wait here; a person makes a few.
+const MAX_EARLY = 16;
+
+const body = document.body;
+const site = body.dataset.site || '';
+const allowed = (body.dataset.origins || '').split(' ').filter(Boolean);
+const parentWin = window.parent;
+let parentOrigin = null;
+let widget = null;
+let lastHeight = -1;
+const early = [];
+
+function post(msg) {
+  if (parentOrigin) parentWin.postMessage(Object.assign({ ringlink: 1 }, msg), parentOrigin);
+}
+
+function text(v, max) {
+  return typeof v === 'string' ? v.slice(0, max) : '';
+}
+
+function cleanNumbers(list) {
+  return (Array.isArray(list) ? list : []).slice(0, MAX_NUMBERS).map(function (n) {
+    return { number: text(n && n.number, MAX_NUMBER_CHARS), label: text(n && n.label, MAX_LABEL_CHARS) };
+  });
+}
+
+// The app's emit(type, detail): open and close move the iframe; the rest are host-page events
+// (the app sends only those for calls started here).
+function emit(type, detail) {
+  if (type === 'open' || type === 'close') post({ type: type });
+  else post({ type: 'event', name: type, detail: detail });
+  if (type === 'open') requestAnimationFrame(report);
+}
+
+function firstField() {
+  return document.querySelector('.rl-body form:not([hidden]) input, .rl-panel button');
+}
+
+function command(c) {
+  if (!widget) {
+    if (early.length < MAX_EARLY) early.push(c);
+    return;
+  }
+  switch (c.type) {
+    case 'open': widget.open(); break;
+    case 'close': widget.close(); break;
+    case 'toggle': widget.toggle(); break;
+    case 'dial': widget.dial(text(c.number, MAX_NUMBER_CHARS)); break;
+    case 'call': widget.call(text(c.key, MAX_LABEL_CHARS)); break;
+    case 'numbers': widget.setNumbers(cleanNumbers(c.numbers)); break;
+    case 'layout': document.documentElement.toggleAttribute('data-full', c.full === true); break;
+    case 'focus': {
+      // The loader focused the iframe: land on the panel's first field if nothing has focus.
+      const el = document.activeElement === body || !document.activeElement ? firstField() : null;
+      if (el) el.focus();
+      break;
+    }
+  }
+}
+
+// The panel's full height, so the loader can size the iframe to it.
+function report() {
+  const panel = document.querySelector('.rl-panel');
+  const h = panel ? Math.ceil(panel.scrollHeight) : 0;
+  if (h !== lastHeight) {
+    lastHeight = h;
+    post({ type: 'size', height: h });
+  }
+}
+
+function watchSize() {
+  const sizes = new ResizeObserver(report);
+  let watched = null;
+  new MutationObserver(function () {
+    const inner = document.querySelector('.rl-body');
+    if (inner !== watched) {
+      if (watched) sizes.unobserve(watched);
+      watched = inner;
+      if (inner) sizes.observe(inner);
+    }
+    report();
+  }).observe(body, { childList: true, subtree: true, characterData: true, attributes: true });
+}
+
+async function start(hello) {
+  await init({ module_or_path: new URL('ringlink_widget_bg.wasm', import.meta.url) });
+  const ws = new URL('../v1/widget/ws', location.href);
+  ws.protocol = ws.protocol === 'https:' ? 'wss:' : 'ws:';
+  ws.searchParams.set('site', site);
+  ws.searchParams.set('parent', parentOrigin);
+  widget = mount(body, {
+    ws: ws.href,
+    lang: text(hello.lang, 8),
+    numbers: cleanNumbers(hello.numbers),
+    emit: emit,
+  });
+  watchSize();
+  early.splice(0).forEach(command);
+}
+
+// Escape closes the panel wherever focus is in the frame.
+document.addEventListener('keydown', function (e) {
+  if (e.key === 'Escape' && widget && widget.isOpen()) {
+    e.preventDefault();
+    widget.close();
+  }
+});
+
+window.addEventListener('message', function (e) {
+  const m = e.data;
+  if (e.source !== parentWin || !m || m.ringlink !== 1 || typeof m.type !== 'string') return;
+  if (parentOrigin === null) {
+    if (allowed.indexOf(e.origin) < 0) {
+      console.error('ringlink: the page ' + e.origin + " is not allowed for site '" + site +
+        "'; the merchant can add it with: ringlink-relay admin site add-origin " + site + ' ' + e.origin);
+      return;
+    }
+    if (m.type !== 'hello') return;
+    parentOrigin = e.origin;
+    start(m).catch(function (err) {
+      console.error('ringlink: the widget could not start', err);
+    });
+    return;
+  }
+  if (e.origin === parentOrigin) command(m);
+});
+
+if (parentWin === window) {
+  body.textContent = 'This is the Ringlink widget frame: it runs inside a merchant page that has the widget tag.';
+} else {
+  // Says only "I am here"; everything after goes to the origin the loader's hello comes from.
+  parentWin.postMessage({ ringlink: 1, type: 'ready' }, '*');
+}
