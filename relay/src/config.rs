@@ -56,6 +56,8 @@ pub struct Config {
     pub trust_forwarded_for: bool,
     /// CALL: who may be called, how often, and for how long (`[calls]` in the file).
     pub calls: CallsConfig,
+    /// DIAL: which numbers a member's phone dials, which after asking, and how many a day.
+    pub dial: crate::dial_policy::DialConfig,
     /// CALL's SIP trunk (`[telephony]`); without it CALL requests are refused as unavailable.
     #[serde(skip_serializing)]
     pub telephony: Option<ringlink_telephony::TelephonyConfig>,
@@ -148,6 +150,7 @@ impl Default for Config {
             widget_dir: None,
             trust_forwarded_for: false,
             calls: CallsConfig::default(),
+            dial: crate::dial_policy::DialConfig::default(),
             telephony: None,
             sms: ringlink_sms::SmsConfig::default(),
         }
@@ -224,6 +227,9 @@ impl Config {
             ringlink_protocol::number::check_region(region)
                 .map_err(|e| ConfigError::Invalid(format!("calls.allowed_regions: {e}")))?;
         }
+        crate::destination::check_classes("calls.allowed_classes", &self.calls.allowed_classes)
+            .map_err(ConfigError::Invalid)?;
+        self.dial.check().map_err(ConfigError::Invalid)?;
         if !matches!(self.log_format.as_str(), "text" | "json") {
             return Err(ConfigError::Invalid(
                 "log_format must be 'text' or 'json'".into(),

@@ -7,6 +7,9 @@
 //! - [`throttle`]: in-memory rate limits.
 //! - [`hub`]: live presence of agents and widgets, calls in flight.
 //! - [`dial`]: DIAL routing from a member's widget to that member's own phone agent.
+//! - [`dial_policy`], [`dial_cap`], [`dial_ids`]: DIAL's fraud controls (`[dial]`): where a
+//!   member may dial, how many a day, and what a retried dial is answered.
+//! - [`destination`]: region and line-class rules shared by CALL and DIAL.
 //! - [`dial_log`]: the ordered, batched writer of the dial log.
 //! - [`remembered`]: answers kept under client request ids for retries, expiring in O(1).
 //! - [`pairing`]: pairing a phone agent by a short code.
@@ -23,8 +26,12 @@ pub mod admin_billing;
 pub mod billing;
 pub mod calls;
 pub mod config;
+pub mod destination;
 pub mod dial;
+pub mod dial_cap;
+pub mod dial_ids;
 pub mod dial_log;
+pub mod dial_policy;
 mod http;
 pub mod hub;
 pub mod pairing;
@@ -54,6 +61,8 @@ pub struct Relay {
     pub accounts: accounts::Accounts,
     pub hub: hub::Hub,
     pub dial_log: dial_log::DialLog,
+    pub dial_ids: dial_ids::DialIds,
+    pub dial_cap: dial_cap::DailyCap,
     pub dial_throttle: throttle::Throttle,
     pub pair_start_throttle: throttle::Throttle,
     pub pair_confirm_throttle: throttle::Throttle,
@@ -116,11 +125,16 @@ impl Relay {
             config.session_ttl_hours * 3600,
             config.device_ttl_days * 86_400,
         );
-        let dial_log = dial_log::DialLog::start(store.clone()).await?;
+        let dial_log = dial_log::DialLog::start(store.clone());
+        let memory = Duration::from_secs(config.dial.client_id_memory_secs);
+        let dial_ids = dial_ids::DialIds::load(&store, memory).await?;
+        let dial_cap = dial_cap::DailyCap::new(config.dial.daily_cap, store.clone());
         let calls = calls::Calls::new(&config.calls, store.clone());
         Ok(Arc::new(Self {
             calls,
             dial_log,
+            dial_ids,
+            dial_cap,
             accounts,
             store,
             hub: hub::Hub::new(),
