@@ -189,7 +189,7 @@ async fn second_order_during_a_call_is_refused() {
     assert_eq!(dialer.dials.load(Ordering::SeqCst), 1);
 }
 
-// covers #8 §3 confirm by default: without --confirm, a usual number is dialled at once, and
+// covers #8 §3 confirm by default, DIAL-6: without --confirm, a usual number is dialled at once, and
 // one the relay marks `confirm` is asked about first; "n" dials nothing.
 #[tokio::test]
 async fn orders_marked_confirm_are_asked_about_without_confirm_mode() {
@@ -224,7 +224,7 @@ async fn orders_marked_confirm_are_asked_about_without_confirm_mode() {
     assert_eq!(dialer.dials.load(Ordering::SeqCst), 2);
 }
 
-// covers #8 §3 confirm by default: a desk with no prompt at all never dials a `confirm` order.
+// covers #8 §3 confirm by default, DIAL-6: a desk with no prompt at all never dials a `confirm` order.
 #[tokio::test]
 async fn a_confirm_order_without_a_prompt_is_declined() {
     let dialer = Arc::new(Counting::default());

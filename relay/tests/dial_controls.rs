@@ -63,7 +63,7 @@ async fn order(agent: &mut Client<AgentMsg, RelayToAgent>) -> ringlink_protocol:
     }
 }
 
-// covers #8 §3 destination policy: the AU, US and UK premium-rate numbers the attack used, and a
+// covers #8 §3 destination policy, DIAL-5: the AU, US and UK premium-rate numbers the attack used, and a
 // Spanish shared-cost one, are refused by default, never reach the phone and leave no dial.
 both_dbs!(
     premium_rate_and_shared_cost_numbers_are_refused,
@@ -96,7 +96,7 @@ both_dbs!(
     }
 );
 
-// covers #8 §3 confirm by default: a number outside the allowed regions (a US line) is sent with
+// covers #8 §3 confirm by default, DIAL-6: a number outside the allowed regions (a US line) is sent with
 // `confirm: true`, so the agent asks its owner (phone-agent/tests/confirm.rs shows it asks).
 both_dbs!(
     numbers_outside_the_policy_are_sent_to_confirm,
@@ -121,7 +121,7 @@ both_dbs!(
     }
 );
 
-// covers #8 §3 confirm_outside = false: numbers outside the policy are refused outright.
+// covers #8 §3 destination policy (confirm_outside = false), DIAL-5: numbers outside the policy are refused outright.
 both_dbs!(
     strict_policy_refuses_numbers_outside_it,
     |t: TestRelay| async move {
@@ -137,7 +137,7 @@ both_dbs!(
     }
 );
 
-// covers #8 §3 daily cap: a parallel burst from three tabs places exactly the cap, the rest are
+// covers #8 §3 daily cap, DIAL-5: a parallel burst from three tabs places exactly the cap, the rest are
 // refused with when dialling opens again, and a restart does not reset the count.
 both_dbs!(
     daily_cap_holds_under_a_parallel_burst_and_a_restart,
@@ -205,7 +205,7 @@ both_dbs!(
     }
 );
 
-// covers #8 §3 client ids: a rate-limited dial's retry is told it was rate-limited, not
+// covers #8 §3 client ids, DIAL-5: a rate-limited dial's retry is told it was rate-limited, not
 // `dial_accepted` for a call that never happened.
 both_dbs!(
     retry_of_a_rate_limited_dial_gets_the_refusal,
@@ -230,7 +230,7 @@ both_dbs!(
     }
 );
 
-// covers #8 §3 client ids: an id reused after the memory window is a new dial, and it has its
+// covers #8 §3 client ids, DIAL-5: an id reused after the memory window is a new dial, and it has its
 // own dial-log row (the unique index used to drop it from `admin calls`).
 both_dbs!(
     old_client_id_reused_after_the_window_logs_a_row,
@@ -262,7 +262,7 @@ both_dbs!(
     }
 );
 
-// covers #8 §3 client ids: two tabs sending the same dial at the same moment dial it once.
+// covers #8 §3 client ids, DIAL-5: two tabs sending the same dial at the same moment dial it once.
 both_dbs!(
     parallel_retries_of_one_dial_dial_it_once,
     |t: TestRelay| async move {
@@ -301,7 +301,7 @@ fn rss_kib() -> u64 {
         .unwrap_or(0)
 }
 
-// covers #8 §3 bounded ids: 60,000 rate-limited dials, each with its own client id, hold no more
+// covers #8 §3 bounded ids, DIAL-5: 60,000 rate-limited dials, each with its own client id, hold no more
 // than REFUSALS_REMEMBERED refusals, and push out none of the dials really placed.
 // The flood is refused before the store is reached, so one database is enough.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
