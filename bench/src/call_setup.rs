@@ -135,7 +135,12 @@ pub struct Setup {
 
 enum Ev {
     Sent(usize, u64),
-    Stage(usize, CallStage, u64, Option<ringlink_protocol::call_me::CallEndReason>),
+    Stage(
+        usize,
+        CallStage,
+        u64,
+        Option<ringlink_protocol::call_me::CallEndReason>,
+    ),
     Refused(String),
 }
 

@@ -1,5 +1,6 @@
 //! The call desk: takes dial orders one at a time, asks the owner first when `--confirm` is on
-//! (DIAL-6), dials through the backend, and queues every state for the relay. A second order
+//! (DIAL-6) or the relay marks the order `confirm` (a number outside its usual destinations,
+//! #8 §3), dials through the backend, and queues every state for the relay. A second order
 //! while a call is in progress is refused at once with `failed`, since one handset places one
 //! call at a time.
 
@@ -15,6 +16,10 @@ use tokio::task::JoinHandle;
 
 use crate::confirm::{self, Answer, DECLINED_DETAIL};
 use crate::dialer::{place_call, Dialer, Progress, Reporter};
+
+/// The detail of a `confirm` order that no prompt can ask about: nothing is dialled.
+pub const NO_PROMPT_DETAIL: &str =
+    "this number needs confirming on the phone, and the agent has no prompt to ask";
 
 /// The detail of an order refused because another call is in progress.
 pub const LINE_BUSY_DETAIL: &str = "the phone is already placing a call; try again when it ends";
@@ -52,7 +57,7 @@ impl Prompt {
     pub async fn ask(&mut self, number: &E164) -> Answer {
         match confirm::ask(number, &mut self.input, &mut self.output, self.timeout).await {
             Ok(Answer::NoInput) => {
-                tracing::warn!("stdin is closed: with --confirm, every dial is declined");
+                tracing::warn!("stdin is closed: every dial that needs confirming is declined");
                 Answer::NoInput
             }
             Ok(answer) => answer,
@@ -69,13 +74,16 @@ impl Prompt {
 pub struct CallDesk {
     dialer: Arc<dyn Dialer>,
     prompt: Option<Arc<Mutex<Prompt>>>,
+    /// Ask before every dial (`--confirm`), not only when the relay says so.
+    ask_every: bool,
     updates: mpsc::Sender<CallUpdate>,
     /// Held for the whole life of a call, prompt included.
     line: Arc<Mutex<()>>,
 }
 
 impl CallDesk {
-    /// `prompt` is `Some` in confirm mode.
+    /// `prompt` is `Some` in confirm mode: every dial is asked about. With `None`, orders the
+    /// relay marks `confirm` are declined, since nobody can be asked.
     pub fn new(
         dialer: Arc<dyn Dialer>,
         prompt: Option<Prompt>,
@@ -83,9 +91,23 @@ impl CallDesk {
     ) -> Self {
         Self {
             dialer,
+            ask_every: prompt.is_some(),
             prompt: prompt.map(|p| Arc::new(Mutex::new(p))),
             updates,
             line: Arc::new(Mutex::new(())),
+        }
+    }
+
+    /// Dials at once, except orders the relay marks `confirm`, which are asked about on
+    /// `prompt` first (the default without `--confirm`).
+    pub fn asking_when_told(
+        dialer: Arc<dyn Dialer>,
+        prompt: Prompt,
+        updates: mpsc::Sender<CallUpdate>,
+    ) -> Self {
+        Self {
+            ask_every: false,
+            ..Self::new(dialer, Some(prompt), updates)
         }
     }
 
@@ -93,8 +115,9 @@ impl CallDesk {
         self.dialer.backend()
     }
 
+    /// True when every dial is asked about (what the agent tells the relay in its hello).
     pub fn confirms(&self) -> bool {
-        self.prompt.is_some()
+        self.ask_every
     }
 
     /// Takes an order and handles it in the background. The line is claimed here, before the
@@ -112,7 +135,15 @@ impl CallDesk {
             reporter.progress(Progress::failed(LINE_BUSY_DETAIL)).await;
             return;
         };
-        if let Some(prompt) = &self.prompt {
+        if self.ask_every || order.confirm {
+            let Some(prompt) = &self.prompt else {
+                tracing::warn!(call = %order.call_id, "the relay asks to confirm this number and there is no prompt; not dialling");
+                reporter
+                    .report(CallState::Declined, Some(NO_PROMPT_DETAIL.into()))
+                    .await;
+                return;
+            };
+            tracing::info!(call = %order.call_id, relay_asked = order.confirm, "asking the owner");
             reporter.report(CallState::Confirming, None).await;
             let answer = prompt.lock().await.ask(&order.number).await;
             if !answer.dials() {

@@ -77,7 +77,8 @@ struct RunArgs {
     /// Command template with {number}, run without a shell (backend `command`)
     #[arg(long, default_value = command::DEFAULT_TEMPLATE)]
     command: String,
-    /// Ask on this terminal before every dial (DIAL-6)
+    /// Ask on this terminal before every dial (DIAL-6); without it, only numbers the relay
+    /// marks as outside its usual destinations are asked about
     #[arg(long)]
     confirm: bool,
     /// Decline when nobody answers the prompt within this many seconds
@@ -228,20 +229,23 @@ async fn run(path: &std::path::Path, args: RunArgs) -> anyhow::Result<()> {
         Backend::Command => Arc::new(CommandDialer::new(&args.command)?),
         Backend::DryRun => Arc::new(DryRun::new()),
     };
-    let prompt = if args.confirm {
-        if !std::io::stdin().is_terminal() {
-            tracing::info!("confirm mode: answers are read line by line from stdin");
-        }
-        let limit = Duration::from_secs(args.confirm_timeout_secs.max(1));
-        Some(Prompt::stdio(limit))
-    } else {
-        None
-    };
+    if !std::io::stdin().is_terminal() {
+        tracing::info!("confirm answers are read line by line from stdin");
+    }
+    // Without --confirm the prompt is still there: the relay marks numbers outside its usual
+    // destinations `confirm`, and those are always asked about.
+    let limit = Duration::from_secs(args.confirm_timeout_secs.max(1));
+    let prompt = Prompt::stdio(limit);
     let (tx, rx) = tokio::sync::mpsc::channel(UPDATE_QUEUE);
+    let desk = if args.confirm {
+        CallDesk::new(dialer, Some(prompt), tx)
+    } else {
+        CallDesk::asking_when_told(dialer, prompt, tx)
+    };
     let config = AgentConfig {
         name: device_name(args.name.or_else(|| creds.name.clone())),
         credentials: creds,
-        desk: CallDesk::new(dialer, prompt, tx),
+        desk,
     };
     tokio::select! {
         result = session::run(config, rx) => match result? {},

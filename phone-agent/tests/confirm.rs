@@ -9,7 +9,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use common::number;
-use ringlink_agent::calls::{CallDesk, Prompt, LINE_BUSY_DETAIL};
+use ringlink_agent::calls::{CallDesk, Prompt, LINE_BUSY_DETAIL, NO_PROMPT_DETAIL};
 use ringlink_agent::confirm::{ask, is_yes, Answer, DECLINED_DETAIL};
 use ringlink_agent::dialer::{BoxFuture, DialError, Dialer, Progress, Reporter};
 use ringlink_protocol::agent::{CallUpdate, DialOrder};
@@ -92,7 +92,27 @@ fn order(call_id: &str) -> DialOrder {
     DialOrder {
         call_id: call_id.into(),
         number: number(),
+        confirm: false,
     }
+}
+
+/// An order the relay marks as outside its usual destinations.
+fn order_to_confirm(call_id: &str) -> DialOrder {
+    DialOrder {
+        confirm: true,
+        ..order(call_id)
+    }
+}
+
+/// A desk without `--confirm` (the default), whose prompt gets `input`.
+fn default_desk(dialer: Arc<Counting>, input: &[u8]) -> (CallDesk, mpsc::Receiver<CallUpdate>) {
+    let (tx, rx) = mpsc::channel(16);
+    let prompt = Prompt::new(
+        Box::new(BufReader::new(Cursor::new(input.to_vec()))),
+        Box::new(tokio::io::sink()),
+        Duration::from_secs(5),
+    );
+    (CallDesk::asking_when_told(dialer, prompt, tx), rx)
 }
 
 fn desk(dialer: Arc<Counting>, input: &[u8]) -> (CallDesk, mpsc::Receiver<CallUpdate>) {
@@ -167,4 +187,53 @@ async fn second_order_during_a_call_is_refused() {
         .collect();
     assert_eq!(c1, [Dialing, Ended]);
     assert_eq!(dialer.dials.load(Ordering::SeqCst), 1);
+}
+
+// covers #8 §3 confirm by default, DIAL-6: without --confirm, a usual number is dialled at once, and
+// one the relay marks `confirm` is asked about first; "n" dials nothing.
+#[tokio::test]
+async fn orders_marked_confirm_are_asked_about_without_confirm_mode() {
+    let dialer = Arc::new(Counting::default());
+    let (desk, mut rx) = default_desk(dialer.clone(), b"n\ny\n");
+    assert!(
+        !desk.confirms(),
+        "the hello does not claim to ask before every dial"
+    );
+    desk.take(order("plain")).await.unwrap();
+    let states: Vec<_> = drain(&mut rx).into_iter().map(|u| u.1).collect();
+    assert_eq!(states, [Dialing, Ended], "no prompt for a usual number");
+    assert_eq!(dialer.dials.load(Ordering::SeqCst), 1);
+
+    desk.take(order_to_confirm("abroad-1")).await.unwrap();
+    assert_eq!(
+        drain(&mut rx),
+        [
+            ("abroad-1".into(), Confirming, None),
+            ("abroad-1".into(), Declined, Some(DECLINED_DETAIL.into())),
+        ]
+    );
+    assert_eq!(
+        dialer.dials.load(Ordering::SeqCst),
+        1,
+        "declined: nothing dialled"
+    );
+
+    desk.take(order_to_confirm("abroad-2")).await.unwrap();
+    let states: Vec<_> = drain(&mut rx).into_iter().map(|u| u.1).collect();
+    assert_eq!(states, [Confirming, Dialing, Ended]);
+    assert_eq!(dialer.dials.load(Ordering::SeqCst), 2);
+}
+
+// covers #8 §3 confirm by default, DIAL-6: a desk with no prompt at all never dials a `confirm` order.
+#[tokio::test]
+async fn a_confirm_order_without_a_prompt_is_declined() {
+    let dialer = Arc::new(Counting::default());
+    let (tx, mut rx) = mpsc::channel(16);
+    let desk = CallDesk::new(dialer.clone(), None, tx);
+    desk.take(order_to_confirm("abroad")).await.unwrap();
+    assert_eq!(
+        drain(&mut rx),
+        [("abroad".into(), Declined, Some(NO_PROMPT_DETAIL.into()))]
+    );
+    assert_eq!(dialer.dials.load(Ordering::SeqCst), 0);
 }

@@ -77,13 +77,19 @@ pub struct Welcome {
     pub heartbeat_secs: u64,
 }
 
-/// Dial this number now (or after asking, with `--confirm`) and report states for `call_id`.
+/// Dial this number now (or after asking, with `--confirm` or `confirm`) and report states for
+/// `call_id`.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct DialOrder {
     pub call_id: String,
     pub number: E164,
+    /// The number is outside the relay's usual destinations (another country, an unusual line
+    /// class): the agent must ask its owner and dial only on "yes", even without `--confirm`.
+    /// Sent only when true, so an agent too old to know the field refuses such orders.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub confirm: bool,
 }
 
 /// The device token was revoked; the agent stops and asks to sign in again.

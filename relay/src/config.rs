@@ -68,6 +68,8 @@ pub struct Config {
     pub public_url: Option<String>,
     /// CALL: who may be called, how often, and for how long (`[calls]` in the file).
     pub calls: CallsConfig,
+    /// DIAL: which numbers a member's phone dials, which after asking, and how many a day.
+    pub dial: crate::dial_policy::DialConfig,
     /// CALL's SIP trunk (`[telephony]`); without it CALL requests are refused as unavailable.
     #[serde(skip_serializing)]
     pub telephony: Option<ringlink_telephony::TelephonyConfig>,
@@ -189,6 +191,7 @@ impl Default for Config {
             http: crate::http_config::HttpConfig::default(),
             public_url: None,
             calls: CallsConfig::default(),
+            dial: crate::dial_policy::DialConfig::default(),
             telephony: None,
             sms: ringlink_sms::SmsConfig::default(),
         }
@@ -285,6 +288,9 @@ impl Config {
         }
         let dev_sms = self.sms.gateway == ringlink_sms::GatewayKind::Dev;
         self.http.check(dev_sms).map_err(ConfigError::Invalid)?;
+        crate::destination::check_classes("calls.allowed_classes", &self.calls.allowed_classes)
+            .map_err(ConfigError::Invalid)?;
+        self.dial.check().map_err(ConfigError::Invalid)?;
         if !matches!(self.log_format.as_str(), "text" | "json") {
             return Err(ConfigError::Invalid(
                 "log_format must be 'text' or 'json'".into(),

@@ -9,6 +9,7 @@ use ringlink_protocol::widget::{Dial, DialAccepted};
 use ringlink_protocol::{ErrorBody, ErrorCode};
 
 use crate::accounts::{random_id, Identity};
+use crate::dial_cap::CapError;
 use crate::dial_log::LogOp;
 use crate::hub::{LiveCall, UpdateRefused};
 use crate::store::now;
@@ -26,13 +27,26 @@ fn not_connected() -> ErrorBody {
     )
 }
 
-/// Forwards a dial intent to the member's agent (the named device, or the most recent one).
-/// A retry with the same client id within ten minutes gets the first acceptance, undialled.
+/// Forwards a dial intent to the member's agent (the named device, or the most recent one),
+/// after the destination policy, the per-minute limit and the daily cap. A retry with the same
+/// client id gets the first answer, acceptance or refusal, and is not dialled again.
 pub async fn place(relay: &Relay, member: &Identity, req: Dial) -> Result<DialAccepted, ErrorBody> {
+    let client_id = req.client_id.clone();
+    relay
+        .dial_ids
+        .once(member.member_id, client_id.as_deref(), || {
+            decide(relay, member, req)
+        })
+        .await
+}
+
+/// Decides one dial and, when every check passes, places it: a dial-log row, then the order.
+async fn decide(relay: &Relay, member: &Identity, req: Dial) -> Result<DialAccepted, ErrorBody> {
     let number = relay
         .accounts
         .parse_number(&req.number)
         .map_err(ErrorBody::from)?;
+    let confirm = relay.config.dial.needs_confirm(&number)?;
     let Some((agent, conn, tx)) = relay
         .hub
         .pick_agent(member.member_id, req.device.as_deref())
@@ -52,17 +66,6 @@ pub async fn place(relay: &Relay, member: &Identity, req: Dial) -> Result<DialAc
         }
         return Err(not_connected());
     };
-    let accepted = DialAccepted {
-        call_id: format!("call_{}", random_id(16)),
-        number: number.clone(),
-        device: agent.device.clone(),
-    };
-    if let Some(cid) = req.client_id.as_deref() {
-        if let Some(earlier) = relay.dial_log.remember(member.member_id, cid, &accepted) {
-            tracing::info!(call = %earlier.call_id, "replayed dial answered without dialling again");
-            return Ok(earlier);
-        }
-    }
     relay
         .dial_throttle
         .hit(&member.member_id.to_string())
@@ -71,7 +74,15 @@ pub async fn place(relay: &Relay, member: &Identity, req: Dial) -> Result<DialAc
             message: format!("too many dial requests; wait {secs} s before dialling again"),
             retry_after: Some(secs),
         })?;
-    let call_id = accepted.call_id.clone();
+    relay
+        .dial_cap
+        .take(member.member_id, now())
+        .await
+        .map_err(|e| match e {
+            CapError::Reached(body) => body,
+            CapError::Store(e) => internal(e),
+        })?;
+    let call_id = format!("call_{}", random_id(16));
     relay
         .dial_log
         .record(LogOp::Insert {
@@ -86,6 +97,7 @@ pub async fn place(relay: &Relay, member: &Identity, req: Dial) -> Result<DialAc
     let order = DialOrder {
         call_id: call_id.clone(),
         number: number.clone(),
+        confirm,
     };
     if tx
         .try_send(crate::hub::push_frame(RelayToAgent::DialOrder(order)))
@@ -104,6 +116,11 @@ pub async fn place(relay: &Relay, member: &Identity, req: Dial) -> Result<DialAc
         return Err(not_connected());
     }
     metrics::counter!("ringlink_dial_intents_total").increment(1);
+    let accepted = DialAccepted {
+        call_id: call_id.clone(),
+        number: number.clone(),
+        device: agent.device.clone(),
+    };
     let call = LiveCall {
         member_id: member.member_id,
         device: agent.device,
@@ -112,7 +129,7 @@ pub async fn place(relay: &Relay, member: &Identity, req: Dial) -> Result<DialAc
         state: CallState::Sent,
     };
     relay.hub.start_call(&call_id, call, now());
-    tracing::debug!(call = %call_id, "dial intent forwarded");
+    tracing::debug!(call = %call_id, confirm, "dial intent forwarded");
     Ok(accepted)
 }
 

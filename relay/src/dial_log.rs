@@ -1,15 +1,10 @@
 //! The dial log writer: records of dial intents and their states reach the database through one
 //! ordered queue, written in batches off the request path. A dial's round trip never waits for
 //! the disk (the sqlx SQLite worker hop and its context switches dominated the dial profile).
-//! Retries of a dial (same client id) are answered from memory while the record is in flight.
+//! Retries of a dial (same client id) are answered from memory (`dial_ids`), not from here.
 
-use std::sync::Mutex;
-use std::time::{Duration, Instant};
-
-use ringlink_protocol::widget::DialAccepted;
 use tokio::sync::{mpsc, oneshot};
 
-use crate::remembered::Remembered;
 use crate::store::Store;
 
 /// Operations queued before the writer stops taking more: a second of dialling at 2k/s fits
@@ -17,8 +12,6 @@ use crate::store::Store;
 const QUEUE: usize = 65_536;
 /// At most this many operations per transaction.
 const BATCH: usize = 512;
-/// How long a dial's client id is remembered in memory (the database keeps it for good).
-const REMEMBER: Duration = Duration::from_secs(600);
 
 /// One write to the dial log.
 #[derive(Debug, Clone)]
@@ -48,39 +41,14 @@ enum Cmd {
 pub struct DialLog {
     tx: mpsc::Sender<Cmd>,
     store: Store,
-    recent: Mutex<Remembered<(i64, String), DialAccepted>>,
 }
 
 impl DialLog {
-    /// Starts the writer task, remembering the client ids of the last ten minutes' dials so a
-    /// retry that spans a relay restart is still dialled once.
-    pub async fn start(store: Store) -> Result<Self, crate::store::StoreError> {
-        let since = crate::store::now() - REMEMBER.as_secs() as i64;
-        let mut recent = Remembered::new(REMEMBER);
-        let mut rows = store.recent_client_dials(since).await?;
-        rows.sort_by_key(|(_, _, row)| row.created_at);
-        for (member_id, client_id, row) in rows {
-            let Ok(number) = ringlink_protocol::E164::new(&row.number) else {
-                continue;
-            };
-            let accepted = DialAccepted {
-                call_id: row.public_id,
-                number,
-                device: row.device,
-            };
-            let age = Duration::from_secs(
-                crate::store::now().saturating_sub(row.created_at).max(0) as u64,
-            );
-            let at = Instant::now().checked_sub(age).unwrap_or_else(Instant::now);
-            recent.insert_at((member_id, client_id), accepted, at);
-        }
+    /// Starts the writer task.
+    pub fn start(store: Store) -> Self {
         let (tx, rx) = mpsc::channel(QUEUE);
         tokio::spawn(writer(store.clone(), rx));
-        Ok(Self {
-            tx,
-            store,
-            recent: Mutex::new(recent),
-        })
+        Self { tx, store }
     }
 
     /// Queues a write; if the queue is full, writes it now.
@@ -102,18 +70,6 @@ impl DialLog {
         if self.tx.send(Cmd::Flush(done)).await.is_ok() {
             let _ = wait.await;
         }
-    }
-
-    /// Remembers a dial's acceptance under its client id; returns the earlier one if another
-    /// connection got there first.
-    pub fn remember(
-        &self,
-        member_id: i64,
-        client_id: &str,
-        accepted: &DialAccepted,
-    ) -> Option<DialAccepted> {
-        let mut recent = self.recent.lock().expect("dial log lock");
-        recent.first_or_insert((member_id, client_id.to_owned()), accepted)
     }
 }
 

@@ -11,6 +11,9 @@
 //! - [`names`]: refusing control and bidi characters in names and labels.
 //! - [`hub`]: live presence of agents and widgets, calls in flight.
 //! - [`dial`]: DIAL routing from a member's widget to that member's own phone agent.
+//! - [`dial_policy`], [`dial_cap`], [`dial_ids`]: DIAL's fraud controls (`[dial]`): where a
+//!   member may dial, how many a day, and what a retried dial is answered.
+//! - [`destination`]: region and line-class rules shared by CALL and DIAL.
 //! - [`dial_log`]: the ordered, batched writer of the dial log.
 //! - [`remembered`]: answers kept under client request ids for retries, expiring in O(1).
 //! - [`pairing`]: pairing a phone agent by a short code.
@@ -30,8 +33,12 @@ pub mod billing;
 pub mod calls;
 pub mod config;
 pub mod connection_caps;
+pub mod destination;
 pub mod dial;
+pub mod dial_cap;
+pub mod dial_ids;
 pub mod dial_log;
+pub mod dial_policy;
 pub mod forwarded;
 mod http;
 pub mod http_config;
@@ -41,8 +48,8 @@ pub mod pairing;
 pub mod password_gate;
 pub mod remembered;
 mod serve;
-pub mod signin_guard;
 pub mod session_site;
+pub mod signin_guard;
 pub mod store;
 pub mod telemetry;
 pub mod throttle;
@@ -70,6 +77,8 @@ pub struct Relay {
     pub accounts: accounts::Accounts,
     pub hub: hub::Hub,
     pub dial_log: dial_log::DialLog,
+    pub dial_ids: dial_ids::DialIds,
+    pub dial_cap: dial_cap::DailyCap,
     pub dial_throttle: throttle::Throttle,
     pub pair_start_throttle: throttle::Throttle,
     pub pair_confirm_throttle: throttle::Throttle,
@@ -133,11 +142,16 @@ impl Relay {
             config.session_ttl_hours * 3600,
             config.device_ttl_days * 86_400,
         );
-        let dial_log = dial_log::DialLog::start(store.clone()).await?;
+        let dial_log = dial_log::DialLog::start(store.clone());
+        let memory = Duration::from_secs(config.dial.client_id_memory_secs);
+        let dial_ids = dial_ids::DialIds::load(&store, memory).await?;
+        let dial_cap = dial_cap::DailyCap::new(config.dial.daily_cap, store.clone());
         let calls = calls::Calls::new(&config.calls, store.clone());
         Ok(Arc::new(Self {
             calls,
             dial_log,
+            dial_ids,
+            dial_cap,
             accounts,
             store,
             hub: hub::Hub::new(),

@@ -6,10 +6,10 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use ringlink_protocol::number::classify;
 use ringlink_protocol::{ErrorBody, ErrorCode, E164};
 
 use crate::config::CallsConfig;
+use crate::destination::{Allowed, Line as LineClass};
 use crate::throttle::Throttle;
 
 const HOUR: Duration = Duration::from_secs(3600);
@@ -106,33 +106,12 @@ impl Guard {
     /// Refuses numbers outside the allowed regions and line classes. `role` names the number
     /// in the message ("your number", "the merchant's number").
     pub fn destination_allowed(&self, number: &E164, role: &str) -> Result<(), ErrorBody> {
-        let (region, class) = classify(number);
-        let region_ok = region.as_deref().is_some_and(|r| {
-            self.config
-                .allowed_regions
-                .iter()
-                .any(|a| a.eq_ignore_ascii_case(r))
-        });
-        if !region_ok {
-            return Err(ErrorBody::new(
-                ErrorCode::DestinationNotAllowed,
-                format!(
-                    "{role} {number} is in region {}, which this service does not call (allowed: {})",
-                    region.as_deref().unwrap_or("none"),
-                    self.config.allowed_regions.join(", ")
-                ),
-            ));
-        }
-        if !self.config.allowed_classes.contains(&class) {
-            return Err(ErrorBody::new(
-                ErrorCode::DestinationNotAllowed,
-                format!(
-                    "{role} {number} is a {} number, which this service does not call; use a mobile or landline number",
-                    class.replace('_', "-")
-                ),
-            ));
-        }
-        Ok(())
+        let allowed = Allowed {
+            regions: &self.config.allowed_regions,
+            classes: &self.config.allowed_classes,
+            verb: "call",
+        };
+        allowed.check(number, &LineClass::of(number), role)
     }
 
     /// Refuses a call when any of its rate limits is used up. Only calls that are placed count

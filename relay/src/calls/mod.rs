@@ -37,6 +37,9 @@ use crate::Relay;
 /// A retried `CallMe` with the same client id within this long gets the first answer and
 /// places no second call (a widget reconnecting mid-request retries).
 const REMEMBER_CLIENT_IDS: Duration = Duration::from_secs(600);
+/// At most this many CALL client ids are remembered (placed calls only; the hourly limits keep
+/// the real number far lower), so memory stays bounded whatever a client sends.
+const CLIENT_IDS_REMEMBERED: usize = 50_000;
 
 /// Everything CALL needs. The SIP agent and the SMS gateway start with the server
 /// ([`Calls::connect`]); admin commands and migrations never touch them.
@@ -91,7 +94,7 @@ impl Calls {
             button_capacity: config.button_capacity,
             orphan_after: Duration::from_secs(config.orphan_after_secs),
             live: Mutex::new(HashMap::new()),
-            placed: Mutex::new(Remembered::new(REMEMBER_CLIENT_IDS)),
+            placed: Mutex::new(Remembered::new(REMEMBER_CLIENT_IDS, CLIENT_IDS_REMEMBERED)),
         }
     }
 

@@ -36,8 +36,8 @@ impl Store {
             .collect()
     }
 
-    /// Writes a batch of dial-log operations in one transaction, in order. Inserts that repeat
-    /// a (member, client id) are skipped: the first dial with that id stands.
+    /// Writes a batch of dial-log operations in one transaction, in order. Every dial placed
+    /// gets its row, also one that reuses an old client id (`0006` made that index non-unique).
     pub async fn write_dial_log(&self, ops: &[crate::dial_log::LogOp]) -> Result<()> {
         use crate::dial_log::LogOp;
         let mut tx = self.pool().begin().await?;
@@ -85,6 +85,19 @@ impl Store {
         }
         tx.commit().await?;
         Ok(())
+    }
+
+    /// How many dials `member_id` placed since `since` (Unix seconds): the daily cap's count.
+    pub async fn count_dials_since(&self, member_id: i64, since: i64) -> Result<u32> {
+        let row = sqlx::query(
+            "SELECT COUNT(*) AS n FROM dial_calls WHERE member_id = $1 AND created_at >= $2",
+        )
+        .bind(member_id)
+        .bind(since)
+        .fetch_one(self.pool())
+        .await?;
+        let n: i64 = row.try_get("n")?;
+        Ok(u32::try_from(n).unwrap_or(u32::MAX))
     }
 
     pub async fn list_dial_calls(&self, member_id: i64, limit: i64) -> Result<Vec<DialCallRow>> {

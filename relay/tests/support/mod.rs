@@ -133,6 +133,16 @@ impl TestRelay {
         }
     }
 
+    /// Stops the relay (flushing its dial log) and starts a new one on the same database and
+    /// data folder, with `tweak` applied to its configuration.
+    pub async fn restart_with(self, tweak: impl FnOnce(&mut Config)) -> Self {
+        let mut config = self.running.relay.config.clone();
+        config.listen = "127.0.0.1:0".into();
+        tweak(&mut config);
+        self.running.shutdown().await;
+        Self::adopt(ringlink_relay::start(config).await.unwrap(), self._dir)
+    }
+
     /// Lets go of the relay without stopping it (a crash test drops its runtime next) and
     /// keeps its data folder.
     pub fn into_dir(self) -> tempfile::TempDir {
