@@ -1,6 +1,7 @@
 //! The WebSocket to the relay (subprotocol `ringlink.v1`): requests get ids and their replies are
 //! paired back by `re`; frames typed while the socket is down wait in a short queue; a ping goes
-//! every 25 s; a lost socket is reopened after a backoff with jitter, forever.
+//! every 25 s; a lost socket is reopened after a backoff with jitter, forever, except that a socket
+//! the relay closed for not signing in sleeps until the visitor next asks for something.
 
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -11,7 +12,7 @@ use ringlink_protocol::widget::{Ping, RelayToWidget, WidgetMsg};
 use ringlink_protocol::SUBPROTOCOL;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
-use web_sys::{MessageEvent, WebSocket};
+use web_sys::{CloseEvent, MessageEvent, WebSocket};
 
 use crate::backoff;
 use crate::codec::{self, Json};
@@ -23,6 +24,10 @@ const PING_EVERY: Duration = Duration::from_secs(25);
 /// Frames sent while the socket is down wait here (a sign-in, a dial). A person types a few;
 /// more than this means something loops, and the oldest are dropped.
 const MAX_QUEUED: usize = 8;
+/// The relay closes a socket that has not signed in or resumed within its limit with 1008
+/// (policy). Reconnecting at once would only repeat that every 30 s on every open page: such a
+/// socket sleeps, and the next request (a sign-in) opens it again.
+const CLOSE_NOT_SIGNED_IN: u16 = 1008;
 
 /// What the connection tells the app.
 pub enum ConnEvent {
@@ -40,7 +45,7 @@ type Sink = Rc<dyn Fn(ConnEvent)>;
 struct Handlers {
     open: Closure<dyn FnMut()>,
     message: Closure<dyn FnMut(MessageEvent)>,
-    close: Closure<dyn FnMut()>,
+    close: Closure<dyn FnMut(CloseEvent)>,
 }
 
 struct Inner {
@@ -48,6 +53,8 @@ struct Inner {
     ws: Option<WebSocket>,
     open: bool,
     ever_open: bool,
+    /// Closed by the relay for not signing in: no reconnect until something is sent.
+    asleep: bool,
     /// Failed attempts since the last open: drives the backoff.
     attempt: u32,
     next_id: u64,
@@ -70,6 +77,7 @@ impl Connection {
             ws: None,
             open: false,
             ever_open: false,
+            asleep: false,
             attempt: 0,
             next_id: 1,
             asked: Vec::new(),
@@ -81,7 +89,7 @@ impl Connection {
         conn.0.borrow_mut().handlers = Some(Handlers {
             open: Closure::new(move || c1.on_open()),
             message: Closure::new(move |ev: MessageEvent| c2.on_message(ev)),
-            close: Closure::new(move || c3.on_close()),
+            close: Closure::new(move |ev: CloseEvent| c3.on_close(Some(ev.code()))),
         });
         conn.connect();
         let c = conn.clone();
@@ -113,7 +121,7 @@ impl Connection {
             }
         };
         if !made {
-            self.on_close();
+            self.on_close(None);
         }
     }
 
@@ -153,12 +161,17 @@ impl Connection {
         sink(ConnEvent::Frame(asked, msg));
     }
 
-    fn on_close(&self) {
+    fn on_close(&self, code: Option<u16>) {
         let (ever_open, delay, sink) = {
             let mut inner = self.0.borrow_mut();
             inner.open = false;
             inner.ws = None;
             inner.asked.clear();
+            if code == Some(CLOSE_NOT_SIGNED_IN) && inner.queue.is_empty() {
+                inner.asleep = true;
+                inner.attempt = 0;
+                return;
+            }
             let delay = backoff::delay_ms(inner.attempt, js_sys::Math::random());
             inner.attempt = inner.attempt.saturating_add(1);
             (inner.ever_open, delay, inner.sink.clone())
@@ -179,6 +192,10 @@ impl Connection {
                         inner.queue.remove(0);
                     }
                     inner.queue.push(msg);
+                    if std::mem::take(&mut inner.asleep) {
+                        drop(inner);
+                        self.connect();
+                    }
                 }
                 return;
             }

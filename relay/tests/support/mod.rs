@@ -85,7 +85,9 @@ impl TestRelay {
         let mut config = Config {
             listen: "127.0.0.1:0".into(),
             data_dir: dir.path().into(),
-            heartbeat_secs: 1,
+            // Test clients rarely ping: 3 s keeps revocation rechecks quick while a debug-build
+            // argon2 under a loaded machine cannot keep a socket silent for three beats (9 s).
+            heartbeat_secs: 3,
             ..Config::default()
         };
         if let Db::Postgres = db {
