@@ -269,3 +269,39 @@ async fn keyboard_crosses_the_frame() {
     }
     let _ = b.client.clone().close().await;
 }
+
+// covers #8 §2 unsigned sockets, as a shopper's browser meets it: the relay closes a widget
+// socket that has not signed in (here after 2 s); the open panel does not reconnect every few
+// seconds to be closed again, and signing in afterwards still works. DIAL-2.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_unsigned_panel_sleeps_after_the_relay_closes_it_and_signs_in_later() {
+    if !widget_built() {
+        return;
+    }
+    let Some(b) = Browser::start().await else {
+        return;
+    };
+    let shop = Shop::start("sign_in_within_secs = 2\n", &[]);
+    b.goto(&shop.shop_url).await;
+    b.wait_for("[data-rl=bubble]", WAIT).await;
+    b.click("[data-rl=bubble]").await;
+    b.wait_for("[data-rl=signin-number]", WAIT).await;
+    // Count the sockets the app opens from now on.
+    b.eval_in_frame(
+        "window.__opened = 0; const Ws = window.WebSocket; \
+         window.WebSocket = function (u, p) { window.__opened++; return new Ws(u, p); }; \
+         window.WebSocket.prototype = Ws.prototype; return 0;",
+    )
+    .await;
+    // The relay closes the unsigned socket at 2 s; a reconnecting widget would be back within
+    // its first backoff step (about a second) and again after each close.
+    tokio::time::sleep(Duration::from_secs(7)).await;
+    let opened = b.eval_in_frame("return window.__opened;").await;
+    assert_eq!(
+        opened, 0,
+        "the widget reconnected while nobody asked for anything"
+    );
+    sign_in(&b).await;
+    let opened = b.eval_in_frame("return window.__opened;").await;
+    assert_eq!(opened, 1, "signing in opens one socket");
+}
