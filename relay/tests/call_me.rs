@@ -43,6 +43,7 @@ async fn per_second_tariff(t: &TestRelay, per_minute: i64) {
         .set_tariff(&tariff)
         .await
         .unwrap();
+    free_member_leg(&t.running.relay.calls.billing).await;
 }
 
 async fn member_account(t: &TestRelay, number: &str) -> ringlink_relay::billing::AccountId {
