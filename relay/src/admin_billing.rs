@@ -312,7 +312,7 @@ pub async fn tariff(relay: &Relay, cmd: TariffCmd) -> Result<String> {
             let t = Tariff::new(prefix.trim(), connect_fee, per_minute, inc)?;
             b.set_tariff(&t).await?;
             Ok(format!(
-                "tariff {}: connect fee {}, {} a minute, increments {} (a 1-minute call costs {})\n",
+                "tariff {}: connect fee {}, {} a minute, increments {} (a 1-minute call leg to it costs {}; a call is charged for the member's leg and the merchant's)\n",
                 t.prefix,
                 money(t.connect_fee),
                 money(t.per_minute),

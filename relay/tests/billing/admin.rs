@@ -57,7 +57,10 @@ both_dbs!(admin_commands_and_their_errors, |t: TestRelay| async move {
     assert!(e.contains("FIRST/NEXT"), "{e}");
     let out = admin(&t, &set("60/60")).await.unwrap();
     free_member_leg(&t.running.relay.calls.billing).await;
-    assert!(out.contains("a 1-minute call costs 0.22 CNY"), "{out}");
+    assert!(
+        out.contains("a 1-minute call leg to it costs 0.22 CNY"),
+        "{out}"
+    );
     let e = admin(
         &t,
         &[
