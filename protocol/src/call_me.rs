@@ -66,11 +66,20 @@ pub struct CallOffer {
     /// The sponsor's name when a sponsor pays.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sponsor: Option<String>,
-    /// Minor units per minute and connect fee, when the member pays (shown before calling).
+    /// Leg B, the merchant's number: minor units per minute and connect fee, when the member
+    /// pays (shown before calling).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub per_minute: Option<i64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub connect_fee: Option<i64>,
+    /// Leg A, the member's number (`callback`): minor units per minute and connect fee, when
+    /// the member pays. The trunk charges both legs, both from the moment the merchant answers,
+    /// so a minute costs `per_minute + member_per_minute`. A call to another verified number is
+    /// priced at that number's tariff.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub member_per_minute: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub member_connect_fee: Option<i64>,
     /// ISO 4217 code of every amount (minor units: fen for CNY).
     pub currency: String,
 }

@@ -125,7 +125,8 @@ pub enum TariffCmd {
 
 #[derive(Subcommand, Clone, Debug)]
 pub enum CallsCmd {
-    /// CALL records, newest first: state, duration billed and charge.
+    /// CALL records, newest first: state, duration billed and charge, and each leg's tariff
+    /// prefix and cost (leg A the member's number, leg B the merchant's).
     Records {
         /// Only this member's calls.
         #[arg(long, value_name = "NUMBER")]
@@ -311,7 +312,7 @@ pub async fn tariff(relay: &Relay, cmd: TariffCmd) -> Result<String> {
             let t = Tariff::new(prefix.trim(), connect_fee, per_minute, inc)?;
             b.set_tariff(&t).await?;
             Ok(format!(
-                "tariff {}: connect fee {}, {} a minute, increments {} (a 1-minute call costs {})\n",
+                "tariff {}: connect fee {}, {} a minute, increments {} (a 1-minute call leg to it costs {}; a call is charged for the member's leg and the merchant's)\n",
                 t.prefix,
                 money(t.connect_fee),
                 money(t.per_minute),
@@ -366,12 +367,13 @@ pub async fn calls(relay: &Relay, cmd: CallsCmd) -> Result<String> {
         None => None,
     };
     let mut out = String::from(
-        "call\tstate\tmember\tmerchant\tbutton\tpayer\tcreated\tbridged\tended\tbilled_s\tcharge\treason\n",
+        "call\tstate\tmember\tmerchant\tbutton\tpayer\tcreated\tbridged\tended\tbilled_s\tcharge\t\
+         member_tariff\tmember_cost\tmerchant_tariff\tmerchant_cost\treason\n",
     );
     let opt = |v: Option<i64>| v.map(|x| x.to_string()).unwrap_or_else(|| "-".into());
     for c in billing(relay).call_records(member_id, limit).await? {
         out += &format!(
-            "{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\n",
+            "{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\n",
             c.public_id,
             c.state,
             c.member_number,
@@ -383,6 +385,10 @@ pub async fn calls(relay: &Relay, cmd: CallsCmd) -> Result<String> {
             opt(c.ended_at),
             opt(c.billed_seconds),
             opt(c.charge),
+            c.member_tariff_prefix.as_deref().unwrap_or("-"),
+            opt(c.member_charge),
+            c.tariff_prefix,
+            opt(c.merchant_charge),
             c.end_reason.unwrap_or_default()
         );
     }

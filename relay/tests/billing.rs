@@ -6,6 +6,8 @@
 mod admin;
 #[path = "billing/caps.rs"]
 mod caps;
+#[path = "billing/legs.rs"]
+mod legs;
 #[path = "billing/lifecycle.rs"]
 mod lifecycle;
 mod support;
@@ -123,6 +125,7 @@ both_dbs!(
         let b = Billing::with_policy(store(&t), open_policy());
         // A first minute costs 10 + 90 = 100; 349 pays for three minutes and 26 s of a fourth call.
         b.set_tariff(&tariff("+86", 10, 90, "1/1")).await.unwrap();
+        free_member_leg(&b).await;
         let alice = alice_with(&b, 349).await;
         let mut tasks = Vec::new();
         for i in 0..20 {
@@ -167,6 +170,7 @@ both_dbs!(
         let b = Billing::with_policy(store(&t), open_policy());
         // 1.5 fen a second after a 10 fen connect fee: the next second costs 1 or 2 fen.
         b.set_tariff(&tariff("+86", 10, 90, "1/1")).await.unwrap();
+        free_member_leg(&b).await;
         let alice = alice_with(&b, 1000).await;
         let mut started = Vec::new();
         for i in 0..4 {
@@ -197,7 +201,7 @@ both_dbs!(
         );
         for r in calls {
             let (paid_until, reserved) = (r.paid_until(), r.reserved());
-            assert_eq!(r.tariff().charge(paid_until), reserved);
+            assert_eq!(r.price().charge(paid_until), reserved);
             let s = b.settle(r, ended_after(paid_until)).await.unwrap();
             assert_eq!(s.charge, reserved);
         }
@@ -213,6 +217,7 @@ both_dbs!(
     |t: TestRelay| async move {
         let b = Billing::new(store(&t));
         b.set_tariff(&tariff("+86", 10, 12, "30/6")).await.unwrap();
+        free_member_leg(&b).await;
         let alice = alice_with(&b, 1000).await;
         let mut r = b
             .start_call(new_call(b.store(), "ext-1", alice).await)
@@ -281,6 +286,7 @@ both_dbs!(
         let b = Billing::new(store(&t));
         // One fen a second after a 10 fen connect fee: 110 pays for exactly 100 s.
         b.set_tariff(&tariff("+86", 10, 60, "1/1")).await.unwrap();
+        free_member_leg(&b).await;
         let alice = alice_with(&b, 110).await;
         let mut r = b
             .start_call(new_call(b.store(), "short-1", alice).await)
@@ -316,6 +322,7 @@ both_dbs!(
 both_dbs!(minimum_balance_to_start, |t: TestRelay| async move {
     let b = Billing::new(store(&t));
     b.set_tariff(&tariff("+86", 10, 12, "60/60")).await.unwrap();
+    free_member_leg(&b).await;
     let alice = alice_with(&b, 99).await;
     let e = b
         .start_call(new_call(b.store(), "min-1", alice).await)
@@ -360,6 +367,7 @@ both_dbs!(
             },
         );
         b.set_tariff(&tariff("+86", 10, 90, "60/60")).await.unwrap();
+        free_member_leg(&b).await;
         let alice = alice_with(&b, 1000).await;
         let mut r = b
             .start_call(new_call(b.store(), "cap-1", alice).await)
@@ -433,6 +441,7 @@ both_dbs!(
         ] {
             let tariff = tariff("+86", connect, per_minute, inc);
             b.set_tariff(&tariff).await.unwrap();
+            free_member_leg(&b).await;
             for top_up in [1, 21, 22, 23, 57, 100, 131, 250] {
                 b.credit(alice, top_up, "sweep").await.unwrap();
                 let balance = b.account(alice).await.unwrap().balance;

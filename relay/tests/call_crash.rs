@@ -38,6 +38,7 @@ fn call_then_crash(
         let r = &t.running.relay;
         let tariff = Tariff::new("+86", 0, 60, Increments::new(1, 1).unwrap()).unwrap();
         r.calls.billing.set_tariff(&tariff).await.unwrap();
+        free_member_leg(&r.calls.billing).await;
         let member_id = r
             .store
             .member_by_number(&E164::new(ALICE).unwrap())

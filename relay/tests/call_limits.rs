@@ -56,6 +56,7 @@ async fn merchant_pays(t: &TestRelay) {
     let r = &t.running.relay;
     let tariff = Tariff::new("+86", 0, 60, Increments::new(1, 1).unwrap()).unwrap();
     r.calls.billing.set_tariff(&tariff).await.unwrap();
+    free_member_leg(&r.calls.billing).await;
     let site = r.store.site_by_key(SITE).await.unwrap().unwrap();
     let a = r
         .calls

@@ -43,6 +43,18 @@ async fn per_second_tariff(t: &TestRelay, per_minute: i64) {
         .set_tariff(&tariff)
         .await
         .unwrap();
+    free_member_leg(&t.running.relay.calls.billing).await;
+}
+
+/// Both legs by the second, no connect fees: the merchant's number (`+86`) at `merchant_pm`
+/// and the member's (`+86138`, Alice) at `member_pm` minor units a minute.
+async fn two_leg_tariff(t: &TestRelay, merchant_pm: i64, member_pm: i64) {
+    let billing = &t.running.relay.calls.billing;
+    let by_second = Increments::new(1, 1).unwrap();
+    for (prefix, pm) in [("+86", merchant_pm), (MEMBER_LEG_PREFIX, member_pm)] {
+        let tariff = Tariff::new(prefix, 0, pm, by_second).unwrap();
+        billing.set_tariff(&tariff).await.unwrap();
+    }
 }
 
 async fn member_account(t: &TestRelay, number: &str) -> ringlink_relay::billing::AccountId {
@@ -98,6 +110,8 @@ async fn follow(
 // covers CALL-3, CALL-4, CALL-5, CALL-6, CALL-7: the member's own number is offered, the relay
 // calls the member then the merchant and bridges them; the member pays by the second and the
 // credit runs out mid-call: both legs get BYE at the computed second and the ledger is exact.
+// covers #8 §5 Leg A: both legs are priced; the offer shows both prices, the credit pays for
+// both legs' seconds, and the record shows each leg's tariff and cost.
 on_both_dbs!(
     credit_runs_out_mid_call_and_ledger_is_exact,
     |db: Db| async move {
@@ -114,8 +128,9 @@ on_both_dbs!(
         else {
             return;
         };
-        // 20 fen a second; 100 fen (the minimum to start) pays for exactly 5 seconds.
-        per_second_tariff(&t, 1200).await;
+        // 12 fen a second for the merchant's leg and 8 for the member's: 20 fen a second, so
+        // 100 fen (the minimum to start) pays for exactly 5 seconds of both legs.
+        two_leg_tariff(&t, 720, 480).await;
         let account = member_account(&t, ALICE).await;
         let billing = &t.running.relay.calls.billing;
         billing.credit(account, 100, "test top-up").await.unwrap();
@@ -135,8 +150,15 @@ on_both_dbs!(
             "the member's own number is offered (CALL-3)"
         );
         assert_eq!(
-            (offer.payer, offer.per_minute),
-            (PayerKind::Member, Some(1200))
+            (
+                offer.payer,
+                offer.per_minute,
+                offer.connect_fee,
+                offer.member_per_minute,
+                offer.member_connect_fee
+            ),
+            (PayerKind::Member, Some(720), Some(0), Some(480), Some(0)),
+            "the offer shows both legs' prices"
         );
 
         let placed = w.request(call_me(ALICE)).await;
@@ -173,8 +195,22 @@ on_both_dbs!(
         assert_eq!(billing.ledger_sum(account).await.unwrap(), 0);
         let record = billing.call_record(&placed.call_id).await.unwrap().unwrap();
         assert_eq!(
-            (record.billed_seconds, record.charge),
-            (Some(5), Some(100)),
+            (
+                record.billed_seconds,
+                record.charge,
+                record.tariff_prefix.as_str(),
+                record.merchant_charge,
+                record.member_tariff_prefix.as_deref(),
+                record.member_charge
+            ),
+            (
+                Some(5),
+                Some(100),
+                "+86",
+                Some(60),
+                Some(MEMBER_LEG_PREFIX),
+                Some(40)
+            ),
             "{record:?}"
         );
         assert!(

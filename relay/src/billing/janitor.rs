@@ -45,7 +45,7 @@ impl Billing {
                 .settle_call(&SettleCall {
                     call_id: r.call_id,
                     public_id: &r.public_id,
-                    charge: r.tariff.charge(billed),
+                    legs: r.price.legs(billed),
                     billed_seconds: billed,
                     reason: ORPHAN_REASON,
                     alive_at_most_ms: r.alive_at_ms,

@@ -31,7 +31,7 @@
 //!
 //! The guarantees: credit is held only by one conditional UPDATE (`balance - reserved >= need`),
 //! so concurrent calls on one account never hold more than it owns; the hold always equals
-//! `tariff.charge(paid_until)`, so settling at `paid_until` charges exactly what was held and a
+//! `price.charge(paid_until)` (both legs), so settling at `paid_until` charges exactly what was held and a
 //! longer reported duration is capped at `paid_until` (the relay's lateness in hanging up is on the
 //! house); an account never goes below zero (also a CHECK in the schema). Calls whose relay died are
 //! settled by the [`janitor`] from their last heartbeat.
@@ -47,12 +47,15 @@
 //! at the call's tariff.
 //!
 //! - [`tariff`]: prices by destination prefix, the charge for N seconds and its inverse.
+//! - [`price`]: a call's two legs (member's number, merchant's number), both billed from the
+//!   bridge; the charge is their sum.
 //! - [`ledger`]: payer accounts, credits and adjustments, tariffs, call records for reading.
 //! - [`reservation`]: start, bridge, extend, heartbeat and settle one call.
 //! - [`janitor`]: settles reservations left open by a relay that stopped.
 
 pub mod janitor;
 pub mod ledger;
+pub mod price;
 pub mod reservation;
 pub mod tariff;
 
@@ -61,6 +64,7 @@ use std::time::Duration;
 use crate::store::{Store, StoreError};
 
 pub use crate::store::billing::{AccountKind, AccountRow, CallRecord, EntryKind, LedgerEntry};
+pub use price::{CallPrice, LegCharges};
 pub use reservation::{CallOutcome, Grant, Limit, NewCall, Reservation, Settlement};
 pub use tariff::{Increments, Tariff, TariffError, MAX_CALL_SECONDS};
 

@@ -1,12 +1,12 @@
 //! One call's credit: start (hold a first chunk and write the call record), bridge (start the
 //! billing clock), extend (hold another chunk), heartbeat, and settle (charge, release, end the
-//! record). The hold is always `tariff.charge(paid_until)`, so the relay can hang up at
+//! record). The hold is always `price.charge(paid_until)` (both legs, see [`super::price`]), so the relay can hang up at
 //! `paid_until` seconds after the bridge and the settlement charges exactly what was held.
 
 use ringlink_protocol::E164;
 
 use super::{
-    now_ms, seconds_between, utc_day, AccountId, Billing, BillingError, Tariff, CHUNK_SECONDS,
+    now_ms, seconds_between, utc_day, AccountId, Billing, BillingError, CallPrice, CHUNK_SECONDS,
     EXTEND_MARGIN, HOLD_ATTEMPTS, MAX_CALL_SECONDS,
 };
 use crate::store::billing::{
@@ -27,8 +27,9 @@ pub struct NewCall {
     pub button: String,
     /// From [`Billing::account_for`].
     pub payer: AccountId,
+    /// Leg A, priced by its longest tariff prefix.
     pub member_number: E164,
-    /// The destination that is priced (longest tariff prefix).
+    /// Leg B, priced by its longest tariff prefix.
     pub merchant_number: E164,
 }
 
@@ -81,8 +82,10 @@ impl CallOutcome {
 pub struct Settlement {
     /// The seconds charged: the bridged seconds, capped at the paid-until second.
     pub billed_seconds: u64,
-    /// Minor units charged (a `charge` ledger entry when above 0).
+    /// Minor units charged (a `charge` ledger entry when above 0), both legs.
     pub charge: i64,
+    /// Of `charge`, what leg A (the member's number) cost; the rest is leg B's.
+    pub member_leg: i64,
     /// Minor units held and given back.
     pub released: i64,
 }
@@ -93,7 +96,7 @@ pub struct Reservation {
     call_id: i64,
     public_id: String,
     account: AccountId,
-    tariff: Tariff,
+    price: CallPrice,
     reserved: i64,
     paid_until: u64,
     bridged_at_ms: Option<i64>,
@@ -114,9 +117,9 @@ impl Reservation {
     pub fn account(&self) -> AccountId {
         self.account
     }
-    /// The tariff the call is priced at (fixed at start).
-    pub fn tariff(&self) -> &Tariff {
-        &self.tariff
+    /// Both legs' tariffs the call is priced at (fixed at start).
+    pub fn price(&self) -> &CallPrice {
+        &self.price
     }
     pub fn reserved(&self) -> i64 {
         self.reserved
@@ -150,13 +153,13 @@ impl Reservation {
 /// How much more to hold to reach `want_total` held, given `room` (available credit, daily cap
 /// left): the whole difference when it fits, else the most that pays for whole increments.
 /// Returns (amount to add, new paid-until, whether room cut it short).
-fn fit(tariff: &Tariff, held: i64, want_total: i64, room: i64) -> (i64, u64, bool) {
+fn fit(price: &CallPrice, held: i64, want_total: i64, room: i64) -> (i64, u64, bool) {
     let want = want_total - held;
     if want <= room {
-        return (want, tariff.seconds_for(want_total), false);
+        return (want, price.seconds_for(want_total), false);
     }
-    let paid = tariff.seconds_for(held.saturating_add(room.max(0)));
-    (tariff.charge(paid) - held, paid, true)
+    let paid = price.seconds_for(held.saturating_add(room.max(0)));
+    (price.charge(paid) - held, paid, true)
 }
 
 impl Billing {
@@ -164,19 +167,21 @@ impl Billing {
     /// ([`CHUNK_SECONDS`], or what is left if that pays for at least the first increment) and
     /// writes the call record (`started`). Nothing is written when refused.
     pub async fn start_call(&self, call: NewCall) -> Result<Reservation, BillingError> {
-        let tariff = self.tariff_for(call.merchant_number.as_str()).await?;
+        let price = self
+            .price_for(call.member_number.as_str(), call.merchant_number.as_str())
+            .await?;
         let chunk = CHUNK_SECONDS.min(MAX_CALL_SECONDS);
-        // The start balance pays for a useful minimum talk time at this call's tariff.
+        // The start balance pays for a useful minimum talk time at this call's price (both legs).
         let min_start = self
             .policy
             .min_start_balance
-            .max(tariff.charge(self.policy.min_talk_secs.min(MAX_CALL_SECONDS)));
+            .max(price.charge(self.policy.min_talk_secs.min(MAX_CALL_SECONDS)));
         for _ in 0..HOLD_ATTEMPTS {
             let account = self.account(call.payer).await?;
             let now = now_ms();
             let day = utc_day(now);
             let available = account.balance - account.reserved;
-            let first = tariff.charge(1);
+            let first = price.charge(1);
             if available < min_start {
                 return Err(BillingError::InsufficientBalance {
                     available,
@@ -201,9 +206,9 @@ impl Billing {
                 None => u64::MAX,
             };
             let target = chunk.min(share_left);
-            let want_total = tariff.charge(target);
+            let want_total = price.charge(target);
             let (cap, cap_left) = self.cap_room(&account, day);
-            let (amount, paid_until, short) = fit(&tariff, 0, want_total, available.min(cap_left));
+            let (amount, paid_until, short) = fit(&price, 0, want_total, available.min(cap_left));
             if paid_until == 0 {
                 return Err(if cap_left < available {
                     BillingError::DailyCapReached { cap }
@@ -236,7 +241,7 @@ impl Billing {
                 account_id: call.payer.0,
                 member_number: call.member_number.as_str(),
                 merchant_number: call.merchant_number.as_str(),
-                tariff: &tariff,
+                price: &price,
                 hold,
             };
             let short_of_share = share.is_some() && target < chunk && paid_until <= target;
@@ -251,7 +256,7 @@ impl Billing {
                     public_id: call.public_id,
                     account: call.payer,
                     limit,
-                    tariff,
+                    price,
                     reserved: amount,
                     paid_until,
                     bridged_at_ms: None,
@@ -314,11 +319,11 @@ impl Billing {
                 return Ok(r.grant());
             }
             let target = chunk_end.min(r.paid_until.saturating_add(share_left));
-            let want_total = r.tariff.charge(target);
+            let want_total = r.price.charge(target);
             let available = account.balance - account.reserved;
             let (_, cap_left) = self.cap_room(&account, day);
             let (amount, paid_until, short) =
-                fit(&r.tariff, r.reserved, want_total, available.min(cap_left));
+                fit(&r.price, r.reserved, want_total, available.min(cap_left));
             if amount <= 0 || paid_until <= r.paid_until {
                 r.limit = limit_of(true, cap_left, available, paid_until);
                 return Ok(r.grant());
@@ -381,12 +386,13 @@ impl Billing {
     ) -> Result<Settlement, BillingError> {
         let billed = end.bridged_seconds.unwrap_or(0).min(r.paid_until);
         let reason: String = end.reason.chars().take(MAX_REASON_CHARS).collect();
+        let legs = r.price.legs(billed);
         let settled = self
             .store
             .settle_call(&SettleCall {
                 call_id: r.call_id,
                 public_id: &r.public_id,
-                charge: r.tariff.charge(billed),
+                legs,
                 billed_seconds: billed,
                 reason: &reason,
                 alive_at_most_ms: i64::MAX,
@@ -396,13 +402,14 @@ impl Billing {
         Ok(Settlement {
             billed_seconds: billed,
             charge: settled.charge,
+            member_leg: settled.member_leg,
             released: settled.released,
         })
     }
 
-    /// The cost so far of a call bridged for `seconds`, for the widget's live display.
+    /// The cost so far of a call bridged for `seconds` (both legs), for the widget's live display.
     pub fn running_cost(&self, r: &Reservation, seconds: u64) -> i64 {
-        r.tariff.charge(seconds)
+        r.price.charge(seconds)
     }
 }
 
@@ -427,8 +434,11 @@ fn limit_of(short: bool, cap_left: i64, available: i64, paid_until: u64) -> Opti
 mod tests {
     use super::*;
 
-    fn tariff() -> Tariff {
-        Tariff::new("+86", 10, 12, "60/60".parse().unwrap()).unwrap()
+    /// Leg B 10 + 12/min, leg A free: the figures below are leg B's alone.
+    fn tariff() -> CallPrice {
+        let t =
+            |fee, pm| super::super::Tariff::new("+86", fee, pm, "60/60".parse().unwrap()).unwrap();
+        CallPrice::new(t(10, 12), t(0, 0))
     }
 
     #[test]
@@ -452,7 +462,7 @@ mod tests {
             call_id: 1,
             public_id: "c".into(),
             account: AccountId(1),
-            tariff: tariff(),
+            price: tariff(),
             reserved: 22,
             paid_until: 60,
             bridged_at_ms: Some(0),

@@ -177,15 +177,18 @@ pub async fn offer(
 ) -> Result<CallOffer, ErrorBody> {
     let b = button(relay, site_id, &req.button).await?;
     let verified = verify::callable_numbers(relay, member).await?;
-    let tariff = match relay.calls.billing.tariff_for(b.number.as_str()).await {
-        Ok(t) => Some(t),
+    // Both legs, as the call will be priced: leg A at the number on file (the one offered).
+    let billing = &relay.calls.billing;
+    let price = match billing
+        .price_for(member.number.as_str(), b.number.as_str())
+        .await
+    {
+        Ok(p) => Some(p),
         Err(BillingError::NoTariff(_)) => None,
         Err(e) => return Err(billing_refusal(&e)),
     };
-    let (per_minute, connect_fee) = match (&tariff, b.payer) {
-        (Some(t), PayerKind::Member) => (Some(t.per_minute), Some(t.connect_fee)),
-        _ => (None, None),
-    };
+    let shown = price.filter(|_| b.payer == PayerKind::Member);
+    let leg = |f: fn(&crate::billing::CallPrice) -> i64| shown.as_ref().map(f);
     Ok(CallOffer {
         button: b.key,
         label: b.label,
@@ -193,8 +196,10 @@ pub async fn offer(
         verified,
         payer: b.payer,
         sponsor: b.sponsor,
-        per_minute,
-        connect_fee,
+        per_minute: leg(|p| p.merchant.per_minute),
+        connect_fee: leg(|p| p.merchant.connect_fee),
+        member_per_minute: leg(|p| p.member.per_minute),
+        member_connect_fee: leg(|p| p.member.connect_fee),
         currency: crate::billing::CURRENCY.into(),
     })
 }

@@ -16,6 +16,7 @@ mod calls;
 
 use super::{Result, StoreError};
 use crate::billing::tariff::{Increments, Tariff};
+use crate::billing::{CallPrice, LegCharges};
 
 /// Who an account belongs to.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -109,14 +110,23 @@ pub struct CallRecord {
     pub payer_account_id: i64,
     pub member_number: String,
     pub merchant_number: String,
+    /// Leg B's (the merchant's number) tariff prefix.
     pub tariff_prefix: String,
+    /// Leg A's (the member's number) tariff prefix; `None` on records from before leg A was
+    /// priced.
+    pub member_tariff_prefix: Option<String>,
     pub state: String,
     pub created_at: i64,
     pub bridged_at: Option<i64>,
     pub ended_at: Option<i64>,
     pub end_reason: Option<String>,
     pub billed_seconds: Option<i64>,
+    /// Both legs (set when ended).
     pub charge: Option<i64>,
+    /// Leg B's part of `charge`.
+    pub merchant_charge: Option<i64>,
+    /// Leg A's part of `charge`.
+    pub member_charge: Option<i64>,
 }
 
 /// A new call record with the first chunk of credit it holds.
@@ -129,7 +139,7 @@ pub struct OpenCall<'a> {
     pub account_id: i64,
     pub member_number: &'a str,
     pub merchant_number: &'a str,
-    pub tariff: &'a Tariff,
+    pub price: &'a CallPrice,
     pub hold: Hold,
 }
 
@@ -170,7 +180,7 @@ pub struct ReservationRow {
     pub call_id: i64,
     pub public_id: String,
     pub account_id: i64,
-    pub tariff: Tariff,
+    pub price: CallPrice,
     pub reserved: i64,
     pub paid_until: u64,
     pub bridged_at_ms: Option<i64>,
@@ -182,7 +192,8 @@ pub struct ReservationRow {
 pub struct SettleCall<'a> {
     pub call_id: i64,
     pub public_id: &'a str,
-    pub charge: i64,
+    /// What each leg costs for `billed_seconds`; the charge is their sum (capped at the hold).
+    pub legs: LegCharges,
     pub billed_seconds: u64,
     pub reason: &'a str,
     /// Settle only if the heartbeat is at or before this (the janitor); `i64::MAX` otherwise.
@@ -193,6 +204,8 @@ pub struct SettleCall<'a> {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Settled {
     pub charge: i64,
+    /// Leg A's part of `charge`.
+    pub member_leg: i64,
     pub released: i64,
 }
 
@@ -211,14 +224,21 @@ fn corrupt(what: &str, value: &str) -> StoreError {
 }
 
 pub(super) fn tariff_of(r: &AnyRow, prefix: String) -> Result<Tariff> {
+    tariff_at(r, prefix, "")
+}
+
+/// A tariff from columns `{col}connect_fee`, `{col}per_minute`, `{col}first_increment`,
+/// `{col}next_increment` (`col` is "" for leg B, "member_" for leg A).
+pub(super) fn tariff_at(r: &AnyRow, prefix: String, col: &str) -> Result<Tariff> {
     let inc = |c: &str| -> Result<u64> {
-        let v: i64 = r.try_get(c)?;
-        u64::try_from(v).map_err(|_| corrupt(c, &v.to_string()))
+        let c = format!("{col}{c}");
+        let v: i64 = r.try_get(c.as_str())?;
+        u64::try_from(v).map_err(|_| corrupt(&c, &v.to_string()))
     };
     Ok(Tariff {
         prefix,
-        connect_fee: r.try_get("connect_fee")?,
-        per_minute: r.try_get("per_minute")?,
+        connect_fee: r.try_get(format!("{col}connect_fee").as_str())?,
+        per_minute: r.try_get(format!("{col}per_minute").as_str())?,
         increments: Increments {
             first: inc("first_increment")?,
             next: inc("next_increment")?,

@@ -56,7 +56,11 @@ both_dbs!(admin_commands_and_their_errors, |t: TestRelay| async move {
     let e = admin(&t, &set("60/x")).await.unwrap_err();
     assert!(e.contains("FIRST/NEXT"), "{e}");
     let out = admin(&t, &set("60/60")).await.unwrap();
-    assert!(out.contains("a 1-minute call costs 0.22 CNY"), "{out}");
+    free_member_leg(&t.running.relay.calls.billing).await;
+    assert!(
+        out.contains("a 1-minute call leg to it costs 0.22 CNY"),
+        "{out}"
+    );
     let e = admin(
         &t,
         &[
@@ -190,7 +194,11 @@ both_dbs!(admin_commands_and_their_errors, |t: TestRelay| async move {
         row.starts_with("admin-1\tended\t+8613800138000\t+8613900139000\tsales\t"),
         "{out}"
     );
-    assert!(row.contains("\t30\t22\tmember hung up"), "{out}");
+    // covers #8 §5 Leg A: the record shows each leg's tariff and cost (leg A free here)
+    assert!(
+        row.contains("\t30\t22\t+86138\t0\t+86\t22\tmember hung up"),
+        "{out}"
+    );
     let e = admin(&t, &["calls", "records", "--limit", "0"])
         .await
         .unwrap_err();

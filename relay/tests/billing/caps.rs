@@ -44,6 +44,7 @@ both_dbs!(
         );
         // A minute costs 60: the 300 cap pays for five first chunks.
         b.set_tariff(&tariff("+86", 0, 60, "1/1")).await.unwrap();
+        free_member_leg(&b).await;
         let merchant = merchant_with(&b, 100_000).await;
         let results = parallel_starts(&b, merchant, 12, "cap").await;
         let held: i64 = results
@@ -77,6 +78,7 @@ both_dbs!(
             },
         );
         b.set_tariff(&tariff("+86", 0, 60, "1/1")).await.unwrap();
+        free_member_leg(&b).await;
         let merchant = merchant_with(&b, 100_000).await;
         let (member, _) = ids(b.store()).await;
         let results = parallel_starts(&b, merchant, 10, "share").await;
@@ -149,6 +151,7 @@ both_dbs!(
         );
         // 2 fen a second: 60 s cost 120, more than the fixed 100 minimum.
         b.set_tariff(&tariff("+86", 0, 120, "1/1")).await.unwrap();
+        free_member_leg(&b).await;
         let alice = alice_with(&b, 110).await;
         let e = b
             .start_call(new_call(b.store(), "short-1", alice).await)

@@ -11,6 +11,7 @@ both_dbs!(
     |t: TestRelay| async move {
         let b = Billing::new(store(&t));
         b.set_tariff(&tariff("+86", 10, 12, "60/60")).await.unwrap();
+        free_member_leg(&b).await;
         let alice = alice_with(&b, 1000).await;
         let mut r = b
             .start_call(new_call(b.store(), "orphan-1", alice).await)
@@ -70,6 +71,7 @@ both_dbs!(
     |t: TestRelay| async move {
         let b = Billing::new(store(&t));
         b.set_tariff(&tariff("+86", 10, 12, "60/60")).await.unwrap();
+        free_member_leg(&b).await;
         let alice = alice_with(&b, 1000).await;
         let mut r = b
             .start_call(new_call(b.store(), "once-1", alice).await)
@@ -107,6 +109,7 @@ both_dbs!(
     |t: TestRelay| async move {
         let b = Billing::with_policy(store(&t), open_policy());
         b.set_tariff(&tariff("+86", 10, 12, "60/60")).await.unwrap();
+        free_member_leg(&b).await;
         let (member, site) = ids(b.store()).await;
         let alice = b.account_for(&Payer::Member(member)).await.unwrap();
         assert_eq!(
@@ -168,6 +171,7 @@ both_dbs!(
 both_dbs!(ledger_sum_equals_balance, |t: TestRelay| async move {
     let b = Billing::new(store(&t));
     b.set_tariff(&tariff("+86", 10, 12, "1/1")).await.unwrap();
+    free_member_leg(&b).await;
     let alice = alice_with(&b, 500).await;
     assert_ledger_consistent(&b, alice).await;
     assert!(matches!(
@@ -226,6 +230,7 @@ both_dbs!(ledger_sum_equals_balance, |t: TestRelay| async move {
 both_dbs!(call_records_follow_the_call, |t: TestRelay| async move {
     let b = Billing::new(store(&t));
     b.set_tariff(&tariff("+86", 10, 12, "60/60")).await.unwrap();
+    free_member_leg(&b).await;
     let alice = alice_with(&b, 1000).await;
     let (member, site) = ids(b.store()).await;
     let mut r = b

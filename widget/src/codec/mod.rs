@@ -84,6 +84,8 @@ pub fn decode<J: Json>(frame: &J) -> Option<(Option<u64>, RelayToWidget)> {
                 sponsor: text("sponsor"),
                 per_minute: data.field("per_minute").and_then(|v| v.int()),
                 connect_fee: data.field("connect_fee").and_then(|v| v.int()),
+                member_per_minute: data.field("member_per_minute").and_then(|v| v.int()),
+                member_connect_fee: data.field("member_connect_fee").and_then(|v| v.int()),
                 currency: text("currency")?,
             })
         }

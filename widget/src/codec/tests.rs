@@ -92,6 +92,8 @@ fn relay_messages() -> Vec<RelayToWidget> {
             sponsor,
             per_minute: price,
             connect_fee: price.map(|p| p - 2),
+            member_per_minute: price.map(|p| p + 3),
+            member_connect_fee: price.map(|p| p - 1),
             currency: "CNY".into(),
         }));
     }

@@ -24,6 +24,12 @@ pub struct CallText {
     pub connect_fee: &'static str,
     /// Between the per-minute price and the connect fee.
     pub and: &'static str,
+    /// `{rate}` of leg B, the merchant's number, when leg A costs something too.
+    pub merchant_leg: &'static str,
+    /// `{rate}` of leg A, the member's own number (the trunk charges both legs).
+    pub member_leg: &'static str,
+    /// Between the two legs' prices.
+    pub legs_and: &'static str,
     pub pay_merchant: &'static str,
     /// `{name}`: the sponsor.
     pub pay_sponsor: &'static str,
@@ -85,6 +91,9 @@ pub static CALL_EN: CallText = CallText {
     per_minute: "{amount}/min",
     connect_fee: "{amount} to connect",
     and: " + ",
+    merchant_leg: "{rate} for the shop's line",
+    member_leg: "{rate} for your line",
+    legs_and: " and ",
     pay_merchant: "Free for you, paid by the merchant.",
     pay_sponsor: "Free, sponsored by {name}.",
     pay_sponsor_plain: "Free for you, paid by a sponsor.",
@@ -135,6 +144,9 @@ pub static CALL_ZH: CallText = CallText {
     per_minute: "{amount}/分钟",
     connect_fee: "接通费 {amount}",
     and: "，",
+    merchant_leg: "商家线路 {rate}",
+    member_leg: "您的线路 {rate}",
+    legs_and: "；",
     pay_merchant: "对您免费，由商家支付。",
     pay_sponsor: "免费，由{name}赞助。",
     pay_sponsor_plain: "对您免费，由赞助方支付。",

@@ -22,6 +22,8 @@ fn offer(payer: PayerKind) -> CallOffer {
         sponsor: None,
         per_minute: (payer == PayerKind::Member).then_some(12),
         connect_fee: (payer == PayerKind::Member).then_some(10),
+        member_per_minute: (payer == PayerKind::Member).then_some(0),
+        member_connect_fee: (payer == PayerKind::Member).then_some(0),
         currency: "CNY".into(),
     }
 }
@@ -176,6 +178,37 @@ fn who_pays_is_said_before_calling() {
         Some("You pay ¥0.12/min."),
         "no connect fee"
     );
+}
+
+#[test]
+fn the_offer_shows_both_legs_prices_when_the_members_line_costs_too() {
+    // covers #8 §5 Leg A: the offer shows the merchant's leg and the member's leg
+    let priced = |lang, pm: Option<i64>, fee: Option<i64>| {
+        let mut m = signed_in(lang);
+        m.apply(Action::CallButton("sales".into()));
+        let mut o = offer(PayerKind::Member);
+        o.member_per_minute = pm;
+        o.member_connect_fee = fee;
+        m.frame(Some(Asked::CallOptions), RelayToWidget::CallOffer(o));
+        m.payer_line().unwrap()
+    };
+    assert_eq!(
+        priced(Lang::En, Some(6), Some(5)),
+        "You pay ¥0.12/min + ¥0.10 to connect for the shop's line \
+         and ¥0.06/min + ¥0.05 to connect for your line."
+    );
+    assert_eq!(
+        priced(Lang::Zh, Some(6), Some(0)),
+        "由您支付：商家线路 ¥0.12/分钟，接通费 ¥0.10；您的线路 ¥0.06/分钟。"
+    );
+    // A free member leg, or an older relay that does not send it, reads as before.
+    for (pm, fee) in [(Some(0), Some(0)), (None, None)] {
+        assert_eq!(
+            priced(Lang::En, pm, fee),
+            "You pay ¥0.12/min + ¥0.10 to connect.",
+            "{pm:?} {fee:?}"
+        );
+    }
 }
 
 #[test]

@@ -35,15 +35,35 @@ impl Model {
             },
             PayerKind::Member => {
                 let amount = |tpl, minor| fill(tpl, &money(minor, &offer.currency));
-                let mut rate = String::new();
-                if let Some(m) = offer.per_minute {
-                    rate = amount(c.per_minute, m);
-                }
-                if let Some(f) = offer.connect_fee.filter(|f| *f > 0) {
-                    if !rate.is_empty() {
-                        rate.push_str(c.and);
+                // One leg's price: "¥0.12/min + ¥0.10 to connect" (empty when it has none).
+                let leg_rate = |per_minute: Option<i64>, fee: Option<i64>| {
+                    let mut rate = String::new();
+                    if let Some(m) = per_minute {
+                        rate = amount(c.per_minute, m);
                     }
-                    rate.push_str(&amount(c.connect_fee, f));
+                    if let Some(f) = fee.filter(|f| *f > 0) {
+                        if !rate.is_empty() {
+                            rate.push_str(c.and);
+                        }
+                        rate.push_str(&amount(c.connect_fee, f));
+                    }
+                    rate
+                };
+                let mut rate = leg_rate(offer.per_minute, offer.connect_fee);
+                // Leg A (the member's own line) is named only when it costs something.
+                let member_leg = leg_rate(
+                    offer.member_per_minute.filter(|m| *m > 0),
+                    offer.member_connect_fee,
+                );
+                if !member_leg.is_empty() {
+                    rate = if rate.is_empty() {
+                        fill(c.member_leg, &member_leg)
+                    } else {
+                        let mut both = fill(c.merchant_leg, &rate);
+                        both.push_str(c.legs_and);
+                        both.push_str(&fill(c.member_leg, &member_leg));
+                        both
+                    };
                 }
                 if rate.is_empty() {
                     c.pay_member_plain.to_owned()

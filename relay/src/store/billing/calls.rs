@@ -5,9 +5,10 @@ use sqlx::any::AnyRow;
 use sqlx::Row;
 
 use super::{
-    corrupt, seconds, tariff_of, CallRecord, Hold, HoldOutcome, OpenCall, ReservationRow,
+    corrupt, seconds, tariff_at, CallRecord, Hold, HoldOutcome, OpenCall, ReservationRow,
     SettleCall, Settled,
 };
+use crate::billing::CallPrice;
 use crate::store::{is_unique_violation, now, Result, Store, StoreError};
 
 /// The conditional UPDATE that holds credit: $1 amount, $2 day, $3 account, $4 needed
@@ -85,8 +86,8 @@ impl Store {
         let now = now();
         let row = sqlx::query(
             "INSERT INTO call_records (public_id, member_id, site_id, button_key, payer_account_id, \
-             member_number, merchant_number, tariff_prefix, state, created_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'started', $9) RETURNING id",
+             member_number, merchant_number, tariff_prefix, member_tariff_prefix, state, \
+             created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 'started', $10) RETURNING id",
         )
         .bind(c.public_id)
         .bind(c.member_id)
@@ -95,7 +96,8 @@ impl Store {
         .bind(c.account_id)
         .bind(c.member_number)
         .bind(c.merchant_number)
-        .bind(&c.tariff.prefix)
+        .bind(&c.price.merchant.prefix)
+        .bind(&c.price.member.prefix)
         .bind(now)
         .fetch_one(&mut *tx)
         .await
@@ -110,20 +112,26 @@ impl Store {
         sqlx::query(
             "INSERT INTO billing_reservations (call_id, account_id, connect_fee, per_minute, \
              first_increment, next_increment, reserved, paid_until, cap_day, alive_at_ms, created_at, \
-             share_secs) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
+             share_secs, member_connect_fee, member_per_minute, member_first_increment, \
+             member_next_increment) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)",
         )
         .bind(call_id)
         .bind(c.account_id)
-        .bind(c.tariff.connect_fee)
-        .bind(c.tariff.per_minute)
-        .bind(seconds(c.tariff.increments.first))
-        .bind(seconds(c.tariff.increments.next))
+        .bind(c.price.merchant.connect_fee)
+        .bind(c.price.merchant.per_minute)
+        .bind(seconds(c.price.merchant.increments.first))
+        .bind(seconds(c.price.merchant.increments.next))
         .bind(c.hold.amount)
         .bind(seconds(c.hold.paid_until))
         .bind(c.hold.day)
         .bind(c.hold.at_ms)
         .bind(now)
         .bind(c.hold.share.map_or(0, |s| s.add))
+        .bind(c.price.member.connect_fee)
+        .bind(c.price.member.per_minute)
+        .bind(seconds(c.price.member.increments.first))
+        .bind(seconds(c.price.member.increments.next))
         .execute(&mut *tx)
         .await?;
         tx.commit().await?;
@@ -224,7 +232,10 @@ impl Store {
         let reserved: i64 = row.try_get("reserved")?;
         let cap_day: i64 = row.try_get("cap_day")?;
         let share_secs: i64 = row.try_get("share_secs")?;
-        let charge = s.charge.clamp(0, reserved);
+        let charge = s.legs.total().clamp(0, reserved);
+        // Never more than the hold: if the legs were ever cut to it, leg A keeps its part first.
+        let member_leg = s.legs.member.clamp(0, charge);
+        let merchant_leg = charge - member_leg;
         let released = reserved - charge;
         sqlx::query(
             "UPDATE billing_accounts SET balance = balance - $1, reserved = reserved - $2, \
@@ -269,17 +280,24 @@ impl Store {
         }
         sqlx::query(
             "UPDATE call_records SET state = 'ended', ended_at = $1, end_reason = $2, \
-             billed_seconds = $3, charge = $4 WHERE id = $5",
+             billed_seconds = $3, charge = $4, merchant_charge = $5, member_charge = $6 \
+             WHERE id = $7",
         )
         .bind(now)
         .bind(s.reason)
         .bind(seconds(s.billed_seconds))
         .bind(charge)
+        .bind(merchant_leg)
+        .bind(member_leg)
         .bind(s.call_id)
         .execute(&mut *tx)
         .await?;
         tx.commit().await?;
-        Ok(Some(Settled { charge, released }))
+        Ok(Some(Settled {
+            charge,
+            member_leg,
+            released,
+        }))
     }
 
     /// An open reservation, or `None` when settled or unknown.
@@ -347,7 +365,9 @@ impl Store {
 const RESERVATION_SELECT: &str =
     "SELECT r.call_id, c.public_id, r.account_id, c.tariff_prefix, r.connect_fee, \
     r.per_minute, r.first_increment, r.next_increment, r.reserved, r.paid_until, r.bridged_at_ms, \
-    r.alive_at_ms FROM billing_reservations r JOIN call_records c ON c.id = r.call_id";
+    r.alive_at_ms, COALESCE(c.member_tariff_prefix, c.tariff_prefix) AS member_tariff_prefix, \
+    r.member_connect_fee, r.member_per_minute, r.member_first_increment, \
+    r.member_next_increment FROM billing_reservations r JOIN call_records c ON c.id = r.call_id";
 
 fn reservation_row(r: &AnyRow) -> Result<ReservationRow> {
     let paid_until: i64 = r.try_get("paid_until")?;
@@ -355,7 +375,10 @@ fn reservation_row(r: &AnyRow) -> Result<ReservationRow> {
         call_id: r.try_get("call_id")?,
         public_id: r.try_get("public_id")?,
         account_id: r.try_get("account_id")?,
-        tariff: tariff_of(r, r.try_get("tariff_prefix")?)?,
+        price: CallPrice::new(
+            tariff_at(r, r.try_get("tariff_prefix")?, "")?,
+            tariff_at(r, r.try_get("member_tariff_prefix")?, "member_")?,
+        ),
         reserved: r.try_get("reserved")?,
         paid_until: u64::try_from(paid_until)
             .map_err(|_| corrupt("paid_until", &paid_until.to_string()))?,
@@ -366,8 +389,9 @@ fn reservation_row(r: &AnyRow) -> Result<ReservationRow> {
 
 const CALL_SELECT: &str =
     "SELECT id, public_id, member_id, site_id, button_key, payer_account_id, \
-    member_number, merchant_number, tariff_prefix, state, created_at, bridged_at, ended_at, \
-    end_reason, billed_seconds, charge FROM call_records";
+    member_number, merchant_number, tariff_prefix, member_tariff_prefix, state, created_at, \
+    bridged_at, ended_at, end_reason, billed_seconds, charge, merchant_charge, member_charge \
+    FROM call_records";
 
 fn call_record(r: &AnyRow) -> Result<CallRecord> {
     Ok(CallRecord {
@@ -380,6 +404,7 @@ fn call_record(r: &AnyRow) -> Result<CallRecord> {
         member_number: r.try_get("member_number")?,
         merchant_number: r.try_get("merchant_number")?,
         tariff_prefix: r.try_get("tariff_prefix")?,
+        member_tariff_prefix: r.try_get("member_tariff_prefix")?,
         state: r.try_get("state")?,
         created_at: r.try_get("created_at")?,
         bridged_at: r.try_get("bridged_at")?,
@@ -387,5 +412,7 @@ fn call_record(r: &AnyRow) -> Result<CallRecord> {
         end_reason: r.try_get("end_reason")?,
         billed_seconds: r.try_get("billed_seconds")?,
         charge: r.try_get("charge")?,
+        merchant_charge: r.try_get("merchant_charge")?,
+        member_charge: r.try_get("member_charge")?,
     })
 }
