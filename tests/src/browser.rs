@@ -30,6 +30,17 @@ const IN_FRAME: &str = "return document.querySelector(arguments[0]);";
 /// Selectors that live on the merchant page (the loader's shadow root), not in the frame.
 const ON_PAGE: &[&str] = &["[data-rl=bubble]", "[data-rl=frame]"];
 
+/// chromedriver is killed when the test ends (passed or panicked), and a killed chromedriver
+/// leaves its Chromium running: end every process that uses this test's profile too.
+impl Drop for Browser {
+    fn drop(&mut self) {
+        let profile = format!("--user-data-dir={}", self._profile.path().display());
+        let _ = Command::new("pkill")
+            .args(["-KILL", "-f", "--", &profile])
+            .status();
+    }
+}
+
 impl Browser {
     /// `None` (skipped, with the reason printed) when Chromium or chromedriver is missing.
     pub async fn start() -> Option<Self> {
