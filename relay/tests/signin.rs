@@ -43,9 +43,11 @@ macro_rules! both_dbs_slow_beat {
     };
 }
 
+/// Signs Alice in from `address` as the widget does, bound to the test site (a web session
+/// resumes only on the site it was signed in on).
 async fn sign_in_from(t: &TestRelay, password: &str, address: &str) -> Result<Secret, AuthError> {
-    t.running
-        .relay
+    let relay = &t.running.relay;
+    let (id, token) = relay
         .accounts
         .sign_in(
             ALICE,
@@ -54,8 +56,17 @@ async fn sign_in_from(t: &TestRelay, password: &str, address: &str) -> Result<Se
             TokenKind::Web,
             "web",
         )
+        .await?;
+    let site = relay
+        .store
+        .site_by_key(support::SITE)
         .await
-        .map(|(_, token)| token)
+        .unwrap()
+        .unwrap();
+    ringlink_relay::session_site::bind(&relay.store, &id, site.id)
+        .await
+        .unwrap();
+    Ok(token)
 }
 
 // covers #8 §2 lock-out: an attacker at address X failing 50 times for a number does not stop

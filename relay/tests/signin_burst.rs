@@ -39,7 +39,11 @@ fn sample_peak_rss() -> (Arc<AtomicBool>, std::thread::JoinHandle<u64>) {
 // right password among the late ones is refused while the limit holds, and RSS stays flat.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn parallel_sign_in_burst_is_throttled_before_argon2() {
-    let t = TestRelay::start(Db::Sqlite).await.unwrap();
+    // 100 connections from one address: past the default per-address connection cap (64) the
+    // door itself refuses; lift it so the burst reaches the sign-in throttle under test.
+    let t = TestRelay::start_with(Db::Sqlite, |c| c.http.max_connections_per_address = 1000)
+        .await
+        .unwrap();
     let client = reqwest::Client::new();
     let before = vm_rss_kib();
     let (stop, sampler) = sample_peak_rss();

@@ -73,11 +73,15 @@ async fn slow_client(port: u16, from: std::net::Ipv4Addr, attack: Arc<Attack>) {
 }
 
 async fn widget_upgrade(port: u16) -> Result<(), String> {
-    let mut req = format!("ws://127.0.0.1:{port}/v1/widget/ws?site=site_test")
-        .into_client_request()
-        .unwrap();
-    req.headers_mut()
-        .insert("origin", "http://shop.test".parse().unwrap());
+    // As the relay's frame opens it: the relay's own origin, the shop's page as `parent`.
+    let mut req =
+        format!("ws://127.0.0.1:{port}/v1/widget/ws?site=site_test&parent=http://shop.test")
+            .into_client_request()
+            .unwrap();
+    req.headers_mut().insert(
+        "origin",
+        format!("http://127.0.0.1:{port}").parse().unwrap(),
+    );
     req.headers_mut()
         .insert("sec-websocket-protocol", "ringlink.v1".parse().unwrap());
     match tokio::time::timeout(
