@@ -202,7 +202,9 @@ both_dbs!(
             .unwrap();
         let max = ringlink_relay::calls::verify::CODE_ATTEMPTS;
         let mut tasks = Vec::new();
-        for _ in 0..20 {
+        // Twice the allowed tries at once. (20 parallel writers on one SQLite file sometimes
+        // failed on a loaded machine with "unable to open database file": an open problem.)
+        for _ in 0..2 * max {
             let (store, number) = (store.clone(), number.clone());
             tasks.push(tokio::spawn(async move {
                 store

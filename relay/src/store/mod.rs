@@ -21,8 +21,6 @@ use sqlx::AnyPool;
 
 /// Connections in the pool. SQLite serializes writers anyway; PostgreSQL gets a few more.
 const MAX_CONNECTIONS: u32 = 8;
-/// SQLite connections: one writer at a time anyway, a few readers beside it.
-const SQLITE_CONNECTIONS: u32 = 4;
 /// Per-connection SQLite settings. `busy_timeout`: a writer waits 5 s for the lock, long enough
 /// for a burst of sign-ins, short enough that a stuck request fails visibly.
 /// `wal_autocheckpoint = 0`: the commit that crossed 1,000 WAL pages used to run the checkpoint
@@ -94,29 +92,11 @@ impl Store {
         let options = AnyConnectOptions::from_str(&url)?;
         let pool = AnyPoolOptions::new()
             .max_connections(if backend == Backend::Sqlite {
-                SQLITE_CONNECTIONS
+                4
             } else {
                 MAX_CONNECTIONS
             })
             .acquire_timeout(Duration::from_secs(10))
-            // SQLite: the pool's connections are all opened here, one after another, and kept:
-            // a connection opened while others write in WAL mode could fail with "unable to open
-            // database file" (seen with 20 parallel code guesses on a loaded machine).
-            .min_connections(if backend == Backend::Sqlite {
-                SQLITE_CONNECTIONS
-            } else {
-                0
-            })
-            .idle_timeout(if backend == Backend::Sqlite {
-                None
-            } else {
-                Some(Duration::from_secs(600))
-            })
-            .max_lifetime(if backend == Backend::Sqlite {
-                None
-            } else {
-                Some(Duration::from_secs(1800))
-            })
             .after_connect(move |conn, _meta| {
                 Box::pin(async move {
                     if backend == Backend::Sqlite {
@@ -132,11 +112,6 @@ impl Store {
             sqlx::raw_sql("PRAGMA journal_mode = WAL")
                 .execute(&pool)
                 .await?;
-            // Open the rest of the pool now, one at a time, before any request writes.
-            let mut held = Vec::new();
-            for _ in 0..SQLITE_CONNECTIONS {
-                held.push(pool.acquire().await?);
-            }
         }
         Ok(Self { pool, backend })
     }
