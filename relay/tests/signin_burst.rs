@@ -103,7 +103,10 @@ async fn parallel_sign_in_burst_is_throttled_before_argon2() {
         evaluated <= 5,
         "{evaluated} passwords were checked, the limit is 5"
     );
-    assert!(grown_mib < 100, "RSS grew by {grown_mib} MiB");
+    // Measured +64 to +102 MiB (before the fix: +1,918). The process also holds the burst's 100
+    // clients, and glibc keeps argon2's freed 19 MiB blocks in its per-thread arenas, so the
+    // bound is 128 MiB: far below what an unthrottled burst takes, above the arenas' noise.
+    assert!(grown_mib < 128, "RSS grew by {grown_mib} MiB");
     // the limit still holds afterwards: the right password from the same address is refused
     let resp = client
         .post(t.http("/v1/agent/login"))
