@@ -138,16 +138,8 @@ pub struct CallsConfig {
 impl Default for CallsConfig {
     fn default() -> Self {
         Self {
-            allowed_regions: vec!["CN".into()],
-            allowed_classes: [
-                "mobile",
-                "fixed_line",
-                "fixed_line_or_mobile",
-                "toll_free",
-                "voip",
-            ]
-            .map(String::from)
-            .to_vec(),
+            allowed_regions: crate::destination::default_regions(),
+            allowed_classes: crate::destination::default_classes(),
             per_member_per_hour: 10,
             per_address_per_hour: 30,
             per_destination_per_hour: 5,

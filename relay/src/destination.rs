@@ -26,6 +26,26 @@ pub const CLASSES: &[&str] = &[
     "unknown",
 ];
 
+/// The regions CALL and DIAL reach unless configured otherwise.
+pub fn default_regions() -> Vec<String> {
+    vec!["CN".into()]
+}
+
+/// The line classes CALL and DIAL reach unless configured otherwise: ordinary phones. Premium
+/// rate, shared cost, personal, pager, UAN, voicemail and unknown numbers are left out: they are
+/// how toll fraud makes money.
+pub fn default_classes() -> Vec<String> {
+    [
+        "mobile",
+        "fixed_line",
+        "fixed_line_or_mobile",
+        "toll_free",
+        "voip",
+    ]
+    .map(String::from)
+    .to_vec()
+}
+
 /// Where a number goes: its region (`None` for non-geographic numbers) and line class.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Line {

@@ -36,16 +36,8 @@ pub struct DialConfig {
 impl Default for DialConfig {
     fn default() -> Self {
         Self {
-            allowed_regions: vec!["CN".into()],
-            allowed_classes: [
-                "mobile",
-                "fixed_line",
-                "fixed_line_or_mobile",
-                "toll_free",
-                "voip",
-            ]
-            .map(String::from)
-            .to_vec(),
+            allowed_regions: crate::destination::default_regions(),
+            allowed_classes: crate::destination::default_classes(),
             refused_classes: ["premium_rate", "shared_cost"].map(String::from).to_vec(),
             confirm_outside: true,
             daily_cap: DEFAULT_DAILY_CAP,
