@@ -21,6 +21,8 @@ fn dial(number: &str) -> WidgetMsg {
 /// after announcing it), or as it is after 5 s.
 async fn dial_log(t: &TestRelay, number: &str) -> Vec<(String, String)> {
     for _ in 0..50 {
+        // The log is written in batches: wait for what is queued before reading it.
+        t.running.relay.dial_log.flush().await;
         let log = dial_log_now(t, number).await;
         if log
             .first()
