@@ -7,6 +7,13 @@ cd "$(dirname "$0")/.."
 say() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
 started=$SECONDS
 
+# A clean clone gains nothing from incremental artifacts, and they cost gigabytes of disk.
+if [ "${CI:-}" = "true" ]; then export CARGO_INCREMENTAL=0; fi
+free_kb=$(df -Pk . | awk 'NR==2 {print $4}')
+if [ "${free_kb:-0}" -lt $((8 * 1024 * 1024)) ]; then
+  echo "test: only $((free_kb / 1024)) MB free on $(df -P . | awk 'NR==2 {print $6}'); the suite's build needs about 8 GB (free some, or point CARGO_TARGET_DIR at a bigger disk)" >&2
+fi
+
 say "setup"
 bash scripts/setup.sh test
 
