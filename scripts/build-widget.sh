@@ -2,7 +2,7 @@
 # Builds the browser widget into widget/dist/: the loader (the only file on the merchant page
 # before the visitor reaches for the bubble), and what the relay's frame page loads: the frame
 # script, the Leptos app (wasm + wasm-bindgen glue) and the stylesheet. Prints their sizes (raw,
-# gzip -9, brotli -q 11) per group and writes the table to widget/dist/sizes.txt. The relay
+# gzip -9, brotli -q 11) per group and writes the table to target/widget-sizes.txt (not in dist/, which the relay serves). The relay
 # embeds widget/dist/ at its own build and renders the frame page (/widget/frame) itself.
 #
 # The plain route from shared TOOLCHAIN.md: cargo + wasm-bindgen, no trunk. No wasm-opt is run:
@@ -36,7 +36,7 @@ have=$(wasm-bindgen --version | awk '{print $2}')
 
 cargo build -p ringlink-widget --profile wasm-release --target "$target"
 
-mkdir -p "$dist"
+mkdir -p "$dist" target
 find "$dist" -mindepth 1 ! -name .keep -delete
 wasm-bindgen --target web --no-typescript --remove-name-section --remove-producers-section \
     --out-dir "$dist" "target/$target/wasm-release/ringlink_widget.wasm"
@@ -80,10 +80,10 @@ group() {
     group "merchant page (before)" "${page_files[@]}"
     group "frame (on intent)" "${frame_files[@]}"
     printf '%-26s %9d %9d %9d\n' total "$total_raw" "$total_gz" "$total_br"
-} | tee "$dist/sizes.txt"
+} | tee target/widget-sizes.txt
 
 command -v brotli >/dev/null || echo "build-widget: brotli is missing (apt-get install -y brotli): brotli sizes show 0"
-total_br=$(awk '$1 == "total" {print $4}' "$dist/sizes.txt")
+total_br=$(awk '$1 == "total" {print $4}' target/widget-sizes.txt)
 if [ "$total_br" -gt "$BUDGET_BROTLI" ]; then
     echo "build-widget: warning: $total_br bytes brotli is over the $BUDGET_BROTLI-byte goal" >&2
 fi

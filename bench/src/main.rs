@@ -328,24 +328,13 @@ async fn run(cli: Cli, fd_limit: u64) -> Result<()> {
     }
 
     if want("weight") {
-        let w = weight::measure(&workspace.join("widget/dist"));
-        println!(
-            "\n## widget weight (release build)\n| file | raw | gzip | brotli |\n|---|---|---|---|"
-        );
-        for f in &w {
-            println!("| {} | {} | {} | {} |", f.file, f.raw, f.gzip, f.brotli);
+        match weight::run(&binary).await? {
+            Some(w) => {
+                weight::print(&w);
+                results.insert("weight".into(), serde_json::to_value(&w)?);
+            }
+            None => eprintln!("weight: skipped (no Chromium)"),
         }
-        let sum = |g: fn(&weight::FileWeight) -> usize| w.iter().map(g).sum::<usize>();
-        println!(
-            "| total | {} | {} | {} |",
-            sum(|f| f.raw),
-            sum(|f| f.gzip),
-            sum(|f| f.brotli)
-        );
-        if w.is_empty() {
-            eprintln!("widget not built: run scripts/build-widget.sh");
-        }
-        results.insert("weight".into(), serde_json::to_value(&w)?);
     }
 
     if want("calls") {

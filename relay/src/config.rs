@@ -54,7 +54,9 @@ pub struct Config {
     pub sign_in_within_secs: u64,
     /// `text` or `json` log lines.
     pub log_format: String,
-    /// Serve widget files from this folder instead of the ones embedded in the binary.
+    /// Gone: the widget is embedded, compressed and hashed at the relay's build. Refused with
+    /// a message saying so (it used to serve files from a folder, uncompressed).
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub widget_dir: Option<PathBuf>,
     /// Replaced by `http.trusted_proxies` / `http.trusted_proxy_hops`: `true` is refused with a
     /// message naming them (it believed the client-written first `X-Forwarded-For` entry).
@@ -270,6 +272,14 @@ impl Config {
             ringlink_protocol::number::check_region(region)
                 .map_err(|e| ConfigError::Invalid(format!("calls.allowed_regions: {e}")))?;
         }
+        if let Some(dir) = &self.widget_dir {
+            return Err(ConfigError::Invalid(format!(
+                "widget_dir ({}) is gone: the relay embeds the widget at its build, compressed and \
+                 content-hashed. Remove it; to serve another widget, run scripts/build-widget.sh and \
+                 rebuild the relay",
+                dir.display()
+            )));
+        }
         if self.trust_forwarded_for {
             return Err(ConfigError::Invalid(
                 "trust_forwarded_for is gone: it believed the client-written first X-Forwarded-For entry. \
@@ -368,5 +378,17 @@ mod tests {
         assert!(e.to_string().contains("RINGLINK_HEARTBEAT_SECS"), "{e}");
         let e = Config::load(None, env(&[("RINGLINK_DEFAULT_REGION", "ZZ")])).unwrap_err();
         assert!(e.to_string().contains("ZZ"), "{e}");
+    }
+
+    // covers #9 §1: the folder that served the widget uncompressed is refused with the way out
+    #[test]
+    fn widget_dir_is_refused_with_the_way_out() {
+        let e = Config::load(None, env(&[("RINGLINK_WIDGET_DIR", "/srv/widget")]))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("widget_dir") && e.contains("build-widget.sh"),
+            "{e}"
+        );
     }
 }

@@ -180,7 +180,7 @@ both_dbs!(
             body.contains("data-origins=\"https://a.test https://b.test:8443\""),
             "{body}"
         );
-        assert!(body.contains("frame.js"), "{body}");
+        assert!(body.contains("/widget/frame."), "{body}");
     }
 );
 

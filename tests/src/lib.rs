@@ -7,6 +7,7 @@ pub mod modem;
 pub mod procs;
 pub mod shop;
 pub mod sipp;
+pub mod weight;
 
 use std::path::PathBuf;
 
@@ -55,9 +56,18 @@ pub fn workspace() -> PathBuf {
 
 /// A binary of the workspace, built by `cargo build --workspace --bins` into the same target
 /// directory as this test.
+/// `RINGLINK_BIN_DIR` names another folder (the bench runs the release binaries).
 pub fn binary(name: &str) -> PathBuf {
-    let exe = std::env::current_exe().expect("test executable path");
-    let dir = exe.parent().and_then(|d| d.parent()).expect("target dir");
+    let dir = match std::env::var_os("RINGLINK_BIN_DIR") {
+        Some(dir) => PathBuf::from(dir),
+        None => {
+            let exe = std::env::current_exe().expect("test executable path");
+            exe.parent()
+                .and_then(|d| d.parent())
+                .expect("target dir")
+                .to_path_buf()
+        }
+    };
     let path = dir.join(name);
     assert!(
         path.exists(),

@@ -40,8 +40,9 @@ pub fn router(relay: Arc<Relay>) -> Router {
         .route("/v1/agent/ws", get(agent_ws::upgrade))
         .route("/v1/widget/ws", get(widget_ws::upgrade))
         .route("/widget/frame", get(widget_frame::page))
-        .route("/widget/{*path}", get(assets::widget_file))
+        .nest(assets::PREFIX, assets::router())
         .route("/dev/outbox", get(dev_outbox::page))
+        .fallback(not_found)
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .with_state(relay)
 }
@@ -55,6 +56,18 @@ pub fn metrics_router(relay: Arc<Relay>) -> Router {
 
 async fn index() -> impl IntoResponse {
     "Ringlink relay. Paste <script src=\"/widget/widget.js\" data-site=\"SITE_KEY\" async></script> on your site.\n"
+}
+
+/// Any other address: a widget file that is not there says how to get it.
+async fn not_found(uri: axum::http::Uri) -> axum::response::Response {
+    if uri.path().starts_with("/widget/") {
+        return assets::missing(uri).await;
+    }
+    (
+        StatusCode::NOT_FOUND,
+        "not found: this relay serves /, /widget/widget.js and /healthz\n",
+    )
+        .into_response()
 }
 
 async fn health(State(relay): State<Arc<Relay>>) -> impl IntoResponse {

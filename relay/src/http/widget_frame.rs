@@ -56,15 +56,28 @@ pub async fn page(
         .map(String::as_str)
         .filter(|o| is_plain_origin(o))
         .collect();
+    // Content-hashed names (cached for a year); the app and the wasm are preloaded while
+    // frame.js waits for the loader's hello, so the panel is usable sooner.
+    let asset = |file: &str| {
+        super::assets::hashed(file).unwrap_or_else(|| format!("{}/{file}", super::assets::PREFIX))
+    };
+    let (app, wasm) = (
+        asset("ringlink_widget.js"),
+        asset("ringlink_widget_bg.wasm"),
+    );
     let html = format!(
         "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\
          <meta name=\"viewport\" content=\"width=device-width,initial-scale=1\">\
          <meta name=\"robots\" content=\"noindex\"><title>Ringlink</title>\
-         <link rel=\"stylesheet\" href=\"widget.css\">\
-         <script type=\"module\" src=\"frame.js\"></script></head>\
-         <body data-site=\"{}\" data-origins=\"{}\"></body></html>\n",
-        escape(&site.key),
-        escape(&origins.join(" ")),
+         <link rel=\"stylesheet\" href=\"{css}\">\
+         <link rel=\"modulepreload\" href=\"{app}\">\
+         <link rel=\"preload\" href=\"{wasm}\" as=\"fetch\" type=\"application/wasm\" crossorigin>\
+         <script type=\"module\" src=\"{frame}\"></script></head>\
+         <body data-site=\"{site}\" data-origins=\"{origins}\" data-app=\"{app}\" data-wasm=\"{wasm}\"></body></html>\n",
+        css = asset("widget.css"),
+        frame = asset("frame.js"),
+        site = escape(&site.key),
+        origins = escape(&origins.join(" ")),
     );
     with_headers(StatusCode::OK, html, &frame_ancestors(&origins))
 }

@@ -1,0 +1,105 @@
+//! The widget's weight on the wire in Chromium (#9 §1): a page view fetches the loader and
+//! nothing else until the bubble is approached; the frame's files come brotli-encoded with an
+//! ETag under content-hashed names, and a repeat visit takes them from the cache.
+
+use std::time::Duration;
+
+use ringlink_e2e::browser::Browser;
+use ringlink_e2e::shop::Shop;
+use ringlink_e2e::weight::{measure, total, Fetch};
+use ringlink_e2e::{require, workspace};
+
+fn widget_built() -> bool {
+    let wasm = workspace().join("widget/dist/ringlink_widget_bg.wasm");
+    require(
+        "the built widget",
+        wasm.exists(),
+        "run scripts/build-widget.sh",
+    )
+}
+
+fn is_hashed(name: &str) -> bool {
+    let file = name.rsplit('/').next().unwrap_or("");
+    let hash = file.split('.').nth(1).unwrap_or("");
+    hash.len() == 16 && hash.chars().all(|c| c.is_ascii_hexdigit())
+}
+
+fn show(what: &str, f: &[Fetch]) {
+    eprintln!(
+        "{what}: {} B on the wire, {} B bodies, {} B decoded: {f:?}",
+        total(f, |x| x.transfer),
+        total(f, |x| x.encoded),
+        total(f, |x| x.decoded)
+    );
+}
+
+// covers #9 §1 weight: loader only before intent (resource timing, Timing-Allow-Origin),
+// brotli + ETag + hashed names for the frame's files, the cache on a repeat visit. DIAL-2.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_page_view_fetches_only_the_loader_and_the_frame_comes_compressed() {
+    if !widget_built() {
+        return;
+    }
+    let Some(b) = Browser::start().await else {
+        return;
+    };
+    let shop = Shop::start("", &[]);
+    let w = measure(&b, &shop).await;
+    show("page view, bubble untouched", &w.page_view);
+    show("bubble opened", &w.opened);
+    show("repeat visit, bubble opened", &w.repeat_opened);
+    eprintln!("first panel usable {:.0} ms after the click", w.usable_ms);
+
+    let names: Vec<&str> = w.page_view.iter().map(|f| f.name.as_str()).collect();
+    assert_eq!(names, ["widget/widget.js"], "only the loader before intent");
+    let loader = &w.page_view[0];
+    assert!(
+        loader.transfer > 0,
+        "Timing-Allow-Origin shows the size: {loader:?}"
+    );
+    assert!(
+        loader.encoded < loader.decoded,
+        "the loader comes compressed: {loader:?}"
+    );
+
+    assert_eq!(w.opened[0].name, "page");
+    let files = &w.opened[1..];
+    for ext in [".js", ".css", ".wasm"] {
+        assert!(
+            files.iter().any(|f| f.name.ends_with(ext)),
+            "the frame fetched no {ext}: {files:?}"
+        );
+    }
+    for f in files {
+        assert!(is_hashed(&f.name), "{} has no content hash", f.name);
+        assert!(
+            f.transfer > 0 && f.encoded < f.decoded,
+            "not compressed: {f:?}"
+        );
+    }
+
+    // The encoding and the validator, as the frame's own fetch sees them (same origin).
+    let seen = b
+        .eval_in_frame(
+            "const urls = [document.body.dataset.app, document.body.dataset.wasm]; \
+             return Promise.all(urls.map(u => fetch(u, {cache: 'no-store'}).then(r => \
+               [u, r.headers.get('content-encoding'), r.headers.get('etag'), \
+                r.headers.get('cache-control')])));",
+        )
+        .await;
+    eprintln!("frame fetches: {seen}");
+    for row in seen.as_array().unwrap() {
+        assert_eq!(row[1], "br", "{row}");
+        assert!(row[2].as_str().is_some_and(|e| e.starts_with('"')), "{row}");
+        assert!(
+            row[3].as_str().is_some_and(|c| c.contains("immutable")),
+            "{row}"
+        );
+    }
+
+    // A repeat visit: the hashed files come from the cache, no byte on the wire.
+    for f in w.repeat_opened.iter().filter(|f| is_hashed(&f.name)) {
+        assert_eq!(f.transfer, 0, "{} was fetched again: {f:?}", f.name);
+    }
+    assert!(w.usable_ms > 0.0 && w.usable_ms < Duration::from_secs(20).as_millis() as f64);
+}
