@@ -192,8 +192,7 @@ impl Default for Config {
     }
 }
 
-/// Prefix of the environment variables that override the file: `RINGLINK_LISTEN`, …
-pub const ENV_PREFIX: &str = "RINGLINK_";
+pub use crate::config_env::ENV_PREFIX;
 
 impl Config {
     /// Defaults, then `file` (if given), then environment variables from `env`.
@@ -205,6 +204,7 @@ impl Config {
             Ok(toml::Value::Table(t)) => t,
             _ => unreachable!("Config serializes to a table"),
         };
+        let defaults = table.clone();
         if let Some(path) = file {
             let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
                 path: path.into(),
@@ -218,27 +218,51 @@ impl Config {
                 table.insert(k, v);
             }
         }
-        for (var, value) in env {
-            let Some(key) = var.strip_prefix(ENV_PREFIX) else {
-                continue;
-            };
-            let key = key.to_ascii_lowercase();
-            if !KEYS.contains(&key.as_str()) {
-                continue; // other programs' RINGLINK_* variables (the agent's) are not ours
-            }
-            let parsed = env_value(&key, &value).map_err(|why| ConfigError::Env {
-                var: var.clone(),
-                value: value.clone(),
-                key: key.clone(),
-                why,
+        let overrides =
+            crate::config_env::apply(&mut table, &defaults, env).map_err(|b| ConfigError::Env {
+                var: b.var,
+                value: b.value,
+                key: b.key,
+                why: b.why,
             })?;
-            table.insert(key, parsed);
-        }
-        let config: Config = toml::Value::Table(table)
-            .try_into()
-            .map_err(|e: toml::de::Error| ConfigError::Invalid(e.to_string()))?;
+        let config = Self::from_table(table, &overrides)?;
         config.check()?;
         Ok(config)
+    }
+
+    /// The typed configuration; a variable whose type was guessed (no default says it) is tried
+    /// as text when the guess does not fit (`RINGLINK_SMS__PASSWORD=123456`).
+    fn from_table(
+        mut table: toml::Table,
+        overrides: &[crate::config_env::Override],
+    ) -> Result<Self, ConfigError> {
+        let parse = |t: &toml::Table| toml::Value::Table(t.clone()).try_into::<Config>();
+        let mut error = match parse(&table) {
+            Ok(c) => return Ok(c),
+            Err(e) => e.to_string(),
+        };
+        // Each pass fixes at most one key; the errors come in the table's order, not the env's.
+        let mut open: Vec<_> = overrides.iter().filter(|o| o.guessed).collect();
+        while let Some(i) = open.iter().position(|o| {
+            let key = o.path.last().map(String::as_str).unwrap_or("");
+            error.contains(&format!("`{}`", o.path.join("."))) || error.contains(key)
+        }) {
+            let o = open.remove(i);
+            let mut t = table.clone();
+            crate::config_env::as_text(&mut t, o);
+            match parse(&t) {
+                Ok(c) => return Ok(c),
+                Err(e) => {
+                    table = t;
+                    error = e.to_string();
+                }
+            }
+        }
+        // The message may quote a value, and one without a default may be a secret.
+        for o in overrides.iter().filter(|o| o.guessed && o.raw.len() > 2) {
+            error = error.replace(&o.raw, &format!("(the value of {})", o.var));
+        }
+        Err(ConfigError::Invalid(error))
     }
 
     fn check(&self) -> Result<(), ConfigError> {
@@ -311,36 +335,6 @@ impl Config {
     }
 }
 
-/// Every key the relay knows, for environment overrides.
-const KEYS: &[&str] = &[
-    "listen",
-    "data_dir",
-    "database_url",
-    "default_region",
-    "session_ttl_hours",
-    "device_ttl_days",
-    "heartbeat_secs",
-    "sign_in_within_secs",
-    "log_format",
-    "widget_dir",
-    "trust_forwarded_for",
-    "public_url",
-];
-
-fn env_value(key: &str, value: &str) -> Result<toml::Value, String> {
-    match key {
-        "session_ttl_hours" | "device_ttl_days" | "heartbeat_secs" | "sign_in_within_secs" => value
-            .parse::<i64>()
-            .map(toml::Value::Integer)
-            .map_err(|_| "expected a whole number".into()),
-        "trust_forwarded_for" => value
-            .parse::<bool>()
-            .map(toml::Value::Boolean)
-            .map_err(|_| "expected true or false".into()),
-        _ => Ok(toml::Value::String(value.into())),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -390,5 +384,82 @@ mod tests {
             e.contains("widget_dir") && e.contains("build-widget.sh"),
             "{e}"
         );
+    }
+
+    // covers #10 §4: nested keys from the environment, typed by their defaults
+    #[test]
+    fn nested_keys_come_from_the_environment() {
+        let c = Config::load(
+            None,
+            env(&[
+                ("RINGLINK_CALLS__PER_MEMBER_PER_HOUR", "7"),
+                ("RINGLINK_CALLS__ALLOWED_REGIONS", "CN, US"),
+                ("RINGLINK_HTTP__METRICS_TOKEN", "123456"),
+                ("RINGLINK_SIGN_IN_WITHIN_SECS", "45"),
+                ("RINGLINK_CONFIG", "/not/a/key"),
+                ("RINGLINK_RELAY", "agent's, not ours"),
+            ]),
+        )
+        .unwrap();
+        assert_eq!(c.calls.per_member_per_hour, 7);
+        assert_eq!(c.calls.allowed_regions, ["CN", "US"]);
+        assert_eq!(
+            c.http.metrics_token.as_deref(),
+            Some("123456"),
+            "a numeric secret stays text"
+        );
+        assert_eq!(c.sign_in_within_secs, 45);
+    }
+
+    // covers #10 §4: a bad nested value names the variable; a section cannot be set as a value
+    #[test]
+    fn bad_nested_values_are_named() {
+        let e = Config::load(
+            None,
+            env(&[("RINGLINK_CALLS__PER_MEMBER_PER_HOUR", "many")]),
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(
+            e.contains("RINGLINK_CALLS__PER_MEMBER_PER_HOUR") && e.contains("whole number"),
+            "{e}"
+        );
+        let e = Config::load(None, env(&[("RINGLINK_CALLS", "x")]))
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("section"), "{e}");
+        let e = Config::load(None, env(&[("RINGLINK_CALLS__NO_SUCH_KEY", "1")]))
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("no_such_key"), "{e}");
+    }
+
+    // covers #10 §4: a section without defaults (the SIP trunk) set wholly from the environment
+    #[test]
+    fn the_trunk_comes_from_the_environment() {
+        let c = Config::load(
+            None,
+            env(&[
+                ("RINGLINK_TELEPHONY__TRUNK", "10.0.0.5:5060"),
+                ("RINGLINK_TELEPHONY__USERNAME", "4001"),
+                ("RINGLINK_TELEPHONY__PASSWORD", "987654"),
+                ("RINGLINK_TELEPHONY__RING_TIMEOUT_SECS", "40"),
+            ]),
+        )
+        .unwrap();
+        let t = c.telephony.expect("telephony from the environment");
+        assert_eq!(t.trunk.as_deref(), Some("10.0.0.5:5060"));
+        assert_eq!(t.username.as_deref(), Some("4001"));
+        assert_eq!(t.ring_timeout_secs, 40);
+        let e = Config::load(
+            None,
+            env(&[
+                ("RINGLINK_TELEPHONY__PASSWORD", "987654"),
+                ("RINGLINK_TELEPHONY__RING_TIMEOUT_SECS", "soon"),
+            ]),
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(!e.contains("987654"), "a secret in an error: {e}");
     }
 }

@@ -32,6 +32,7 @@ pub mod admin_billing;
 pub mod billing;
 pub mod calls;
 pub mod config;
+mod config_env;
 pub mod connection_caps;
 pub mod destination;
 pub mod dial;
