@@ -50,8 +50,11 @@ function emit(type, detail) {
   if (type === 'open') requestAnimationFrame(report);
 }
 
+// The panel's first field, else the first button of its body; × only as a last resort.
 function firstField() {
-  return document.querySelector('.rl-body form:not([hidden]) input, .rl-panel button');
+  return document.querySelector('.rl-body form:not([hidden]) input') ||
+    document.querySelector('.rl-body button:not([hidden])') ||
+    document.querySelector('.rl-panel button');
 }
 
 function command(c) {

@@ -299,6 +299,10 @@ pub fn mount(root: Element, config: JsValue) -> Result<Widget, JsValue> {
     let document = web_sys::window()
         .and_then(|w| w.document())
         .ok_or("ringlink: no document")?;
+    // The frame document speaks the panel's language (the relay renders it `lang="en"`).
+    if let Some(html) = document.document_element() {
+        html.set_attribute("lang", lang.code())?;
+    }
     let holder: web_sys::HtmlElement = document.create_element("div")?.unchecked_into();
     holder.set_class_name("rl-app");
     root.append_child(&holder)?;

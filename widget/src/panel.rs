@@ -78,11 +78,13 @@ fn body(app: App, m: &Model) -> impl IntoView {
     view! {
         <p class="rl-conn" role="status">{m.link_line()}</p>
         <p class="rl-agent" data-rl="agent-status" data-state=m.agent_state()>{m.agent_line()}</p>
+        // The call's box sits at the top, where it is seen without scrolling; on the dialer it
+        // takes the phone line's place (the stylesheet), so a call starting moves nothing.
+        {m.shows_call_box().then(|| call_status::line(m))}
         {picked::number(app, m)}
         {main}
         <p class="rl-error" data-rl="error" role="alert">{m.error.clone()}</p>
         <p class="rl-notice" role="status">{m.notice.clone()}</p>
-        {m.shows_call_box().then(|| call_status::line(m))}
         {numbers}
         {picked::tel_choice(app, m, crate::app::on_phone())}
         {me}
