@@ -66,17 +66,19 @@ pub fn written(number: &str) -> String {
     let Some(n) = read(number) else {
         return number.trim().to_owned();
     };
+    let d = n.digits.as_bytes();
     if !n.international {
-        return national(n.digits.strip_prefix('0').unwrap_or(&n.digits));
+        return national(d.strip_prefix(b"0").unwrap_or(d));
     }
-    let (cc, rest) = split_country(&n.digits);
-    if cc == HOME_COUNTRY {
+    let (cc, rest) = split_country(d);
+    if cc == HOME_COUNTRY.as_bytes() {
         return national(rest);
     }
-    let mut out = format!("+{cc}");
+    let mut out = String::from("+");
+    out.push_str(&text(cc));
     if !rest.is_empty() {
         out.push(' ');
-        out.push_str(&if cc == "1" {
+        out.push_str(&if cc == b"1" {
             groups(rest, &[3, 3])
         } else {
             from_right(rest)
@@ -88,57 +90,72 @@ pub fn written(number: &str) -> String {
 /// The `tel:` address for the native link: `tel:+8610…` when the number is international or
 /// in the default region, else the digits as written.
 pub fn tel_href(number: &str) -> String {
+    let mut out = String::from("tel:");
     match read(number) {
-        Some(n) if n.international => format!("tel:+{}", n.digits),
-        Some(n) => format!("tel:{}", n.digits),
-        None => format!("tel:{}", number.trim()),
+        Some(n) => {
+            if n.international {
+                out.push('+');
+            }
+            out.push_str(&n.digits);
+        }
+        None => out.push_str(number.trim()),
     }
+    out
 }
 
-fn split_country(digits: &str) -> (&str, &str) {
-    let len = match digits.get(..2) {
-        _ if digits.starts_with(['1', '7']) => 1,
-        Some(two) if TWO_DIGIT_CODES.contains(&two) => 2,
+// Digits are handled as bytes: string slicing would pull the panic path that prints strings
+// with their Unicode escapes, about 5 KB of wasm for nothing.
+
+/// ASCII digits back to text.
+fn text(digits: &[u8]) -> String {
+    digits.iter().map(|&b| char::from(b)).collect()
+}
+
+fn split_country(d: &[u8]) -> (&[u8], &[u8]) {
+    let two = d.get(..2).unwrap_or_default();
+    let len = match d.first() {
+        Some(b'1' | b'7') => 1,
+        _ if TWO_DIGIT_CODES.iter().any(|c| c.as_bytes() == two) => 2,
         _ => 3,
     };
-    let len = len.min(digits.len());
-    digits.split_at(len)
+    d.split_at(len.min(d.len()))
 }
 
 /// A number of the default region (China) without its trunk `0`, written nationally: mobiles
 /// `138 0013 8000`, 400/800 service numbers `400 123 4567`, fixed lines with their area code
 /// (`010 6552 9988`, `0510 8766 1123`, `0771 234 5678`). Anything else: the digits, as dialled.
-fn national(d: &str) -> String {
+fn national(d: &[u8]) -> String {
     let len = d.len();
-    if len == 11 && d.starts_with('1') {
+    if len == 11 && d.starts_with(b"1") {
         return groups(d, &[3, 4]);
     }
-    if len == 10 && (d.starts_with("400") || d.starts_with("800")) {
+    if len == 10 && (d.starts_with(b"400") || d.starts_with(b"800")) {
         return groups(d, &[3, 3]);
     }
     // Beijing (10) and 20–29 have two-digit area codes; the others three.
-    let area = if d.starts_with("10") || d.starts_with('2') {
-        2
-    } else {
-        3
-    };
+    let beijing = d.starts_with(b"10");
+    let area = if beijing || d.starts_with(b"2") { 2 } else { 3 };
     let subscriber = len.saturating_sub(area);
-    if (7..=8).contains(&subscriber) && !d.starts_with('1')
-        || d.starts_with("10") && subscriber == 8
-    {
+    if ((7..=8).contains(&subscriber) && !d.starts_with(b"1")) || (beijing && subscriber == 8) {
         let (a, s) = d.split_at(area);
         let head = if subscriber == 8 { 4 } else { 3 };
-        return format!("0{a} {}", groups(s, &[head]));
+        let mut out = String::from("0");
+        out.push_str(&text(a));
+        out.push(' ');
+        out.push_str(&groups(s, &[head]));
+        return out;
     }
     if len <= 6 {
         // Short service numbers (95555, 12345) are dialled as they are.
-        return d.to_owned();
+        return text(d);
     }
-    format!("0{}", from_right(d))
+    let mut out = String::from("0");
+    out.push_str(&from_right(d));
+    out
 }
 
 /// `digits` cut after each width in `widths`; the rest is the last group.
-fn groups(digits: &str, widths: &[usize]) -> String {
+fn groups(digits: &[u8], widths: &[usize]) -> String {
     let mut out = String::with_capacity(digits.len() + widths.len());
     let mut rest = digits;
     for &w in widths {
@@ -146,28 +163,25 @@ fn groups(digits: &str, widths: &[usize]) -> String {
             break;
         }
         let (head, tail) = rest.split_at(w);
-        out.push_str(head);
+        out.push_str(&text(head));
         out.push(' ');
         rest = tail;
     }
-    out.push_str(rest);
+    out.push_str(&text(rest));
     out
 }
 
 /// Groups of four from the right (`20 7946 0958`), for regions this formatter has no plan of.
-fn from_right(digits: &str) -> String {
-    let head = match digits.len() % 4 {
-        0 if digits.len() > 4 => 4,
-        0 => digits.len(),
+fn from_right(digits: &[u8]) -> String {
+    let len = digits.len();
+    let head = match len % 4 {
+        0 => len.min(4),
         r => r,
     };
-    let mut widths = vec![head];
-    let mut at = head;
-    while at + 4 < digits.len() {
-        widths.push(4);
-        at += 4;
-    }
-    groups(digits, &widths)
+    let mut widths = [4usize; MAX_DIGITS / 4 + 1];
+    widths[0] = head;
+    let groups_needed = 1 + (len - head).div_ceil(4).saturating_sub(1);
+    groups(digits, &widths[..groups_needed.min(widths.len())])
 }
 
 #[cfg(test)]
