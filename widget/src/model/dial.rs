@@ -62,6 +62,12 @@ impl Model {
             return Vec::new();
         }
         self.error = None;
+        // The box shows a picked number as people write it; the relay gets it as the page
+        // wrote it (`+86…`), so the relay's default region never has to guess.
+        let number = match &self.picked {
+            Some(p) if p.shown == number => p.number.as_str(),
+            _ => number,
+        };
         let dial = Dial {
             number: number.to_owned(),
             device: self.chosen_agent().map(|a| a.device.clone()),

@@ -10,7 +10,9 @@ use crate::model::written_number::{tel_href, written};
 /// The number picked on the page, as the panel shows it.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Picked {
-    /// As people write it (`010 6552 9988`).
+    /// As the page wrote it (`+86 10 6552 9988`, `tel:` link digits): what a dial sends.
+    pub number: String,
+    /// As people write it (`010 6552 9988`), also in the number box.
     pub shown: String,
     /// The native link (`tel:+861065529988`).
     pub href: String,
@@ -24,13 +26,14 @@ impl Model {
     /// fills the number box and stays shown; `button` is the call button for it, if any.
     pub fn pick(&mut self, number: &str, button: &str) {
         let number = number.trim();
-        self.number = number.to_owned();
         self.error = None;
         self.new_action();
         if number.is_empty() {
+            self.number.clear();
             self.picked = None;
             return;
         }
+        self.number = written(number);
         let own = self
             .page_numbers
             .iter()
@@ -38,7 +41,8 @@ impl Model {
             .map(|p| p.button.trim())
             .filter(|b| !b.is_empty());
         self.picked = Some(Picked {
-            shown: written(number),
+            number: number.to_owned(),
+            shown: self.number.clone(),
             href: tel_href(number),
             button: own.unwrap_or(button.trim()).to_owned(),
         });

@@ -270,7 +270,20 @@ fn page_numbers_fill_the_box_or_dial_at_once() {
         number: " +86 10 6552 9988 ".into(),
         button: String::new(),
     });
-    assert_eq!(m.number, "+86 10 6552 9988");
+    // covers #9 §5 numbers: the box shows it as written; the dial sends what the page wrote
+    assert_eq!(m.number, "010 6552 9988");
+    let out = m.apply(Action::Dial {
+        client_id: "c8".into(),
+    });
+    assert!(matches!(&out[..], [Out::Send(WidgetMsg::Dial(d))] if d.number == "+86 10 6552 9988"));
+    m.frame(
+        Some(Asked::Dial),
+        RelayToWidget::DialAccepted(DialAccepted {
+            call_id: "c8".into(),
+            number: E164::new("+861065529988").unwrap(),
+            device: "dev-Pixel 8".into(),
+        }),
+    );
     let out = m.apply(Action::DialPageNumber {
         number: "+86 510 8766 1122".into(),
         client_id: "c9".into(),
