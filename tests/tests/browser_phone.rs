@@ -267,6 +267,11 @@ async fn on_a_phone_tel_links_dial_natively_and_the_sheet_keeps_focus() {
     b.screenshot(&workspace().join("target/e2e/phone-1-no-phone.png"))
         .await;
 
+    let focus = b
+        .eval_in_frame("return document.activeElement.getAttribute('data-rl');")
+        .await;
+    assert_eq!(focus, "offer-call-me", "no phone: focus on the offer");
+
     // §5 focus: the offer opens "call me now" on the first thing to do, never on ×.
     b.click("[data-rl=offer-call-me]").await;
     b.wait_for("[data-rl=callback]", WAIT).await;

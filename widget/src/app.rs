@@ -227,10 +227,12 @@ pub fn on_phone() -> bool {
     full || coarse
 }
 
-/// Focus goes to the panel's first visible field, else its first visible button or link in
-/// the body, and only then to ×: keyboard and screen-reader users land where they can act.
+/// Focus goes to the "call me now" offer when a phone is missing, else the panel's first
+/// visible field, else its first visible button or link in the body, and only then to ×:
+/// keyboard and screen-reader users land where they can act.
 fn focus_first() {
     focus(&[
+        "[data-rl=offer-call-me]",
         ".rl-body form input",
         ".rl-body button, .rl-body a[href], .rl-body input",
         "[data-rl=panel] button",
