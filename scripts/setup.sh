@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what Ringlink needs on a Debian machine with rustup, and nothing already present:
 #   scripts/setup.sh run    what the demo needs (wasm target, wasm-bindgen CLI, SIPp phones)
-#   scripts/setup.sh test   also the test peers (Chromium, chromedriver, socat, PostgreSQL, brotli)
+#   scripts/setup.sh test   also the test peers (Chromium, chromedriver, socat, PostgreSQL, brotli,
+#                           axe-core from npm)
 # Everything comes from the package registries (crates.io, Debian); no prebuilt downloads.
 set -euo pipefail
 mode=${1:-test}
@@ -52,6 +53,20 @@ if [ "$(esbuild --version 2>/dev/null)" != "$ESBUILD_VERSION" ]; then
     npm install -g --silent "esbuild@$ESBUILD_VERSION" >/dev/null
   else
     say "npm is missing: the widget's JS ships unminified (apt-get install npm to minify it)"
+  fi
+fi
+
+# axe-core (npm registry) for the accessibility test (tests/tests/browser_panel.rs), which
+# injects it into the widget's frame. A local install in a cache dir, not a global one.
+AXE_CORE_VERSION=4.11.1
+AXE_DIR=${XDG_CACHE_HOME:-$HOME/.cache}/ringlink-npm
+if [ "$mode" = test ] && ! grep -qs "\"version\": \"$AXE_CORE_VERSION\"" "$AXE_DIR/node_modules/axe-core/package.json"; then
+  if command -v npm >/dev/null; then
+    say "installing axe-core $AXE_CORE_VERSION from npm into $AXE_DIR"
+    mkdir -p "$AXE_DIR"
+    npm install --silent --no-audit --no-fund --prefix "$AXE_DIR" "axe-core@$AXE_CORE_VERSION" >/dev/null
+  else
+    say "npm is missing: the axe-core accessibility test will skip (apt-get install npm)"
   fi
 fi
 

@@ -98,6 +98,11 @@ impl Shop {
     /// A second merchant on the same relay: site `key` made with the admin CLI for a second
     /// demo shop on its own port (another origin). Returns the shop and its URL.
     pub fn second_site(&self, key: &str) -> (Proc, String) {
+        self.second_site_in(key, "")
+    }
+
+    /// [`Shop::second_site`] with its tag's `data-lang` set to `lang` (`zh`, `en`; empty: none).
+    pub fn second_site_in(&self, key: &str, lang: &str) -> (Proc, String) {
         let port = free_port();
         let origin = format!("http://127.0.0.1:{port}");
         self.admin(&[
@@ -119,6 +124,8 @@ impl Shop {
                 &self.relay_url,
                 "--site-key",
                 key,
+                "--lang",
+                lang,
             ]),
         );
         wait_for_port(&format!("127.0.0.1:{port}"), WAIT);

@@ -35,7 +35,11 @@ function text(v, max) {
 
 function cleanNumbers(list) {
   return (Array.isArray(list) ? list : []).slice(0, MAX_NUMBERS).map(function (n) {
-    return { number: text(n && n.number, MAX_NUMBER_CHARS), label: text(n && n.label, MAX_LABEL_CHARS) };
+    return {
+      number: text(n && n.number, MAX_NUMBER_CHARS),
+      label: text(n && n.label, MAX_LABEL_CHARS),
+      button: text(n && n.button, MAX_LABEL_CHARS),
+    };
   });
 }
 
@@ -47,8 +51,11 @@ function emit(type, detail) {
   if (type === 'open') requestAnimationFrame(report);
 }
 
+// The panel's first field, else the first button of its body; × only as a last resort.
 function firstField() {
-  return document.querySelector('.rl-body form:not([hidden]) input, .rl-panel button');
+  return document.querySelector('.rl-body form:not([hidden]) input') ||
+    document.querySelector('.rl-body button:not([hidden])') ||
+    document.querySelector('.rl-panel button');
 }
 
 function command(c) {
@@ -60,7 +67,7 @@ function command(c) {
     case 'open': widget.open(); break;
     case 'close': widget.close(); break;
     case 'toggle': widget.toggle(); break;
-    case 'dial': widget.dial(text(c.number, MAX_NUMBER_CHARS)); break;
+    case 'dial': widget.dial(text(c.number, MAX_NUMBER_CHARS), text(c.button, MAX_LABEL_CHARS)); break;
     case 'call': widget.call(text(c.key, MAX_LABEL_CHARS)); break;
     case 'numbers': widget.setNumbers(cleanNumbers(c.numbers)); break;
     case 'layout': document.documentElement.toggleAttribute('data-full', c.full === true); break;
@@ -116,12 +123,34 @@ async function start(hello) {
   requestAnimationFrame(function () { performance.mark('ringlink:usable'); });
 }
 
+// What Tab can land on in the panel.
+const FOCUSABLE = 'a[href], button, input, select, textarea, [tabindex]:not([tabindex="-1"])';
+
+// Tab and Shift+Tab wrap inside the full-screen sheet (modal: the loader makes the page inert).
+function wrapTab(e) {
+  const panel = document.querySelector('.rl-panel');
+  if (!panel || !document.documentElement.hasAttribute('data-full')) return;
+  const all = Array.prototype.filter.call(panel.querySelectorAll(FOCUSABLE), function (el) {
+    return !el.disabled && !el.closest('[hidden]') && el.getClientRects().length > 0;
+  });
+  if (!all.length) return;
+  const first = all[0], last = all[all.length - 1], at = document.activeElement;
+  const inside = panel.contains(at);
+  if (e.shiftKey && (at === first || !inside)) {
+    e.preventDefault();
+    last.focus();
+  } else if (!e.shiftKey && (at === last || !inside)) {
+    e.preventDefault();
+    first.focus();
+  }
+}
+
 // Escape closes the panel wherever focus is in the frame.
 document.addEventListener('keydown', function (e) {
   if (e.key === 'Escape' && widget && widget.isOpen()) {
     e.preventDefault();
     widget.close();
-  }
+  } else if (e.key === 'Tab' && widget && widget.isOpen()) wrapTab(e);
 });
 
 window.addEventListener('message', function (e) {

@@ -4,9 +4,13 @@
  storage, no wasm on this page. Tag:
  <script src="https://RELAY/widget/widget.js" data-site="KEY" async></script>
  Options: data-lang="zh|en" data-position="right|left" data-z-index="N" data-tel="enhance"
- data-preload="idle" (open the frame when the page is idle instead of on intent).
+ data-preload="idle" (open the frame when the page is idle instead of on intent)
+ data-call="sales" (the default "call me now" button, offered for a number when the member's
+ phone is not connected). data-tel="enhance" leaves tel: links native on a phone (it dials by
+ itself) unless the member signed in and chose the widget in its panel.
  Marks: data-ringlink-dial="+86…" (dial from the member's phone), data-ringlink-call="sales"
- (call me now: the relay calls the member, then the number behind the merchant's button key).
+ (call me now: the relay calls the member, then the number behind the merchant's button key),
+ data-ringlink-button="sales" on a number (its "call me now" button).
  API: window.ringlink.push(['open'] | ['close'] | ['toggle'] | ['dial', '+8613800138000'] |
  ['call', 'sales']); events on window: ringlink:open, ringlink:close, ringlink:call-state,
  ringlink:call-progress (detail), the last two only for calls started on this page. */
@@ -55,6 +59,10 @@
   (d.body || d.documentElement).appendChild(host);
 
   var frame, ready = false, isOpen = false, full = false, height = 0, queue = [], waiting;
+  // The frame says only this about the member: signed in and chose the widget for tel: links.
+  var telWidget = false, opener = null, inerted = [];
+  // Room left above the panel for the shop's own header: the panel never grows over it.
+  var HEADER_ROOM = 96;
   // Messages for the frame wait here until it says it is ready; a person makes a few.
   var MAX_QUEUED = 16;
   // The frame must answer within this; else the bubble works again and the console says why.
@@ -91,11 +99,30 @@
     full = nowFull;
     frame.toggleAttribute('data-open', isOpen);
     frame.toggleAttribute('data-full', isOpen && full);
-    frame.style.height = isOpen ? Math.min(height || 480, w.innerHeight - 108) + 'px' : '';
+    frame.style.height = isOpen ? Math.min(height || 480, w.innerHeight - 88 - HEADER_ROOM) + 'px' : '';
+    modal(isOpen && full);
+  }
+  // The full-screen sheet is modal: the page behind it (and the bubble under it) is inert, so
+  // focus cannot leave the frame; the frame wraps Tab inside itself.
+  function modal(on) {
+    if (on === inerted.length > 0) return;
+    if (on) {
+      var kids = (d.body || d.documentElement).children;
+      for (var i = 0; i < kids.length; i++) {
+        if (kids[i] !== host && !kids[i].inert) { kids[i].inert = true; inerted.push(kids[i]); }
+      }
+      bubble.inert = true;
+      inerted.push(bubble);
+    } else inerted.splice(0).forEach(function (el) { el.inert = false; });
+  }
+  // A phone dials a tel: link by itself: coarse pointer or a small screen.
+  function phone() {
+    return w.matchMedia('(pointer: coarse)').matches || w.innerWidth <= 480;
   }
   function setOpen(open) {
     bubble.removeAttribute('aria-busy');
-    // Escape or the close button inside the frame: focus goes back to the bubble.
+    // Escape or the close button inside the frame: focus goes back to what opened the panel
+    // (a number on the page, a call button), else the bubble.
     var inFrame = root.activeElement === frame;
     isOpen = open;
     bubble.setAttribute('aria-expanded', open);
@@ -103,7 +130,11 @@
     if (open) {
       frame.focus();
       send({ type: 'focus' });
-    } else if (inFrame) bubble.focus();
+    } else if (inFrame) {
+      var back = opener && opener.isConnected && !opener.inert ? opener : bubble;
+      back.focus();
+    }
+    if (!open) opener = null;
     emit(open ? 'open' : 'close');
   }
   w.addEventListener('message', function (e) {
@@ -120,16 +151,22 @@
     else if (m.type === 'size') {
       height = Math.max(0, Math.min(+m.height || 0, 4000));
       place();
-    } else if (m.type === 'event' && /^call-(state|progress)$/.test(m.name)) emit(m.name, m.detail);
+    } else if (m.type === 'event' && m.name === 'tel') telWidget = m.detail === true;
+    else if (m.type === 'event' && /^call-(state|progress)$/.test(m.name)) emit(m.name, m.detail);
   });
   w.addEventListener('resize', place);
   // Opens the panel: with a number to dial, for a call button's key, or as it was.
-  function show(number, button) {
+  // `offer`: the "call me now" button for `number`, when its phone is not connected.
+  function show(number, button, offer) {
     ensure();
-    if (!isOpen) bubble.setAttribute('aria-busy', 'true');
+    if (!isOpen) {
+      bubble.setAttribute('aria-busy', 'true');
+      var a = d.activeElement;
+      opener = a && a !== host && a !== d.body ? a : null;
+    }
     send({ type: 'numbers', numbers: numbers() });
     if (button) send({ type: 'call', key: button });
-    else if (number) send({ type: 'dial', number: number });
+    else if (number) send({ type: 'dial', number: number, button: offer || o.call || '' });
     else send({ type: 'open' });
   }
   function emit(type, detail) {
@@ -146,7 +183,8 @@
       var el = els[i], n = numberOf(el).trim();
       var t = el.getAttribute('data-ringlink-label') || el.getAttribute('title') ||
         el.getAttribute('aria-label') || (el.textContent || '').trim();
-      if (n) out.push({ number: n, label: /^[\d\s+().\/-]*$/.test(t) ? '' : t.slice(0, 60) });
+      if (n) out.push({ number: n, label: /^[\d\s+().\/-]*$/.test(t) ? '' : t.slice(0, 60),
+        button: el.getAttribute('data-ringlink-button') || o.call || '' });
     }
     return out;
   }
@@ -168,10 +206,15 @@
   if (o.preload === 'idle') (w.requestIdleCallback || function (f) { setTimeout(f, 3000); })(ensure);
 
   // Marked numbers (and tel: links with data-tel="enhance") and call buttons open the panel.
-  function pick(el) { show(numberOf(el), el.getAttribute('data-ringlink-call')); }
+  function pick(el) {
+    show(numberOf(el), el.getAttribute('data-ringlink-call'), el.getAttribute('data-ringlink-button'));
+  }
   d.addEventListener('click', function (e) {
     var el = !e.defaultPrevented && e.target.closest && e.target.closest(sel + ',[data-ringlink-call]');
     if (!el) return;
+    // A plain tel: link on a phone dials natively, untouched, unless the member chose the widget.
+    var plainTel = !el.hasAttribute('data-ringlink-dial') && !el.hasAttribute('data-ringlink-call');
+    if (plainTel && phone() && !telWidget) return;
     e.preventDefault();
     pick(el);
   });

@@ -12,11 +12,14 @@ use web_sys::{Element, Storage};
 
 use crate::connection::{ConnEvent, Connection};
 use crate::i18n::{Lang, Text};
-use crate::model::{Action, Model, Out, PageNumber, Step};
+use crate::model::{Action, Model, Out, PageNumber, Screen, Step};
 
 /// Where the session token lives: this tab only, only after the visitor signed in, and in the
 /// relay origin's storage (the frame's), which no script of the merchant page can read.
 const TOKEN_KEY: &str = "ringlink.token";
+/// Where the member's `tel:` choice on a phone lives (the relay origin's `localStorage`): a
+/// preference of this browser, kept across visits; it counts only while signed in.
+const TEL_CHOICE_KEY: &str = "ringlink.tel";
 
 /// Everything the views need; `Copy`, so every closure takes its own. The panel's body is one
 /// view of the model, patched in place on each change: one reactive effect instead of dozens
@@ -46,8 +49,24 @@ impl App {
     /// changes under the visitor's focus (signed in, code sent, call live or over), focus moves
     /// to where they can act: the code box once a code went, "Hang up" while the call is live,
     /// else the first field if theirs went away.
+    ///
+    /// A sign-in refused puts focus in the password field; the offer of "call me now" arriving
+    /// puts it on the first thing to do, not on × (#9 §5 focus). The loader is told when
+    /// "signed in and chose the widget for `tel:` links" changes, and nothing else (#9 §3).
     pub fn act(self, action: Action) {
-        let at = |m: &Model| (m.screen(), m.call_step());
+        if let Action::ChooseTelWidget(on) = action {
+            if let Some(s) = local_storage() {
+                let _ = s.set_item(TEL_CHOICE_KEY, if on { "widget" } else { "" });
+            }
+        }
+        let at = |m: &Model| {
+            (
+                m.screen(),
+                m.call_step(),
+                m.signing_in(),
+                m.takes_tel_links(),
+            )
+        };
         let before = self.model.with_untracked(at);
         let out = self
             .model
@@ -55,15 +74,24 @@ impl App {
             .unwrap_or_default();
         run(self.model, out);
         let after = self.model.with_untracked(at);
-        if after != before && focus_in_panel() {
+        if after.3 != before.3 {
+            emit("tel", &JsValue::from_bool(after.3));
+        }
+        let refused = before.2 && !after.2 && after.0 == Screen::SignIn;
+        if (after.0, after.1) != (before.0, before.1) || refused {
+            if !focus_in_panel() && !refused {
+                return;
+            }
             let to = match after.1 {
+                _ if refused => Some("[data-rl=signin-password]"),
                 Some(Step::EnterCode) => Some("[data-rl=sms-code]"),
                 Some(Step::Live) => Some("[data-rl=hang-up]"),
                 _ => None,
             };
+            let offered = before.1 == Some(Step::Loading);
             request_animation_frame(move || match to {
                 Some(to) => focus(&[to]),
-                None if focus_lost() => focus_first(),
+                None if offered || focus_lost() => focus_first(),
                 None => {}
             });
         }
@@ -177,24 +205,54 @@ fn storage() -> Option<Storage> {
     web_sys::window()?.session_storage().ok()?
 }
 
-/// Focus goes to the panel's first field, else its first button: keyboard and screen-reader
-/// users land where they can act.
+fn local_storage() -> Option<Storage> {
+    web_sys::window()?.local_storage().ok()?
+}
+
+/// The frame shows on a phone: the loader's full-screen sheet (`data-full`, a narrow screen)
+/// or a touch screen.
+pub fn on_phone() -> bool {
+    let Some(w) = web_sys::window() else {
+        return false;
+    };
+    let full = w
+        .document()
+        .and_then(|d| d.document_element())
+        .is_some_and(|e| e.has_attribute("data-full"));
+    let coarse = w
+        .match_media("(pointer: coarse)")
+        .ok()
+        .flatten()
+        .is_some_and(|q| q.matches());
+    full || coarse
+}
+
+/// Focus goes to the "call me now" offer when a phone is missing, else the panel's first
+/// visible field, else its first visible button or link in the body, and only then to ×:
+/// keyboard and screen-reader users land where they can act.
 fn focus_first() {
     focus(&[
-        "[data-rl=panel] .rl-body form:not([hidden]) input",
-        "[data-rl=panel] button:not([hidden])",
+        "[data-rl=offer-call-me]",
+        ".rl-body form input",
+        ".rl-body button, .rl-body a[href], .rl-body input",
+        "[data-rl=panel] button",
     ]);
 }
 
-/// Focuses the first element the first matching selector finds in the panel.
+/// Focuses the first element, not inside a `hidden` part, that the first matching selector
+/// finds in the panel.
 fn focus(selectors: &[&str]) {
     ROOT.with(|r| {
         let Some(root) = r.borrow().clone() else {
             return;
         };
-        let first = selectors
-            .iter()
-            .find_map(|sel| root.query_selector(sel).ok().flatten());
+        let visible = |sel: &&str| {
+            let all = root.query_selector_all(sel).ok()?;
+            (0..all.length())
+                .filter_map(|i| all.item(i)?.dyn_into::<Element>().ok())
+                .find(|e| e.closest("[hidden]").ok().flatten().is_none())
+        };
+        let first = selectors.iter().find_map(visible);
         if let Some(el) = first.and_then(|e| e.dyn_into::<web_sys::HtmlElement>().ok()) {
             let _ = el.focus();
         }
@@ -217,7 +275,12 @@ fn page_numbers(list: &JsValue) -> Vec<PageNumber> {
             continue;
         }
         let label = prop(&item, "label").unwrap_or_default().trim().to_owned();
-        out.push(PageNumber { number, label });
+        let button = prop(&item, "button").unwrap_or_default().trim().to_owned();
+        out.push(PageNumber {
+            number,
+            label,
+            button,
+        });
     }
     out
 }
@@ -238,6 +301,10 @@ pub fn mount(root: Element, config: JsValue) -> Result<Widget, JsValue> {
     let document = web_sys::window()
         .and_then(|w| w.document())
         .ok_or("ringlink: no document")?;
+    // The frame document speaks the panel's language (the relay renders it `lang="en"`).
+    if let Some(html) = document.document_element() {
+        html.set_attribute("lang", lang.code())?;
+    }
     let holder: web_sys::HtmlElement = document.create_element("div")?.unchecked_into();
     holder.set_class_name("rl-app");
     root.append_child(&holder)?;
@@ -250,6 +317,8 @@ pub fn mount(root: Element, config: JsValue) -> Result<Widget, JsValue> {
     let out = made.clone();
     let mut model = Model::new(lang, token);
     model.page_numbers = numbers;
+    let tel = local_storage().and_then(|s| s.get_item(TEL_CHOICE_KEY).ok().flatten());
+    model.tel_widget = tel.as_deref() == Some("widget");
     leptos::mount::mount_to(holder, move || {
         let app = App {
             model: RwSignal::new(model),
@@ -303,9 +372,13 @@ impl Widget {
         self.app.set_open(!self.app.open.get_untracked());
     }
 
-    /// Opens the panel with `number` in the number box (a click-to-dial number on the page).
-    pub fn dial(&self, number: String) {
-        self.app.act(Action::Fill(number));
+    /// Opens the panel with `number` in the number box (a click-to-dial number on the page);
+    /// `button` is the merchant's "call me now" button for it, if any.
+    pub fn dial(&self, number: String, button: Option<String>) {
+        self.app.act(Action::Fill {
+            number,
+            button: button.unwrap_or_default(),
+        });
         self.app.set_open(true);
     }
 

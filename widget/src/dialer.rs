@@ -7,6 +7,7 @@ use leptos::prelude::*;
 use crate::app::{client_id, App};
 use crate::i18n::fill;
 use crate::keypad::{Key, KEYS};
+use crate::model::written_number::written;
 use crate::model::{Action, Model};
 
 pub fn dialer(app: App, m: &Model) -> impl IntoView {
@@ -20,7 +21,7 @@ pub fn dialer(app: App, m: &Model) -> impl IntoView {
     };
     let keys = KEYS.map(|k| {
         view! {
-            <button type="button" class="rl-key" data-rl=k.hook() aria-label=k.label()
+            <button type="button" class="rl-key" data-rl=k.hook() aria-label=k.spoken()
                 on:click=move |_| app.act(Action::Press(k))>
                 {k.label()}<small aria-hidden="true">{k.letters()}</small>
             </button>
@@ -41,7 +42,8 @@ pub fn dialer(app: App, m: &Model) -> impl IntoView {
                 </span>
             </label>
             <div class="rl-keys" role="group" aria-label=t.keypad>{keys}</div>
-            <button type="submit" class="rl-primary rl-dial" data-rl="dial" disabled=pending>
+            <button type="submit" class="rl-primary rl-dial" data-rl="dial"
+                aria-disabled=pending>
                 {if pending { t.dial_sending } else { t.dial }}
             </button>
         </form>
@@ -84,9 +86,10 @@ pub fn page_numbers(app: App, m: &Model) -> Option<impl IntoView> {
         .map(|p| {
             // A label that only repeats the number is shown once.
             let label = (!p.label.is_empty() && p.label != p.number).then(|| p.label.clone());
+            let shown = written(&p.number);
             let who = match &label {
-                Some(l) => format!("{l}, {}", p.number),
-                None => p.number.clone(),
+                Some(l) => format!("{l}, {shown}"),
+                None => shown.clone(),
             };
             let number = p.number.clone();
             let dial = move |_| {
@@ -99,7 +102,7 @@ pub fn page_numbers(app: App, m: &Model) -> Option<impl IntoView> {
                 <li>
                     <button type="button" class="rl-page-btn" data-rl="page-number"
                         aria-label=fill(t.call_page_number, &who) on:click=dial>
-                        {label.map(|l| view! { <span>{l}</span> })}<b>{p.number.clone()}</b>
+                        {label.map(|l| view! { <span>{l}</span> })}<b>{shown}</b>
                     </button>
                 </li>
             }

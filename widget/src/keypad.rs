@@ -54,6 +54,18 @@ impl Key {
         }
     }
 
+    /// The key's accessible name: what it shows, digit and letters ("2 ABC"), so speech input
+    /// and screen readers name it as it is seen (#9 §5 keypad).
+    pub fn spoken(self) -> &'static str {
+        const SPOKEN: [&str; 10] = [
+            "0 +", "1", "2 ABC", "3 DEF", "4 GHI", "5 JKL", "6 MNO", "7 PQRS", "8 TUV", "9 WXYZ",
+        ];
+        match self {
+            Key::Digit(d) => SPOKEN[usize::from(d % 10)],
+            other => other.label(),
+        }
+    }
+
     /// The letters printed under a digit, as on a phone.
     pub fn letters(self) -> &'static str {
         match self {
@@ -108,6 +120,16 @@ mod tests {
         let full = "1".repeat(MAX_NUMBER_INPUT);
         assert_eq!(press(&full, Key::Digit(2)), full);
         assert_eq!(press(&full, Key::Back).len(), MAX_NUMBER_INPUT - 1);
+    }
+
+    #[test]
+    fn keys_are_named_as_they_are_shown() {
+        // covers #9 §5 keypad: the accessible name holds the digit and the letters shown
+        for k in KEYS {
+            let shown = format!("{} {}", k.label(), k.letters());
+            assert_eq!(k.spoken(), shown.trim(), "{k:?}");
+        }
+        assert_eq!(Key::Digit(2).spoken(), "2 ABC");
     }
 
     #[test]

@@ -14,12 +14,14 @@
 //! - [`model`]: what the panel shows and how each relay frame changes it (DIAL and CALL).
 //! - [`codec`]: frames to and from the protocol's types, checked against its serde derives.
 //! - `model::host_page`: which calls the host page hears about (only those started here).
+//! - `model::written_number`: phone numbers as people write them, and their `tel:` links.
 //!
 //! Browser side (`wasm32` only):
 //! - `app`: the mounted app: signals, the work the model asks for, the host-page callback.
 //! - `connection`: the WebSocket: request ids, queued frames, pings, reconnects.
 //! - `panel`: the panel shell: header, status, alert region, focus and Escape.
-//! - `sign_in`, `dialer`, `pairing`, `call_status`, `call_me`: the panel's parts.
+//! - `sign_in`, `dialer`, `pairing`, `no_phone`, `picked`, `call_status`, `call_me`: the
+//!   panel's parts.
 //! - [`mount`] and `Widget`: what the frame script calls.
 
 pub mod backoff;
@@ -40,9 +42,13 @@ mod connection;
 #[cfg(target_arch = "wasm32")]
 mod dialer;
 #[cfg(target_arch = "wasm32")]
+mod no_phone;
+#[cfg(target_arch = "wasm32")]
 mod pairing;
 #[cfg(target_arch = "wasm32")]
 mod panel;
+#[cfg(target_arch = "wasm32")]
+mod picked;
 #[cfg(target_arch = "wasm32")]
 mod sign_in;
 

@@ -1,13 +1,15 @@
 //! The panel shell: title and close button, then one view of the model: the relay link and
 //! agent status lines (DIAL-3), the screen of the moment (sign-in, pairing, dialer or "call me"),
-//! the alert region, the call state, the page's numbers and sign-out. Escape closes it.
+//! the alert region, the call state, the page's numbers, the `tel:` choice on a phone and
+//! sign-out. Escape closes it.
 
 use leptos::ev::KeyboardEvent;
 use leptos::prelude::*;
 
 use crate::app::App;
+use crate::model::written_number::written;
 use crate::model::{Action, Model, Screen, Session};
-use crate::{call_me, call_status, dialer, pairing, sign_in};
+use crate::{call_me, call_status, dialer, no_phone, picked, sign_in};
 
 pub fn panel(app: App) -> impl IntoView {
     move || app.open.get().then(|| shell(app))
@@ -33,11 +35,12 @@ fn shell(app: App) -> impl IntoView {
     view! {
         <section data-rl="panel" class="rl-panel" role="dialog" aria-label=title
             lang=app.lang.code() on:keydown=on_key>
-            <header class="rl-head">
+            // A div, not <header>: inside the dialog it would be a second banner landmark (axe).
+            <div class="rl-head">
                 <h2>{title}</h2>
                 <button type="button" class="rl-x" aria-label=t.close
                     on:click=move |_| app.set_open(false)>"×"</button>
-            </header>
+            </div>
             <div class="rl-body">{move || app.model.with(|m| body(app, m))}</div>
         </section>
     }
@@ -57,7 +60,7 @@ fn body(app: App, m: &Model) -> impl IntoView {
             sign_in::form(app, intro, m.signing_in()).into_any()
         }
         Screen::Waiting => view! { <p class="rl-wait">{t.signing_in}</p> }.into_any(),
-        Screen::NoPhone => pairing::form(app).into_any(),
+        Screen::NoPhone => no_phone::screen(app, m).into_any(),
         Screen::Dialer => dialer::dialer(app, m).into_any(),
         Screen::CallMe => call_me::screen(app, m).into_any(),
     };
@@ -65,7 +68,7 @@ fn body(app: App, m: &Model) -> impl IntoView {
     let me = match &m.session {
         Session::SignedIn { member } => Some(view! {
             <p class="rl-me">
-                <span>{t.signed_in_as} " " <b>{member.clone()}</b></span>
+                <span>{t.signed_in_as} " " <b>{written(member)}</b></span>
                 <button type="button" class="rl-link-btn" data-rl="signout"
                     on:click=move |_| app.act(Action::SignOut)>{t.sign_out}</button>
             </p>
@@ -75,11 +78,15 @@ fn body(app: App, m: &Model) -> impl IntoView {
     view! {
         <p class="rl-conn" role="status">{m.link_line()}</p>
         <p class="rl-agent" data-rl="agent-status" data-state=m.agent_state()>{m.agent_line()}</p>
+        // The call's box sits at the top, where it is seen without scrolling; on the dialer it
+        // takes the phone line's place (the stylesheet), so a call starting moves nothing.
+        {m.shows_call_box().then(|| call_status::line(m))}
+        {picked::number(app, m)}
         {main}
         <p class="rl-error" data-rl="error" role="alert">{m.error.clone()}</p>
         <p class="rl-notice" role="status">{m.notice.clone()}</p>
-        {call_status::line(m)}
         {numbers}
+        {picked::tel_choice(app, m, crate::app::on_phone())}
         {me}
     }
 }

@@ -34,7 +34,8 @@ pub fn form(app: App, intro: &'static str, busy: bool) -> impl IntoView {
                 <input data-rl="signin-password" type="password"
                     autocomplete="current-password" node_ref=password/>
             </label>
-            <button type="submit" class="rl-primary" data-rl="signin-submit" disabled=busy>
+            // aria-disabled, not disabled: a disabled button drops the focus to <body> (#9 §5).
+            <button type="submit" class="rl-primary" data-rl="signin-submit" aria-disabled=busy>
                 {if busy { t.signing_in } else { t.sign_in }}
             </button>
         </form>

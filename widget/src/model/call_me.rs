@@ -7,6 +7,7 @@ use ringlink_protocol::call_me::*;
 use ringlink_protocol::widget::{RelayToWidget, WidgetMsg};
 use ringlink_protocol::{ErrorBody, ErrorCode};
 
+use super::written_number::written;
 use super::{Asked, Model, Out, Session};
 use crate::i18n::fill;
 
@@ -286,6 +287,15 @@ impl Model {
         }
         self.error = None;
         self.notice = None;
+        // The box shows the number as people write it; the relay gets the verified E.164 it
+        // matches, so its own default region never has to guess.
+        let known = flow.offer.as_ref().and_then(|o| {
+            o.verified
+                .iter()
+                .chain(Some(&o.callback))
+                .find(|v| same_number(&callback, v.as_str()))
+        });
+        let callback = known.map_or(callback, |v| v.to_string());
         let msg = CallMe {
             button: flow.button.clone(),
             callback,
@@ -360,12 +370,12 @@ impl Model {
                 if offer.button == flow.button || flow.offer.is_none() =>
             {
                 flow.busy = None;
-                flow.callback = offer.callback.to_string();
+                flow.callback = written(offer.callback.as_str());
                 flow.offer = Some(offer);
             }
             RelayToWidget::CodeSent(sent) => {
                 flow.busy = None;
-                let mut notice = fill(c.code_sent, sent.number.as_str());
+                let mut notice = fill(c.code_sent, &written(sent.number.as_str()));
                 if sent.expires_in >= 60 {
                     notice.push_str(&fill(c.code_valid, &(sent.expires_in / 60).to_string()));
                 }
@@ -377,8 +387,8 @@ impl Model {
                 flow.code_sent = None;
                 flow.refused_number = None;
                 self.error = None;
-                self.notice = Some(fill(c.verified, v.number.as_str()));
-                flow.callback = v.number.to_string();
+                self.notice = Some(fill(c.verified, &written(v.number.as_str())));
+                flow.callback = written(v.number.as_str());
                 if let Some(offer) = &mut flow.offer {
                     if !offer.verified.contains(&v.number) {
                         offer.verified.push(v.number);

@@ -108,7 +108,8 @@ fn the_offer_shows_the_callback_number_to_confirm() {
     let mut m = offered(PayerKind::Member);
     assert_eq!(m.screen(), Screen::CallMe);
     assert_eq!(m.agent_state(), "call-me", "no phone agent needed");
-    assert_eq!(flow(&m).callback, "+8613800138000");
+    // covers #9 §5 numbers: the box shows the number as people write it, the relay gets E.164
+    assert_eq!(flow(&m).callback, "138 0013 8000");
     assert_eq!(flow(&m).step(), Step::Confirm);
     assert_eq!(m.offer_heading().as_deref(), Some("Call Sales"));
     let out = m.apply(Action::CallMe {
@@ -241,7 +242,7 @@ fn a_changed_number_needs_a_code_and_the_code_enables_the_call() {
     assert_eq!(flow(&m).step(), Step::EnterCode);
     assert_eq!(
         m.notice.as_deref(),
-        Some("Code sent to +8613900139000. It works for 5 min.")
+        Some("Code sent to 139 0013 9000. It works for 5 min.")
     );
     assert!(m.apply(Action::VerifyCode(" ".into())).is_empty());
     assert_eq!(m.error.as_deref(), Some("Type the code from the SMS."));

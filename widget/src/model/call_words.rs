@@ -130,7 +130,8 @@ impl Model {
         line
     }
 
-    /// The running clock and charge of a connected call ("0:42 · ¥0.12"); not a live region,
+    /// The running clock and charge of a connected call ("0:42 · ¥0.12", or "0:42 · free for
+    /// you, the shop pays" when the member does not pay); not a live region,
     /// so a screen reader is not told every second.
     pub fn call_clock(&self) -> Option<String> {
         let call = self.call_me.as_ref()?.call.as_ref()?;
@@ -138,9 +139,16 @@ impl Model {
             return None;
         }
         let mut line = clock(call.seconds);
-        if let Some(cost) = call.cost.filter(|_| call.payer == PayerKind::Member) {
+        let p = self.lang.phone();
+        // Someone else pays: said while the call runs, with no running cost (#9 §5 cost).
+        let paid = match call.payer {
+            PayerKind::Member => call.cost.map(|cost| money(cost, &call.currency)),
+            PayerKind::Merchant => Some(p.paid_by_merchant.to_owned()),
+            PayerKind::Sponsor => Some(p.paid_by_sponsor.to_owned()),
+        };
+        if let Some(paid) = paid {
             line.push_str(" · ");
-            line.push_str(&money(cost, &call.currency));
+            line.push_str(&paid);
         }
         Some(line)
     }

@@ -5,6 +5,7 @@
 use ringlink_protocol::call::{CallEvent, CallState};
 use ringlink_protocol::widget::*;
 
+use super::written_number::written;
 use super::{Model, Out};
 use crate::keypad::{self, Key};
 
@@ -21,9 +22,16 @@ impl Model {
     /// The call-state line: the state in words, the number, and the phone's detail.
     pub fn call_line(&self) -> Option<String> {
         let call = self.call.as_ref()?;
-        let mut line = format!("{} · {}", self.lang.call_state(call.state), call.number);
-        // A decline's detail only repeats what the state already says.
+        let mut line = format!(
+            "{} · {}",
+            self.lang.call_state(call.state),
+            written(&call.number)
+        );
+        // A decline's detail only repeats what the state already says; the phone writes its
+        // details in English, so a Chinese panel says the ones it knows in Chinese and leaves
+        // the others out (#9 §5 language).
         let detail = call.detail.as_deref().filter(|d| !d.is_empty());
+        let detail = detail.and_then(|d| self.lang.phone_detail(d));
         if let Some(detail) = detail.filter(|_| call.state != CallState::Declined) {
             line.push_str(" (");
             line.push_str(detail);
@@ -44,12 +52,22 @@ impl Model {
     /// The visitor asked their phone to dial the number box (DIAL-4, DIAL-5). `client_id` is
     /// fresh for each dial, so a retry after a reconnect never dials twice.
     pub fn dial(&mut self, client_id: String) -> Vec<Out> {
+        // The button stays focusable while busy (`aria-disabled`): a second press waits.
+        if self.dial_in_flight.is_some() {
+            return Vec::new();
+        }
         let number = self.number.trim();
         if number.is_empty() {
             self.error = Some(self.lang.text().need_number.to_owned());
             return Vec::new();
         }
         self.error = None;
+        // The box shows a picked number as people write it; the relay gets it as the page
+        // wrote it (`+86…`), so the relay's default region never has to guess.
+        let number = match &self.picked {
+            Some(p) if p.shown == number => p.number.as_str(),
+            _ => number,
+        };
         let dial = Dial {
             number: number.to_owned(),
             device: self.chosen_agent().map(|a| a.device.clone()),

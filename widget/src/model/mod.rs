@@ -8,9 +8,12 @@ mod call_me;
 mod call_words;
 mod dial;
 mod host_page;
+mod picked;
+pub mod written_number;
 
 pub use call_me::{same_number, CallMeFlow, Step, TwoLegCall};
 pub use dial::CallView;
+pub use picked::Picked;
 
 use ringlink_protocol::secret::Secret;
 use ringlink_protocol::widget::*;
@@ -118,8 +121,14 @@ pub enum Action {
     Press(Key),
     /// The visitor typed in the number box.
     SetNumber(String),
-    /// A click-to-dial number on the page: fill the number box.
-    Fill(String),
+    /// A click-to-dial number on the page: fill the number box and keep it shown; `button` is
+    /// the merchant's "call me now" button for it (empty: none).
+    Fill {
+        number: String,
+        button: String,
+    },
+    /// On a phone: the member lets the widget take over the shop's `tel:` links (or not).
+    ChooseTelWidget(bool),
     ChooseDevice(String),
     /// "Call from my phone", with a fresh client id.
     Dial {
@@ -157,6 +166,9 @@ pub enum Action {
 pub struct PageNumber {
     pub number: String,
     pub label: String,
+    /// The merchant's "call me now" button for this number (`data-ringlink-button`, else the
+    /// page's default); empty when there is none.
+    pub button: String,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -187,6 +199,10 @@ pub struct Model {
     pub call_me: Option<CallMeFlow>,
     /// Calls this panel started: the only ones the host page hears about (`host_page`).
     own_calls: Vec<String>,
+    /// The number picked on the page, kept on screen with its native link (`picked`).
+    pub picked: Option<Picked>,
+    /// On a phone, the member chose to open the shop's `tel:` links here (`picked`).
+    pub tel_widget: bool,
 }
 
 impl Model {
@@ -212,6 +228,8 @@ impl Model {
             page_numbers: Vec::new(),
             call_me: None,
             own_calls: Vec::new(),
+            picked: None,
+            tel_widget: false,
         }
     }
 
@@ -224,20 +242,25 @@ impl Model {
             Action::SignIn { number, password } => return self.sign_in(&number, &password),
             Action::Press(key) => self.press(key),
             Action::SetNumber(number) => self.number = number,
-            Action::Fill(number) => {
-                self.number = number.trim().to_owned();
-                self.error = None;
-            }
+            Action::Fill { number, button } => self.pick(&number, &button),
+            Action::ChooseTelWidget(on) => self.choose_tel_widget(on),
             Action::ChooseDevice(device) => self.device = Some(device),
-            Action::Dial { client_id } => return self.dial(client_id),
+            Action::Dial { client_id } => {
+                self.new_action();
+                return self.dial(client_id);
+            }
             Action::DialPageNumber { number, client_id } => {
+                self.new_action();
                 self.number = number;
                 return self.dial(client_id);
             }
             Action::Pair(code) => return self.pair(&code),
             Action::SignOut => return self.sign_out(),
             Action::SetPageNumbers(numbers) => self.page_numbers = numbers,
-            Action::CallButton(button) => return self.open_call_button(button),
+            Action::CallButton(button) => {
+                self.new_action();
+                return self.open_call_button(button);
+            }
             Action::SetCallback(number) => self.set_callback(number),
             Action::SendCode => return self.send_code(),
             Action::VerifyCode(code) => return self.verify_code(&code),
@@ -350,6 +373,10 @@ impl Model {
 
     /// The visitor submitted the sign-in form (DIAL-2).
     pub fn sign_in(&mut self, number: &str, password: &str) -> Vec<Out> {
+        // The button stays focusable while busy (`aria-disabled`): a second press waits.
+        if self.signing_in() {
+            return Vec::new();
+        }
         let number = number.trim();
         if number.is_empty() || password.is_empty() {
             self.error = Some(self.lang.text().need_number_and_password.to_owned());
@@ -457,5 +484,7 @@ impl Model {
     }
 }
 
+#[cfg(test)]
+mod panel_tests;
 #[cfg(test)]
 mod tests;

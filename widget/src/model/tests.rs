@@ -202,7 +202,7 @@ fn call_states_are_followed_once_in_order() {
     m.frame(None, event(3, CallState::Declined));
     let line = m.call_line().unwrap();
     assert!(line.contains("nothing was dialled"), "{line}");
-    assert!(line.contains("+861065529988"), "{line}");
+    assert!(line.contains("010 6552 9988"), "{line}"); // covers #9 §5 numbers
     assert_eq!(m.frame(None, event(3, CallState::Active)), vec![]);
 }
 
@@ -266,8 +266,24 @@ fn sign_out_forgets_everything_at_once() {
 fn page_numbers_fill_the_box_or_dial_at_once() {
     // covers DIAL-4: a number clicked on the page, or a call button in the panel
     let mut m = signed_in(vec![phone("Pixel 8", false)]);
-    m.apply(Action::Fill(" +86 10 6552 9988 ".into()));
-    assert_eq!(m.number, "+86 10 6552 9988");
+    m.apply(Action::Fill {
+        number: " +86 10 6552 9988 ".into(),
+        button: String::new(),
+    });
+    // covers #9 §5 numbers: the box shows it as written; the dial sends what the page wrote
+    assert_eq!(m.number, "010 6552 9988");
+    let out = m.apply(Action::Dial {
+        client_id: "c8".into(),
+    });
+    assert!(matches!(&out[..], [Out::Send(WidgetMsg::Dial(d))] if d.number == "+86 10 6552 9988"));
+    m.frame(
+        Some(Asked::Dial),
+        RelayToWidget::DialAccepted(DialAccepted {
+            call_id: "c8".into(),
+            number: E164::new("+861065529988").unwrap(),
+            device: "dev-Pixel 8".into(),
+        }),
+    );
     let out = m.apply(Action::DialPageNumber {
         number: "+86 510 8766 1122".into(),
         client_id: "c9".into(),
