@@ -132,6 +132,8 @@ pub struct CallsConfig {
     pub sms_per_day: u32,
     pub sms_per_site_per_hour: u32,
     pub sms_per_site_per_day: u32,
+    /// Verification SMS per hour to numbers sharing their first `prefix_digits` digits.
+    pub sms_per_prefix_per_hour: u32,
     /// A call whose relay has not refreshed its reservation for this long is settled by the
     /// janitor (billed up to its last heartbeat). Live calls refresh every quarter of it.
     pub orphan_after_secs: u64,
@@ -163,6 +165,7 @@ impl Default for CallsConfig {
             sms_per_day: crate::calls::limits::DEFAULT_SMS_PER_DAY,
             sms_per_site_per_hour: crate::calls::limits::DEFAULT_SMS_PER_SITE_PER_HOUR,
             sms_per_site_per_day: crate::calls::limits::DEFAULT_SMS_PER_SITE_PER_DAY,
+            sms_per_prefix_per_hour: crate::calls::limits::DEFAULT_SMS_PER_PREFIX_PER_HOUR,
             orphan_after_secs: crate::billing::janitor::STALE_AFTER.as_secs(),
         }
     }

@@ -78,7 +78,7 @@ pub async fn send_code(
         .guard
         .destination_allowed(&number, "that number")?;
     relay.calls.guard.count_code(member.member_id, &number)?;
-    relay.calls.sms_caps.take(site_id)?;
+    relay.calls.sms_caps.take(site_id, &number)?;
     let code = format!("{:06}", rand::thread_rng().gen_range(0..1_000_000));
     relay
         .store
@@ -92,7 +92,7 @@ pub async fn send_code(
         .map_err(internal)?;
     let text = code_text(SmsLang::from_wire(req.lang.as_deref()), &code, CODE_TTL);
     let Some(sms) = relay.calls.sms() else {
-        relay.calls.sms_caps.give_back(site_id);
+        relay.calls.sms_caps.give_back(site_id, &number);
         return Err(ErrorBody::new(
             ErrorCode::Unavailable,
             "this relay cannot send SMS right now; try again later",
@@ -100,7 +100,7 @@ pub async fn send_code(
     };
     sms.send(&number, &text).await.map_err(|e| {
         tracing::warn!("verification SMS not sent: {e}");
-        relay.calls.sms_caps.give_back(site_id);
+        relay.calls.sms_caps.give_back(site_id, &number);
         ErrorBody::new(
             ErrorCode::Unavailable,
             "the code could not be sent by SMS right now; try again in a minute",
