@@ -47,7 +47,7 @@ impl App {
     /// to where they can act: the code box once a code went, "Hang up" while the call is live,
     /// else the first field if theirs went away.
     pub fn act(self, action: Action) {
-        let at = |m: &Model| (m.screen(), m.call_step());
+        let at = |m: &Model| (m.screen(), m.call_step(), m.account_code_step());
         let before = self.model.with_untracked(at);
         let out = self
             .model
@@ -59,6 +59,7 @@ impl App {
             let to = match after.1 {
                 Some(Step::EnterCode) => Some("[data-rl=sms-code]"),
                 Some(Step::Live) => Some("[data-rl=hang-up]"),
+                _ if after.2 == Some(true) => Some("[data-rl=account-code]"),
                 _ => None,
             };
             request_animation_frame(move || match to {

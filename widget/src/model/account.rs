@@ -112,6 +112,19 @@ impl Model {
         vec![Out::Send(msg)]
     }
 
+    /// On the account screen: whether the code step is showing (`None` elsewhere). Focus
+    /// moves to the code box when it appears.
+    pub fn account_code_step(&self) -> Option<bool> {
+        self.account.as_ref().map(|f| f.code_sent.is_some())
+    }
+
+    /// The socket dropped: a request of this flow is lost; its button comes back.
+    pub(super) fn account_lost(&mut self) {
+        if let Some(flow) = &mut self.account {
+            flow.busy = None;
+        }
+    }
+
     /// "Use another number": back to step one, the number kept.
     pub fn account_other_number(&mut self) {
         if let Some(flow) = &mut self.account {

@@ -379,6 +379,7 @@ impl Model {
         } else {
             Link::Refused
         };
+        self.account_lost();
         // A sign-in in flight is lost with the socket; a resume is simply sent again.
         if self.session == Session::Waiting && self.token.is_none() {
             self.session = Session::SignedOut;
