@@ -78,7 +78,8 @@ if [ ! -f "$RINGLINK_DATA_DIR/.credited" ]; then
 fi
 
 pids=()
-cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; }
+stopping=
+cleanup() { stopping=1; for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; }
 trap cleanup EXIT INT TERM
 
 # The two soft-phones: answer every call, echo its audio, wait for the hang-up.
@@ -120,4 +121,4 @@ cat <<MSG
 
 MSG
 wait -n "${pids[@]}" || true
-say "a demo program stopped; its log is in $logs"
+[ -n "$stopping" ] || say "a demo program stopped; its log is in $logs"

@@ -14,7 +14,7 @@ use sha2::{Digest, Sha256};
 /// The pages' only style, inline and allowed by its hash: no file to fetch, nothing else runs.
 const STYLE: &str = "body{font:16px/1.5 system-ui,sans-serif;max-width:46rem;margin:2rem auto;padding:0 1rem;color:#1d2330}\
 code,pre{font:14px ui-monospace,monospace;background:#f2f4f7;border-radius:4px}\
-pre{padding:.75rem;overflow-x:auto;white-space:pre-wrap}code{padding:0 .2rem}\
+pre{padding:.75rem;overflow-x:auto;white-space:pre-wrap}code{padding:0 .2rem}pre code{padding:0}\
 nav a{margin-right:1rem}h1{font-size:1.6rem}h2{font-size:1.2rem;margin-top:2rem}.note{color:#5b6475}";
 
 /// The language of a page.
