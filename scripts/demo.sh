@@ -4,7 +4,8 @@
 # CALL ("call me now") works on loopback too: two SIPp soft-phones answer as the member's phone
 # and the merchant's line, and verification codes land in the dev SMS outbox.
 # Ctrl-C stops everything. Ports: RELAY_PORT (8080), SHOP_PORT (8081), SIP 5070 and phones
-# 5071/5072; data in data/demo.
+# 5071/5072; data in data/demo. The build is quiet (one line per step; the full output goes to
+# data/demo/logs/build.log) and so is the run: each program logs to its own file there.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 RELAY_PORT=${RELAY_PORT:-8080}
@@ -19,12 +20,31 @@ SIP_PORT=${SIP_PORT:-5070}
 MEMBER_PHONE_PORT=${MEMBER_PHONE_PORT:-5071}
 MERCHANT_PHONE_PORT=${MERCHANT_PHONE_PORT:-5072}
 say() { printf '\033[1m[demo]\033[0m %s\n' "$*"; }
+logs=$RINGLINK_DATA_DIR/logs
+mkdir -p "$logs"
+build_log=$logs/build.log
+: >"$build_log"
+started=$SECONDS
+# One step of the build: a line saying what, its output in the build log, its time when done;
+# on failure the end of the log is shown.
+step() {
+  local what=$1 t=$SECONDS
+  shift
+  printf '\033[1m[demo]\033[0m %s … ' "$what"
+  if "$@" >>"$build_log" 2>&1; then
+    printf 'done (%d s)\n' $((SECONDS - t))
+  else
+    printf 'failed\n'
+    tail -n 40 "$build_log" >&2
+    echo "the full output is in $build_log" >&2
+    exit 1
+  fi
+}
 
-bash scripts/setup.sh run
-say "building the widget"
-bash scripts/build-widget.sh
-say "building relay, demo shop and phone agent (release; the widget is embedded in the relay)"
-cargo build --release --quiet -p ringlink-relay -p ringlink-site-demo -p ringlink-agent
+step "checking the tools (scripts/setup.sh run)" bash scripts/setup.sh run
+step "building the widget (wasm)" env CARGO_TERM_QUIET=true bash scripts/build-widget.sh
+step "building relay, demo shop and phone agent (release; the widget is embedded)" \
+  cargo build --release --quiet -p ringlink-relay -p ringlink-site-demo -p ringlink-agent
 bin=target/release
 relay=$bin/ringlink-relay
 
@@ -58,7 +78,8 @@ if [ ! -f "$RINGLINK_DATA_DIR/.credited" ]; then
 fi
 
 pids=()
-cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; }
+stopping=
+cleanup() { stopping=1; for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; }
 trap cleanup EXIT INT TERM
 
 # The two soft-phones: answer every call, echo its audio, wait for the hang-up.
@@ -66,33 +87,38 @@ for port in "$MEMBER_PHONE_PORT" "$MERCHANT_PHONE_PORT"; do
   sipp -sn uas -rtp_echo -i 127.0.0.1 -p "$port" -mp $((port + 1000)) -nostdin >/dev/null 2>&1 & pids+=($!)
 done
 
-$relay serve & pids+=($!)
+$relay serve >"$logs/relay.log" 2>&1 & pids+=($!)
 for _ in $(seq 1 100); do $relay healthcheck >/dev/null 2>&1 && break; sleep 0.1; done
-$relay healthcheck >/dev/null || { echo "the relay did not become healthy" >&2; exit 1; }
+$relay healthcheck >/dev/null || { echo "the relay did not become healthy; its log: $logs/relay.log" >&2; tail -n 20 "$logs/relay.log" >&2; exit 1; }
 
-$bin/ringlink-site-demo --listen "$HOST:$SHOP_PORT" --relay-url "http://$HOST:$RELAY_PORT" --site-key demo & pids+=($!)
+$bin/ringlink-site-demo --listen "$HOST:$SHOP_PORT" --relay-url "http://$HOST:$RELAY_PORT" --site-key demo \
+  >"$logs/shop.log" 2>&1 & pids+=($!)
 
 creds=$RINGLINK_DATA_DIR/agent.json
 if [ ! -f "$creds" ]; then
   echo "$PASSWORD" | $bin/ringlink-agent --credentials "$creds" login --relay "http://$HOST:$RELAY_PORT" \
     --number "$NUMBER" --name "demo phone (dry run)" --password-stdin >/dev/null
 fi
-$bin/ringlink-agent --credentials "$creds" run --backend dry-run & pids+=($!)
+$bin/ringlink-agent --credentials "$creds" run --backend dry-run >"$logs/agent.log" 2>&1 & pids+=($!)
 sleep 1
 
 cat <<MSG
 
-  Ringlink is running.
+  Ringlink is running (ready $((SECONDS - started)) s after start).
     Demo shop:    http://$HOST:$SHOP_PORT/     (open it, click the call bubble)
-    Relay:        http://$HOST:$RELAY_PORT/    (metrics at /metrics)
-    Member:       $NUMBER  /  $PASSWORD
+    Relay:        http://$HOST:$RELAY_PORT/    (its own page; metrics at /metrics)
+    Member:       $NUMBER  /  $PASSWORD   (or "Create account" in the panel: the SMS code
+                  shows in the dev outbox, http://$HOST:$RELAY_PORT/dev/outbox)
     Call me now:  the "Call me now" buttons call the member's SIPp phone, then the merchant's,
                   and bridge them (merchant pays). New numbers get an SMS code:
                   http://$HOST:$RELAY_PORT/dev/outbox shows it.
     Phone agent:  dry-run (reports call states, dials nothing). On a phone with a modem:
                   ringlink-agent login --relay http://$HOST:$RELAY_PORT --number $NUMBER
                   ringlink-agent run --backend at --device /dev/ttyUSB0 [--confirm]
+    Logs:         relay $logs/relay.log, shop $logs/shop.log,
+                  phone agent $logs/agent.log, build $build_log
   Ctrl-C stops everything.
 
 MSG
-wait -n "${pids[@]}"
+wait -n "${pids[@]}" || true
+[ -n "$stopping" ] || say "a demo program stopped; its log is in $logs"

@@ -3,7 +3,8 @@
 #   scripts/setup.sh run    what the demo needs (wasm target, wasm-bindgen CLI, SIPp phones)
 #   scripts/setup.sh test   also the test peers (Chromium, chromedriver, socat, PostgreSQL, brotli,
 #                           axe-core from npm)
-# Everything comes from the package registries (crates.io, Debian); no prebuilt downloads.
+# Everything comes from the package registries (rustup, crates.io, npm, Debian); no prebuilt
+# downloads. The README's Quick start lists what each mode installs.
 set -euo pipefail
 mode=${1:-test}
 WASM_BINDGEN_VERSION=0.2.130

@@ -44,6 +44,12 @@ pub enum ErrorCode {
     NumberNotVerified,
     /// The SMS code is wrong or expired.
     CodeInvalid,
+    /// Sign-up for a number that already has an account: sign in, or reset the password.
+    AccountExists,
+    /// Password reset for a number with no account: sign up instead.
+    NoAccount,
+    /// The new password is too short, too long or too easy to guess.
+    WeakPassword,
     /// The destination's country or class (premium-rate, shared-cost, …) is not allowed here.
     DestinationNotAllowed,
     /// The payer's balance cannot pay for the call, or its daily cap is reached (CALL-4).

@@ -2,6 +2,7 @@
 //! the phone agent, and the REST bodies the agent uses to sign in and pair. Pure types plus
 //! validation; no I/O. Builds for `wasm32` (default features off) and native.
 //!
+//! - [`account`]: sign-up and password reset by SMS code.
 //! - [`limits`]: size limits on frames and fields, with their reasons.
 //! - [`number`]: E.164 phone numbers and parsing of what people type.
 //! - [`envelope`]: the frame envelope (`id`, `re`, `msg`), decoding with clear errors.
@@ -15,6 +16,7 @@
 //! - [`request`]: pairs every request type with its response type.
 //! - [`schema`]: the published JSON Schema (feature `schema`).
 
+pub mod account;
 pub mod agent;
 pub mod call;
 pub mod call_end;

@@ -35,3 +35,7 @@ pub const MAX_BUTTON_KEY: usize = 32;
 
 /// SMS verification codes are 6 digits; a little room for spaces typed around them.
 pub const MAX_VERIFY_CODE: usize = 12;
+
+/// Display names a member gives at sign-up ("Li Wei"): enough for a full name, short enough for
+/// one line of the panel.
+pub const MAX_DISPLAY_NAME: usize = 64;

@@ -1,6 +1,7 @@
 //! Pairs every request with its response type, so a handler cannot answer a request with the
 //! wrong message: it returns `R::Response`, and only the paired type fits.
 
+use crate::account::{AskAccountCode, ResetPassword, SignUp};
 use crate::agent::{AgentMsg, Hello, RelayToAgent, Welcome};
 use crate::call_me::*;
 use crate::widget::*;
@@ -49,12 +50,27 @@ request_messages!(AgentMsg => RelayToAgent:
     (Hello, Welcome),
 );
 
-// `Resume` shares `SignedIn` with `SignIn`, so it is paired by hand.
-impl Request for Resume {
-    type Msg = WidgetMsg;
-    type Reply = RelayToWidget;
-    type Response = SignedIn;
+/// Pairs requests whose response type another request already answers with (no second `From`).
+macro_rules! shared_responses {
+    ($(($req:ident, $resp:ident)),* $(,)?) => {
+        $(
+            impl Request for $req {
+                type Msg = WidgetMsg;
+                type Reply = RelayToWidget;
+                type Response = $resp;
+            }
+        )*
+    };
 }
+
+// `Resume`, `SignUp` and `ResetPassword` share `SignedIn` with `SignIn`; an account code is
+// answered like a callback code.
+shared_responses!(
+    (Resume, SignedIn),
+    (SignUp, SignedIn),
+    (ResetPassword, SignedIn),
+    (AskAccountCode, CodeSent),
+);
 
 #[cfg(test)]
 mod tests {

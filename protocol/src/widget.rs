@@ -4,6 +4,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::account::*;
 use crate::call::CallEvent;
 use crate::call_me::*;
 use crate::envelope::Validate;
@@ -86,6 +87,9 @@ pub enum WidgetMsg {
     VerifyCode(VerifyCode),
     CallMe(CallMe),
     HangUp(HangUp),
+    AskAccountCode(AskAccountCode),
+    SignUp(SignUp),
+    ResetPassword(ResetPassword),
 }
 
 impl Validate for WidgetMsg {
@@ -124,6 +128,9 @@ impl Validate for WidgetMsg {
                 }
             }
             WidgetMsg::HangUp(m) => check_len("call_id", &m.call_id, 1, MAX_ID),
+            WidgetMsg::AskAccountCode(m) => validate_ask(m),
+            WidgetMsg::SignUp(m) => validate_sign_up(m),
+            WidgetMsg::ResetPassword(m) => validate_reset(m),
         }
     }
 }

@@ -54,7 +54,7 @@ impl From<&AuthError> for ErrorBody {
             AuthError::RateLimited(_) | AuthError::Busy(_) => ErrorCode::RateLimited,
             AuthError::Name(_) => ErrorCode::BadField,
             AuthError::Number(_) => ErrorCode::InvalidNumber,
-            AuthError::WeakPassword => ErrorCode::BadField,
+            AuthError::WeakPassword => ErrorCode::WeakPassword,
             AuthError::Expired => ErrorCode::TokenExpired,
             AuthError::Revoked => ErrorCode::TokenRevoked,
             AuthError::Store(_) => ErrorCode::Internal,

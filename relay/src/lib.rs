@@ -18,6 +18,7 @@
 //! - [`remembered`]: answers kept under client request ids for retries, expiring in O(1).
 //! - [`pairing`]: pairing a phone agent by a short code.
 //! - [`billing`]: CALL billing: accounts, ledger, tariffs, reservations, settlement.
+//! - [`signup`]: sign-up and forgotten passwords by SMS code.
 //! - [`calls`]: CALL ("call me now"): checks, verification codes, the live two-leg call.
 //! - [`admin`]: operator tasks behind `ringlink-relay admin`.
 //! - [`admin_billing`]: billing's operator tasks: accounts, sponsors, tariffs, call records.
@@ -51,6 +52,7 @@ pub mod remembered;
 mod serve;
 pub mod session_site;
 pub mod signin_guard;
+pub mod signup;
 pub mod store;
 pub mod telemetry;
 pub mod throttle;
@@ -86,6 +88,8 @@ pub struct Relay {
     pub pair_poll_throttle: throttle::Throttle,
     /// CALL: the SIP agent, the SMS gateway, billing and the abuse controls.
     pub calls: calls::Calls,
+    /// Sign-up and reset codes' per-number and per-address limits.
+    pub signup: signup::Signup,
     /// Cancelled on shutdown: every socket closes with 1001.
     pub shutdown: CancellationToken,
     /// Open WebSocket tasks, awaited on shutdown.
@@ -150,6 +154,7 @@ impl Relay {
         let calls = calls::Calls::new(&config.calls, store.clone());
         Ok(Arc::new(Self {
             calls,
+            signup: signup::Signup::default(),
             dial_log,
             dial_ids,
             dial_cap,

@@ -65,6 +65,7 @@ impl App {
                 m.call_step(),
                 m.signing_in(),
                 m.takes_tel_links(),
+                m.account_code_step(),
             )
         };
         let before = self.model.with_untracked(at);
@@ -86,6 +87,7 @@ impl App {
                 _ if refused => Some("[data-rl=signin-password]"),
                 Some(Step::EnterCode) => Some("[data-rl=sms-code]"),
                 Some(Step::Live) => Some("[data-rl=hang-up]"),
+                _ if after.2 == Some(true) => Some("[data-rl=account-code]"),
                 _ => None,
             };
             let offered = before.1 == Some(Step::Loading);

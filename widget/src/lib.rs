@@ -20,8 +20,8 @@
 //! - `app`: the mounted app: signals, the work the model asks for, the host-page callback.
 //! - `connection`: the WebSocket: request ids, queued frames, pings, reconnects.
 //! - `panel`: the panel shell: header, status, alert region, focus and Escape.
-//! - `sign_in`, `dialer`, `pairing`, `no_phone`, `picked`, `call_status`, `call_me`: the
-//!   panel's parts.
+//! - `sign_in`, `sign_up` (sign-up and reset by SMS code), `dialer`, `pairing`, `no_phone`,
+//!   `picked`, `call_status`, `call_me`: the panel's parts.
 //! - [`mount`] and `Widget`: what the frame script calls.
 
 pub mod backoff;
@@ -51,6 +51,8 @@ mod panel;
 mod picked;
 #[cfg(target_arch = "wasm32")]
 mod sign_in;
+#[cfg(target_arch = "wasm32")]
+mod sign_up;
 
 #[cfg(target_arch = "wasm32")]
 pub use app::{mount, Widget};

@@ -1,7 +1,7 @@
 //! The panel shell: title and close button, then one view of the model: the relay link and
-//! agent status lines (DIAL-3), the screen of the moment (sign-in, pairing, dialer or "call me"),
-//! the alert region, the call state, the page's numbers, the `tel:` choice on a phone and
-//! sign-out. Escape closes it.
+//! agent status lines (DIAL-3), the screen of the moment (sign-in, sign-up or reset, pairing,
+//! dialer or "call me"), the alert region, the call state, the page's numbers, the `tel:`
+//! choice on a phone and sign-out. Escape closes it.
 
 use leptos::ev::KeyboardEvent;
 use leptos::prelude::*;
@@ -9,7 +9,7 @@ use leptos::prelude::*;
 use crate::app::App;
 use crate::model::written_number::written;
 use crate::model::{Action, Model, Screen, Session};
-use crate::{call_me, call_status, dialer, no_phone, picked, sign_in};
+use crate::{call_me, call_status, dialer, no_phone, picked, sign_in, sign_up};
 
 pub fn panel(app: App) -> impl IntoView {
     move || app.open.get().then(|| shell(app))
@@ -57,8 +57,13 @@ fn body(app: App, m: &Model) -> impl IntoView {
             } else {
                 t.sign_in_intro
             };
-            sign_in::form(app, intro, m.signing_in()).into_any()
+            let form = sign_in::form(app, intro, m.signing_in());
+            view! { {form} {sign_up::links(app)} }.into_any()
         }
+        Screen::Account => match &m.account {
+            Some(flow) => sign_up::screen(app, flow).into_any(),
+            None => ().into_any(),
+        },
         Screen::Waiting => view! { <p class="rl-wait">{t.signing_in}</p> }.into_any(),
         Screen::NoPhone => no_phone::screen(app, m).into_any(),
         Screen::Dialer => dialer::dialer(app, m).into_any(),
@@ -68,7 +73,7 @@ fn body(app: App, m: &Model) -> impl IntoView {
     let me = match &m.session {
         Session::SignedIn { member } => Some(view! {
             <p class="rl-me">
-                <span>{t.signed_in_as} " " <b>{written(member)}</b></span>
+                {sign_up::account_line(app, member)}
                 <button type="button" class="rl-link-btn" data-rl="signout"
                     on:click=move |_| app.act(Action::SignOut)>{t.sign_out}</button>
             </p>

@@ -38,9 +38,11 @@ impl From<ErrorBody> for ApiError {
 
 pub fn status_of(code: ErrorCode) -> StatusCode {
     match code {
-        ErrorCode::BadFrame | ErrorCode::BadField | ErrorCode::InvalidNumber => {
-            StatusCode::BAD_REQUEST
-        }
+        ErrorCode::BadFrame
+        | ErrorCode::BadField
+        | ErrorCode::InvalidNumber
+        | ErrorCode::WeakPassword => StatusCode::BAD_REQUEST,
+        ErrorCode::AccountExists | ErrorCode::NoAccount => StatusCode::CONFLICT,
         ErrorCode::FrameTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
         ErrorCode::NotSignedIn
         | ErrorCode::BadCredentials

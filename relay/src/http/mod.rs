@@ -6,7 +6,10 @@ mod agent_ws;
 mod api;
 mod assets;
 mod dev_outbox;
+mod help_phone;
+mod home;
 mod metrics_access;
+mod pages;
 mod widget_frame;
 mod widget_origin;
 mod widget_ws;
@@ -32,7 +35,8 @@ pub fn router(relay: Arc<Relay>) -> Router {
         router = router.route("/metrics", get(metrics_access::guarded));
     }
     router
-        .route("/", get(index))
+        .route("/", get(home::page_for))
+        .route("/help/phone", get(help_phone::page_for))
         .route("/healthz", get(health))
         .route("/v1/agent/login", post(agent_api::login))
         .route("/v1/agent/pair", post(agent_api::pair_start))
@@ -52,10 +56,6 @@ pub fn metrics_router(relay: Arc<Relay>) -> Router {
     Router::new()
         .route("/metrics", get(metrics_access::guarded))
         .with_state(relay)
-}
-
-async fn index() -> impl IntoResponse {
-    "Ringlink relay. Paste <script src=\"/widget/widget.js\" data-site=\"SITE_KEY\" async></script> on your site.\n"
 }
 
 /// Any other address: a widget file that is not there says how to get it.

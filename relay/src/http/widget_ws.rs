@@ -1,7 +1,7 @@
 //! The widget's WebSocket: opened only by the relay's own frame, for a page on the site's
 //! allow-list (`widget_origin`, checked before the upgrade); then sign-in (sessions bound to the
 //! site), presence of the member's phone agents (DIAL-3), dial intents (DIAL-5), call states,
-//! pairing confirmation, and CALL requests for buttons of the page's own site.
+//! pairing confirmation, sign-up and password reset by SMS code, and CALL requests for buttons of the page's own site.
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
@@ -12,6 +12,7 @@ use axum::extract::ws::{WebSocket, WebSocketUpgrade};
 use axum::extract::{ConnectInfo, Query, State};
 use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Response};
+use ringlink_protocol::account::{AskAccountCode, ResetPassword, SignUp};
 use ringlink_protocol::call_me::*;
 use ringlink_protocol::request::Request;
 use ringlink_protocol::widget::*;
@@ -23,7 +24,7 @@ use super::ws::{self, Incoming};
 use crate::accounts::Identity;
 use crate::hub::{WidgetTx, OUTBOX_FRAMES};
 use crate::store::tokens::TokenKind;
-use crate::{calls, dial, pairing, Relay};
+use crate::{calls, dial, pairing, signup, Relay};
 
 pub async fn upgrade(
     State(relay): State<Arc<Relay>>,
@@ -242,6 +243,18 @@ impl WidgetConn {
                 };
                 (answer::<HangUp>(re, result), Vec::new())
             }
+            WidgetMsg::AskAccountCode(req) => {
+                let result = signup::ask_code(&self.relay, self.site_id, &self.address, &req).await;
+                (answer::<AskAccountCode>(re, result), Vec::new())
+            }
+            WidgetMsg::SignUp(req) => {
+                let minted = signup::sign_up(&self.relay, &req).await;
+                self.signed_in_by_code::<SignUp>(re, minted).await
+            }
+            WidgetMsg::ResetPassword(req) => {
+                let minted = signup::reset_password(&self.relay, &req).await;
+                self.signed_in_by_code::<ResetPassword>(re, minted).await
+            }
         }
     }
 
@@ -257,6 +270,33 @@ impl WidgetConn {
             )
             .await
             .map_err(|e| ErrorBody::from(&e))?;
+        self.adopt(id, token).await
+    }
+
+    /// A session minted by sign-up or password reset: signed in here, presence pushed.
+    async fn signed_in_by_code<R: Request<Reply = RelayToWidget, Response = SignedIn>>(
+        &mut self,
+        re: Option<u64>,
+        minted: Result<(Identity, ringlink_protocol::secret::Secret), ErrorBody>,
+    ) -> (Envelope<RelayToWidget>, Vec<RelayToWidget>) {
+        let result = match minted {
+            Ok((id, token)) => self.adopt(id, token).await,
+            Err(e) => Err(e),
+        };
+        let push = if result.is_ok() {
+            self.subscribe(None)
+        } else {
+            Vec::new()
+        };
+        (answer::<R>(re, result), push)
+    }
+
+    /// Binds a fresh session to this page's site and makes it this widget's.
+    async fn adopt(
+        &mut self,
+        id: Identity,
+        token: ringlink_protocol::secret::Secret,
+    ) -> Result<SignedIn, ErrorBody> {
         crate::session_site::bind(&self.relay.store, &id, self.site_id).await?;
         self.leave();
         let reply = SignedIn {

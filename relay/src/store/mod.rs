@@ -2,6 +2,7 @@
 //! backend, and the store functions of each domain in submodules. Portable SQL with `$1`
 //! placeholders; times are Unix seconds; secrets are stored hashed.
 
+pub mod account_codes;
 pub mod billing;
 pub mod call_buttons;
 pub mod callbacks;

@@ -4,6 +4,7 @@
 //! by the browser's `JSON.parse` and read field by field through [`Json`]. Native tests check
 //! both directions against serde_json and the protocol's derives, so the two cannot drift.
 
+use ringlink_protocol::account::{AskAccountCode, ResetPassword, SignUp};
 use ringlink_protocol::call::{CallEvent, CallState};
 use ringlink_protocol::call_me::*;
 use ringlink_protocol::secret::Secret;
@@ -161,7 +162,7 @@ fn payer(name: &str) -> Option<PayerKind> {
 }
 
 /// Every error code (the decoder looks names up here).
-pub(crate) const ERROR_CODES: [ErrorCode; 23] = [
+pub(crate) const ERROR_CODES: [ErrorCode; 26] = [
     ErrorCode::BadFrame,
     ErrorCode::FrameTooLarge,
     ErrorCode::BadField,
@@ -180,6 +181,9 @@ pub(crate) const ERROR_CODES: [ErrorCode; 23] = [
     ErrorCode::UnknownButton,
     ErrorCode::NumberNotVerified,
     ErrorCode::CodeInvalid,
+    ErrorCode::AccountExists,
+    ErrorCode::NoAccount,
+    ErrorCode::WeakPassword,
     ErrorCode::DestinationNotAllowed,
     ErrorCode::InsufficientBalance,
     ErrorCode::CallInProgress,
@@ -208,6 +212,9 @@ fn error_code_name(code: ErrorCode) -> &'static str {
         ErrorCode::UnknownButton => "unknown_button",
         ErrorCode::NumberNotVerified => "number_not_verified",
         ErrorCode::CodeInvalid => "code_invalid",
+        ErrorCode::AccountExists => "account_exists",
+        ErrorCode::NoAccount => "no_account",
+        ErrorCode::WeakPassword => "weak_password",
         ErrorCode::DestinationNotAllowed => "destination_not_allowed",
         ErrorCode::InsufficientBalance => "insufficient_balance",
         ErrorCode::CallInProgress => "call_in_progress",
@@ -243,6 +250,9 @@ pub fn encode(id: u64, msg: &WidgetMsg) -> String {
         WidgetMsg::VerifyCode(_) => "verify_code",
         WidgetMsg::CallMe(_) => "call_me",
         WidgetMsg::HangUp(_) => "hang_up",
+        WidgetMsg::AskAccountCode(_) => "ask_account_code",
+        WidgetMsg::SignUp(_) => "sign_up",
+        WidgetMsg::ResetPassword(_) => "reset_password",
     };
     w.raw(kind);
     w.raw("\",\"data\":{");
@@ -290,6 +300,35 @@ pub fn encode(id: u64, msg: &WidgetMsg) -> String {
             w.field("lang", lang.as_deref());
         }
         WidgetMsg::HangUp(HangUp { call_id }) => w.field("call_id", Some(call_id)),
+        WidgetMsg::AskAccountCode(AskAccountCode {
+            number,
+            purpose,
+            lang,
+        }) => {
+            w.field("number", Some(number));
+            w.field("purpose", Some(purpose.as_str()));
+            w.field("lang", lang.as_deref());
+        }
+        WidgetMsg::SignUp(SignUp {
+            number,
+            code,
+            password,
+            name,
+        }) => {
+            w.field("number", Some(number));
+            w.field("code", Some(code));
+            w.field("password", Some(password.expose()));
+            w.field("name", name.as_deref());
+        }
+        WidgetMsg::ResetPassword(ResetPassword {
+            number,
+            code,
+            password,
+        }) => {
+            w.field("number", Some(number));
+            w.field("code", Some(code));
+            w.field("password", Some(password.expose()));
+        }
     }
     w.raw("}}}");
     w.0

@@ -2,6 +2,7 @@
 //! would, and the wire names of codes, states, stages and payers.
 
 use super::*;
+use ringlink_protocol::account::CodePurpose;
 use ringlink_protocol::Envelope;
 use serde_json::Value;
 
@@ -230,6 +231,34 @@ fn every_request_is_written_as_serde_writes_it() {
         }),
         WidgetMsg::HangUp(HangUp {
             call_id: "k1".into(),
+        }),
+        // covers #9 §2: sign-up and reset frames are what the relay decodes
+        WidgetMsg::AskAccountCode(AskAccountCode {
+            number: "138 0013 8000".into(),
+            purpose: CodePurpose::SignUp,
+            lang: Some("zh".into()),
+        }),
+        WidgetMsg::AskAccountCode(AskAccountCode {
+            number: "+8613800138000".into(),
+            purpose: CodePurpose::Reset,
+            lang: None,
+        }),
+        WidgetMsg::SignUp(SignUp {
+            number: "+8613800138000".into(),
+            code: "123456".into(),
+            password: Secret::new("new \"pass\""),
+            name: Some("李伟".into()),
+        }),
+        WidgetMsg::SignUp(SignUp {
+            number: "+8613800138000".into(),
+            code: "123456".into(),
+            password: Secret::new("new pass"),
+            name: None,
+        }),
+        WidgetMsg::ResetPassword(ResetPassword {
+            number: "+8613800138000".into(),
+            code: "654321".into(),
+            password: Secret::new("another one"),
         }),
     ];
     for (i, msg) in msgs.into_iter().enumerate() {

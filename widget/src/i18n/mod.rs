@@ -1,11 +1,13 @@
 //! Chinese and English: every string the panel shows, and the choice between them (`data-lang`
 //! on the tag, else the browser's language). The shell, sign-in and DIAL words are in [`text`],
-//! the "call me now" words in [`call_text`]; relay errors are said here.
+//! the "call me now" words in [`call_text`], sign-up and reset in [`account_text`]; relay errors are said here.
 
+mod account_text;
 mod call_text;
 mod phone_text;
 mod text;
 
+pub use account_text::{AccountText, ACCOUNT_EN, ACCOUNT_ZH};
 pub use call_text::{CallText, CALL_EN, CALL_ZH};
 pub use phone_text::{PhoneText, PHONE_EN, PHONE_ZH};
 pub use text::{Text, EN, ZH};
@@ -97,6 +99,13 @@ impl Lang {
                 ErrorCode::UnknownButton => "这个通话按钮尚未设置，请联系商家。",
                 ErrorCode::NumberNotVerified => "这个号码还未验证：请先发送验证码。",
                 ErrorCode::CodeInvalid => "验证码不正确或已过期：请检查短信，或重新发送验证码。",
+                ErrorCode::AccountExists => {
+                    "这个号码已有 Ringlink 账号：请直接登录，或在“忘记密码”中用同一验证码重设密码。"
+                }
+                ErrorCode::NoAccount => "这个号码还没有 Ringlink 账号：请用同一验证码注册。",
+                ErrorCode::WeakPassword => {
+                    "密码太弱：请设置至少 8 个字符、不是手机号码的密码。"
+                }
                 ErrorCode::DestinationNotAllowed => {
                     "不能呼叫这个号码（国家或号码类型不允许）：请换用其他手机号码。"
                 }
@@ -119,6 +128,7 @@ impl Lang {
             ErrorCode::UnknownButton => "Tell the shop: this call button is not set up.",
             ErrorCode::NumberNotVerified => "Send a code to this number first.",
             ErrorCode::CodeInvalid => "Check the SMS, or send a new code.",
+            ErrorCode::AccountExists => "Sign in, or choose \"Forgot password?\".",
             ErrorCode::DestinationNotAllowed => "Use another mobile number.",
             ErrorCode::InsufficientBalance => "Top up your balance, then try again.",
             ErrorCode::CallInProgress => "Hang up the other call, or wait for it to end.",

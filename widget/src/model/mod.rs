@@ -4,6 +4,7 @@
 //! ([`Out`]): frames to send, the token to keep or drop, events for the host page. No browser
 //! code here, so it is tested natively.
 
+mod account;
 mod call_me;
 mod call_words;
 mod dial;
@@ -11,10 +12,12 @@ mod host_page;
 mod picked;
 pub mod written_number;
 
+pub use account::AccountFlow;
 pub use call_me::{same_number, CallMeFlow, Step, TwoLegCall};
 pub use dial::CallView;
 pub use picked::Picked;
 
+use ringlink_protocol::account::CodePurpose;
 use ringlink_protocol::secret::Secret;
 use ringlink_protocol::widget::*;
 use ringlink_protocol::{ErrorBody, ErrorCode};
@@ -36,6 +39,9 @@ pub enum Asked {
     VerifyCode,
     CallMe,
     HangUp,
+    AskAccountCode,
+    SignUp,
+    ResetPassword,
 }
 
 impl Asked {
@@ -52,6 +58,9 @@ impl Asked {
             WidgetMsg::VerifyCode(_) => Asked::VerifyCode,
             WidgetMsg::CallMe(_) => Asked::CallMe,
             WidgetMsg::HangUp(_) => Asked::HangUp,
+            WidgetMsg::AskAccountCode(_) => Asked::AskAccountCode,
+            WidgetMsg::SignUp(_) => Asked::SignUp,
+            WidgetMsg::ResetPassword(_) => Asked::ResetPassword,
         }
     }
 }
@@ -90,6 +99,8 @@ pub enum Screen {
     /// Signed in, opened by a merchant's call button: the offer, the callback box, its code,
     /// the call and its progress (CALL-3 to CALL-7).
     CallMe,
+    /// Signed out, getting an account or a new password by SMS code (#9 §2).
+    Account,
 }
 
 /// Work the model asks the browser side to do.
@@ -159,6 +170,20 @@ pub enum Action {
     LeaveCallMe,
     /// One second passed: the connected call's clock moves on between pushes.
     Tick,
+    /// "Create account" or "Forgot password?" on the sign-in form.
+    StartAccount(CodePurpose),
+    /// Back to the sign-in form.
+    LeaveAccount,
+    /// "Send code" to the typed number.
+    AskAccountCode(String),
+    /// The code from the SMS, the new password, and for a new account an optional name.
+    FinishAccount {
+        code: String,
+        password: String,
+        name: String,
+    },
+    /// "Use another number" on the code step.
+    AccountOtherNumber,
 }
 
 /// A number marked on the host page (`data-ringlink-dial`, or a `tel:` link).
@@ -203,6 +228,8 @@ pub struct Model {
     pub picked: Option<Picked>,
     /// On a phone, the member chose to open the shop's `tel:` links here (`picked`).
     pub tel_widget: bool,
+    /// "Create account" or "Forgot password?", while signed out.
+    pub account: Option<AccountFlow>,
 }
 
 impl Model {
@@ -230,6 +257,7 @@ impl Model {
             own_calls: Vec::new(),
             picked: None,
             tel_widget: false,
+            account: None,
         }
     }
 
@@ -268,12 +296,22 @@ impl Model {
             Action::HangUp => return self.hang_up(),
             Action::LeaveCallMe => self.leave_call_me(),
             Action::Tick => self.tick(),
+            Action::StartAccount(purpose) => self.start_account(purpose),
+            Action::LeaveAccount => self.leave_account(),
+            Action::AskAccountCode(number) => return self.ask_account_code(&number),
+            Action::FinishAccount {
+                code,
+                password,
+                name,
+            } => return self.finish_account(&code, &password, &name),
+            Action::AccountOtherNumber => self.account_other_number(),
         }
         Vec::new()
     }
 
     pub fn screen(&self) -> Screen {
         match &self.session {
+            Session::SignedOut if self.account.is_some() => Screen::Account,
             Session::SignedOut => Screen::SignIn,
             // A sign-in on its way keeps the form (and what was typed) on screen.
             Session::Waiting if self.token.is_none() => Screen::SignIn,
@@ -288,7 +326,7 @@ impl Model {
     /// line is hidden for `signed-out` and `call-me` (a two-leg call needs no phone agent).
     pub fn agent_state(&self) -> &'static str {
         match self.screen() {
-            Screen::SignIn | Screen::Waiting => "signed-out",
+            Screen::SignIn | Screen::Waiting | Screen::Account => "signed-out",
             Screen::CallMe => "call-me",
             Screen::NoPhone => "disconnected",
             Screen::Dialer => "connected",
@@ -299,7 +337,7 @@ impl Model {
     pub fn agent_line(&self) -> String {
         let t = self.lang.text();
         match self.screen() {
-            Screen::SignIn => t.status_signed_out.to_owned(),
+            Screen::SignIn | Screen::Account => t.status_signed_out.to_owned(),
             Screen::Waiting => t.signing_in.to_owned(),
             Screen::NoPhone => t.not_connected.to_owned(),
             Screen::CallMe => String::new(),
@@ -364,6 +402,7 @@ impl Model {
         } else {
             Link::Refused
         };
+        self.account_lost();
         // A sign-in in flight is lost with the socket; a resume is simply sent again.
         if self.session == Session::Waiting && self.token.is_none() {
             self.session = Session::SignedOut;
@@ -421,6 +460,9 @@ impl Model {
     /// A frame from the relay; `asked` is the request it answers, `None` for a push.
     pub fn frame(&mut self, asked: Option<Asked>, msg: RelayToWidget) -> Vec<Out> {
         let mut out = Vec::new();
+        if self.account_frame(asked, &msg, &mut out) {
+            return out;
+        }
         match msg {
             RelayToWidget::SignedIn(s) => {
                 if asked == Some(Asked::SignIn) {
@@ -477,6 +519,9 @@ impl Model {
             // connection, show the form meanwhile.
             (Some(Asked::Resume), _) => self.session = Session::SignedOut,
             (Some(Asked::Dial), _) => self.dial_in_flight = None,
+            (Some(a @ (Asked::AskAccountCode | Asked::SignUp | Asked::ResetPassword)), _) => {
+                self.account_refused(a, e)
+            }
             (Some(asked), _) => self.call_me_refused(asked, e),
             _ => {}
         }
