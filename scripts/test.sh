@@ -22,6 +22,8 @@ cargo fmt --all -- --check
 
 say "cargo clippy -D warnings"
 cargo clippy --workspace --all-targets --quiet -- -D warnings
+# The widget's browser half (app, connection) compiles only for wasm32.
+cargo clippy -p ringlink-widget --target wasm32-unknown-unknown --quiet -- -D warnings
 
 say "widget (release wasm) and its sizes"
 bash scripts/build-widget.sh

@@ -79,7 +79,8 @@ impl App {
             emit("tel", &JsValue::from_bool(after.3));
         }
         let refused = before.2 && !after.2 && after.0 == Screen::SignIn;
-        if (after.0, after.1) != (before.0, before.1) || refused {
+        let code_step = after.4 != before.4;
+        if (after.0, after.1) != (before.0, before.1) || refused || code_step {
             if !focus_in_panel() && !refused {
                 return;
             }
@@ -87,7 +88,7 @@ impl App {
                 _ if refused => Some("[data-rl=signin-password]"),
                 Some(Step::EnterCode) => Some("[data-rl=sms-code]"),
                 Some(Step::Live) => Some("[data-rl=hang-up]"),
-                _ if after.2 == Some(true) => Some("[data-rl=account-code]"),
+                _ if after.4 == Some(true) => Some("[data-rl=account-code]"),
                 _ => None,
             };
             let offered = before.1 == Some(Step::Loading);

@@ -7,7 +7,6 @@ use leptos::ev::KeyboardEvent;
 use leptos::prelude::*;
 
 use crate::app::App;
-use crate::model::written_number::written;
 use crate::model::{Action, Model, Screen, Session};
 use crate::{call_me, call_status, dialer, no_phone, picked, sign_in, sign_up};
 
