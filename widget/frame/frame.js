@@ -52,8 +52,11 @@ function emit(type, detail) {
 }
 
 // The panel's first field, else the first button of its body; × only as a last resort.
+// The same order as the app's own first focus: the "call me now" offer when the phone is
+// missing, then the first field (whichever of the two runs last, focus ends in one place).
 function firstField() {
-  return document.querySelector('.rl-body form:not([hidden]) input') ||
+  return document.querySelector('[data-rl=offer-call-me]') ||
+    document.querySelector('.rl-body form:not([hidden]) input') ||
     document.querySelector('.rl-body button:not([hidden])') ||
     document.querySelector('.rl-panel button');
 }
