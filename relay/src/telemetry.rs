@@ -29,8 +29,11 @@ pub fn init_logs(format: &str) {
         tracing_subscriber::EnvFilter::try_from_default_env()
             .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
     );
+    // Colours only on a terminal: a log file (the demo's relay.log, journald) gets plain text.
+    let colour = std::io::IsTerminal::is_terminal(&std::io::stderr());
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
+        .with_ansi(colour)
         .with_writer(std::io::stderr);
     let _ = if format == "json" {
         builder.json().try_init()
