@@ -34,14 +34,34 @@ fn shell(app: App) -> impl IntoView {
     view! {
         <section data-rl="panel" class="rl-panel" role="dialog" aria-label=title
             lang=app.lang.code() on:keydown=on_key>
-            // A div, not <header>: inside the dialog it would be a second banner landmark (axe).
-            <div class="rl-head">
-                <h2>{title}</h2>
-                <button type="button" class="rl-x" aria-label=t.close
-                    on:click=move |_| app.set_open(false)>"×"</button>
+            // Divs, not <header>: inside the dialog it would be a second banner landmark (axe).
+            // The title and the account line stay at the top while the body scrolls: nothing
+            // pinned at the bottom covers the panel's buttons.
+            <div class="rl-top">
+                <div class="rl-head">
+                    <h2>{title}</h2>
+                    <button type="button" class="rl-x" aria-label=t.close
+                        on:click=move |_| app.set_open(false)>"×"</button>
+                </div>
+                {move || app.model.with(|m| account_bar(app, m))}
             </div>
             <div class="rl-body">{move || app.model.with(|m| body(app, m))}</div>
         </section>
+    }
+}
+
+/// Which account is signed in, and "Sign out" (#9 §2, §5): under the title, always in view.
+fn account_bar(app: App, m: &Model) -> Option<impl IntoView> {
+    let t = app.t();
+    match &m.session {
+        Session::SignedIn { member } => Some(view! {
+            <p class="rl-me">
+                {sign_up::account_line(app, member)}
+                <button type="button" class="rl-link-btn" data-rl="signout"
+                    on:click=move |_| app.act(Action::SignOut)>{t.sign_out}</button>
+            </p>
+        }),
+        _ => None,
     }
 }
 
@@ -69,16 +89,6 @@ fn body(app: App, m: &Model) -> impl IntoView {
         Screen::CallMe => call_me::screen(app, m).into_any(),
     };
     let numbers = (screen == Screen::Dialer).then(|| dialer::page_numbers(app, m));
-    let me = match &m.session {
-        Session::SignedIn { member } => Some(view! {
-            <p class="rl-me">
-                {sign_up::account_line(app, member)}
-                <button type="button" class="rl-link-btn" data-rl="signout"
-                    on:click=move |_| app.act(Action::SignOut)>{t.sign_out}</button>
-            </p>
-        }),
-        _ => None,
-    };
     view! {
         <p class="rl-conn" role="status">{m.link_line()}</p>
         <p class="rl-agent" data-rl="agent-status" data-state=m.agent_state()>{m.agent_line()}</p>
@@ -91,6 +101,5 @@ fn body(app: App, m: &Model) -> impl IntoView {
         <p class="rl-notice" role="status">{m.notice.clone()}</p>
         {numbers}
         {picked::tel_choice(app, m, crate::app::on_phone())}
-        {me}
     }
 }
