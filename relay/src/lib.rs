@@ -45,6 +45,7 @@ pub mod forwarded;
 mod http;
 pub mod http_config;
 pub mod hub;
+pub mod live;
 pub mod names;
 pub mod pairing;
 pub mod password_gate;
