@@ -1,12 +1,15 @@
 //! The live layer (#10): delivering to whoever is connected, wherever they are connected. A
 //! [`Bus`] addressed by [`Subject`]s named in the product's words, with an in-process
-//! implementation for one relay ([`local::LocalBus`]); the NATS one, the durable streams and
-//! presence come next. Domains talk to subjects, never to a socket's channel.
+//! implementation for one relay ([`local::LocalBus`]) and a NATS one for several
+//! ([`nats::NatsBus`]); the durable streams and presence come next. Domains talk to subjects,
+//! never to a socket's channel.
 //!
 //! - [`subject`]: who or what a frame is for.
 //! - [`local`]: the bus of one relay process.
+//! - [`nats`]: the bus of several relays.
 
 pub mod local;
+pub mod nats;
 pub mod subject;
 
 use std::time::Duration;

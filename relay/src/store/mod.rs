@@ -7,6 +7,7 @@ pub mod billing;
 pub mod call_buttons;
 pub mod callbacks;
 pub mod calls;
+pub mod claims;
 pub mod members;
 pub mod pairings;
 pub mod revocation;
