@@ -3,6 +3,8 @@
 //! is answered on the other; nobody subscribed is "not connected" at once; a claim has one winner
 //! across both.
 
+mod support;
+
 use std::process::Command;
 use std::time::{Duration, Instant};
 
