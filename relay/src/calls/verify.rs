@@ -124,12 +124,32 @@ pub async fn verify_code(
         .accounts
         .parse_number(input)
         .map_err(ErrorBody::from)?;
-    let invalid = |why: &str| ErrorBody::new(ErrorCode::CodeInvalid, why.to_owned());
     let attempt = relay
         .store
         .take_code_attempt(member.member_id, &number, CODE_ATTEMPTS, now())
         .await
         .map_err(internal)?;
+    judge_attempt(attempt, CODE_ATTEMPTS, code, |typed| {
+        code_hash(member.member_id, &number, typed)
+    })?;
+    relay
+        .store
+        .verify_number(member.member_id, &number)
+        .await
+        .map_err(internal)?;
+    Ok(NumberVerified { number })
+}
+
+/// The answer to one try at an SMS code (CALL's number codes and the account codes): the refusal
+/// the store's attempt gives, or the typed code (spaces ignored) compared by `hash_of` with the
+/// stored hash. `Ok` is the stored hash of the right code.
+pub(crate) fn judge_attempt(
+    attempt: CodeAttempt,
+    max_attempts: i64,
+    typed: &str,
+    hash_of: impl Fn(&str) -> String,
+) -> Result<String, ErrorBody> {
+    let invalid = |why: &str| ErrorBody::new(ErrorCode::CodeInvalid, why.to_owned());
     let (stored, attempts) = match attempt {
         CodeAttempt::Granted {
             code_hash,
@@ -143,17 +163,12 @@ pub async fn verify_code(
         CodeAttempt::Expired => return Err(invalid("this code has expired: ask for a new one")),
         CodeAttempt::UsedUp => return Err(invalid("too many wrong codes: ask for a new one")),
     };
-    let typed: String = code.chars().filter(|c| !c.is_whitespace()).collect();
-    if code_hash(member.member_id, &number, &typed) != stored {
-        let left = CODE_ATTEMPTS - attempts;
+    let typed: String = typed.chars().filter(|c| !c.is_whitespace()).collect();
+    if hash_of(&typed) != stored {
+        let left = max_attempts - attempts;
         return Err(invalid(&format!(
             "that code is not right; {left} tries left"
         )));
     }
-    relay
-        .store
-        .verify_number(member.member_id, &number)
-        .await
-        .map_err(internal)?;
-    Ok(NumberVerified { number })
+    Ok(stored)
 }

@@ -25,7 +25,6 @@ use crate::accounts::{hash_password, AuthError, Identity};
 use crate::calls::code_sms::SmsLang;
 use crate::destination::{Allowed, Line};
 use crate::dial::internal;
-use crate::store::callbacks::CodeAttempt;
 use crate::store::tokens::TokenKind;
 use crate::store::{now, StoreError};
 use crate::throttle::Throttle;
@@ -215,33 +214,12 @@ fn check_password(number: &E164, password: &Secret) -> Result<(), ErrorBody> {
 
 /// Takes one try at the number's code and compares it; `Ok(hash)` of the right code.
 async fn check_code(relay: &Relay, number: &E164, typed: &str) -> Result<String, ErrorBody> {
-    let invalid = |why: &str| ErrorBody::new(ErrorCode::CodeInvalid, why.to_owned());
     let attempt = relay
         .store
         .take_account_code_attempt(number, CODE_ATTEMPTS, now())
         .await
         .map_err(internal)?;
-    let (stored, attempts) = match attempt {
-        CodeAttempt::Granted {
-            code_hash,
-            attempts,
-        } => (code_hash, attempts),
-        CodeAttempt::NoCode => {
-            return Err(invalid(
-                "no code was sent to this number: ask for a code first",
-            ))
-        }
-        CodeAttempt::Expired => return Err(invalid("this code has expired: ask for a new one")),
-        CodeAttempt::UsedUp => return Err(invalid("too many wrong codes: ask for a new one")),
-    };
-    let typed: String = typed.chars().filter(|c| !c.is_whitespace()).collect();
-    if code_hash(number, &typed) != stored {
-        let left = CODE_ATTEMPTS - attempts;
-        return Err(invalid(&format!(
-            "that code is not right; {left} tries left"
-        )));
-    }
-    Ok(stored)
+    crate::calls::verify::judge_attempt(attempt, CODE_ATTEMPTS, typed, |t| code_hash(number, t))
 }
 
 fn store_refusal(e: StoreError, conflict: ErrorCode, conflict_words: &str) -> ErrorBody {
