@@ -79,6 +79,8 @@ pub struct Config {
     /// loopback) or `"smpp"` with the SMSC's address and credentials.
     #[serde(skip_serializing)]
     pub sms: ringlink_sms::SmsConfig,
+    /// The live layer (`[live]`): the NATS URL for several relays, and this relay's node id.
+    pub live: crate::live::config::LiveConfig,
 }
 
 /// CALL's abuse controls. Calls cost money and ring strangers' phones: every limit here is on
@@ -191,6 +193,7 @@ impl Default for Config {
             dial: crate::dial_policy::DialConfig::default(),
             telephony: None,
             sms: ringlink_sms::SmsConfig::default(),
+            live: crate::live::config::LiveConfig::default(),
         }
     }
 }
@@ -280,6 +283,7 @@ impl Config {
                 "heartbeat_secs, sign_in_within_secs, session_ttl_hours and device_ttl_days must be above zero".into(),
             ));
         }
+        self.live.validate().map_err(ConfigError::Invalid)?;
         if let Some(t) = &self.telephony {
             t.validate()
                 .map_err(|e| ConfigError::Invalid(format!("[telephony]: {e}")))?;
@@ -412,6 +416,26 @@ mod tests {
             "a numeric secret stays text"
         );
         assert_eq!(c.sign_in_within_secs, 45);
+    }
+
+    // covers #10 §4: the NATS URL and node id come from the environment; a bad one is refused
+    #[test]
+    fn the_live_layer_comes_from_the_environment() {
+        let c = Config::load(
+            None,
+            env(&[
+                ("RINGLINK_LIVE__NATS_URL", "nats://10.0.0.5:4222"),
+                ("RINGLINK_LIVE__NODE_ID", "relay-b"),
+            ]),
+        )
+        .unwrap();
+        assert_eq!(c.live.nats_url.as_deref(), Some("nats://10.0.0.5:4222"));
+        assert_eq!(c.live.node_id(), "relay-b");
+        let e = Config::load(None, env(&[("RINGLINK_LIVE__NODE_ID", "relay b")])).unwrap_err();
+        assert!(e.to_string().contains("live.node_id"), "{e}");
+        let e = Config::load(None, env(&[("RINGLINK_LIVE__NATS_URL", "10.0.0.5")])).unwrap_err();
+        assert!(e.to_string().contains("nats://"), "{e}");
+        assert!(Config::default().live.node_id().contains('-'));
     }
 
     // covers #10 §4: a bad nested value names the variable; a section cannot be set as a value

@@ -8,6 +8,7 @@
 //! - [`local`]: the bus of one relay process.
 //! - [`nats`]: the bus of several relays.
 
+pub mod config;
 pub mod local;
 pub mod nats;
 pub mod subject;
