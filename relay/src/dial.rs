@@ -1,17 +1,19 @@
 //! DIAL routing: a signed-in member's dial intent goes only to one of that member's own phone
-//! agents (DIAL-5), and the states the handset reports come back to the member's widgets.
+//! agents (DIAL-5), as a request to its device's subject on the live bus, wherever it is
+//! connected; the states the handset reports come back through the member's stream
+//! ([`crate::dial_agent`]).
 
 use std::time::Duration;
 
-use ringlink_protocol::agent::{CallUpdate, DialOrder, RelayToAgent};
-use ringlink_protocol::call::CallState;
+use ringlink_protocol::agent::DialOrder;
 use ringlink_protocol::widget::{Dial, DialAccepted};
 use ringlink_protocol::{ErrorBody, ErrorCode};
 
 use crate::accounts::{random_id, Identity};
+use crate::dial_agent::{ToDevice, TAKEN};
 use crate::dial_cap::CapError;
 use crate::dial_log::LogOp;
-use crate::hub::{LiveCall, UpdateRefused};
+use crate::live::Subject;
 use crate::store::now;
 use crate::Relay;
 
@@ -19,6 +21,9 @@ use crate::Relay;
 /// session must not turn the member's phone into an autodialler.
 pub const DIALS_PER_MINUTE: u32 = 20;
 pub const DIAL_WINDOW: Duration = Duration::from_secs(60);
+/// How long the relay holding the phone's connection has to take a dial order: it answers as
+/// soon as the order is queued for the socket, so only a stalled relay takes this long.
+pub const ORDER_WAIT: Duration = Duration::from_secs(3);
 
 fn not_connected() -> ErrorBody {
     ErrorBody::new(
@@ -47,10 +52,13 @@ async fn decide(relay: &Relay, member: &Identity, req: Dial) -> Result<DialAccep
         .parse_number(&req.number)
         .map_err(ErrorBody::from)?;
     let confirm = relay.config.dial.needs_confirm(&number)?;
-    let Some((agent, conn, tx)) = relay
-        .hub
+    let agent = relay
+        .live
+        .presence
         .pick_agent(member.member_id, req.device.as_deref())
-    else {
+        .await
+        .map_err(internal)?;
+    let Some(agent) = agent else {
         if let Some(device) = &req.device {
             let owns = relay
                 .store
@@ -99,10 +107,20 @@ async fn decide(relay: &Relay, member: &Identity, req: Dial) -> Result<DialAccep
         number: number.clone(),
         confirm,
     };
-    if tx
-        .try_send(crate::hub::push_frame(RelayToAgent::DialOrder(order)))
-        .is_err()
-    {
+    // A request to the device's subject, answered by whichever relay holds its connection: no
+    // responders means the phone is not connected after all.
+    let ask = ToDevice::Dial {
+        member_id: member.member_id,
+        order,
+    };
+    let to = Subject::Device(agent.device.clone());
+    let answer = relay
+        .live
+        .bus
+        .request(&to, crate::dial_agent::frame(&ask), ORDER_WAIT)
+        .await;
+    if !matches!(&answer, Ok(a) if a.as_str() == TAKEN) {
+        tracing::debug!(call = %call_id, "dial order not taken: {answer:?}");
         let detail = Some("agent unreachable".to_owned());
         relay
             .dial_log
@@ -116,66 +134,12 @@ async fn decide(relay: &Relay, member: &Identity, req: Dial) -> Result<DialAccep
         return Err(not_connected());
     }
     metrics::counter!("ringlink_dial_intents_total").increment(1);
-    let accepted = DialAccepted {
-        call_id: call_id.clone(),
-        number: number.clone(),
-        device: agent.device.clone(),
-    };
-    let call = LiveCall {
-        member_id: member.member_id,
-        device: agent.device,
-        agent_conn: conn,
-        number,
-        state: CallState::Sent,
-    };
-    relay.hub.start_call(&call_id, call, now());
     tracing::debug!(call = %call_id, confirm, "dial intent forwarded");
-    Ok(accepted)
-}
-
-/// Applies a state the agent reported for one of its own calls.
-pub async fn report(relay: &Relay, conn: u64, update: CallUpdate) -> Result<(), ErrorBody> {
-    let event = relay
-        .hub
-        .update_call(
-            conn,
-            &update.call_id,
-            update.state,
-            update.detail.clone(),
-            now(),
-        )
-        .map_err(|UpdateRefused::UnknownCall| {
-            ErrorBody::new(
-                ErrorCode::UnknownCall,
-                format!(
-                    "call '{}' is not a live call of this device",
-                    update.call_id
-                ),
-            )
-        })?;
-    relay
-        .dial_log
-        .record(LogOp::State {
-            public_id: event.call_id,
-            state: event.state.as_str(),
-            detail: event.detail,
-            at: event.at,
-        })
-        .await;
-    Ok(())
-}
-
-/// An agent connection ended: its unfinished calls fail, and widgets are told.
-pub async fn agent_gone(relay: &Relay, member_id: i64, conn: u64) {
-    for event in relay.hub.remove_agent(member_id, conn, now()) {
-        let op = LogOp::State {
-            public_id: event.call_id,
-            state: "failed",
-            detail: event.detail,
-            at: event.at,
-        };
-        relay.dial_log.record(op).await;
-    }
+    Ok(DialAccepted {
+        call_id,
+        number,
+        device: agent.device,
+    })
 }
 
 pub(crate) fn internal(e: impl std::fmt::Display) -> ErrorBody {

@@ -9,8 +9,10 @@
 //! - [`password_gate`]: argon2 behind a semaphore with a bounded queue.
 //! - [`token_janitor`]: deletes dead session and device rows.
 //! - [`names`]: refusing control and bidi characters in names and labels.
-//! - [`hub`]: live presence of agents and widgets, calls in flight.
-//! - [`dial`]: DIAL routing from a member's widget to that member's own phone agent.
+//! - [`live`]: the live layer: bus, durable streams, presence and node leases; [`live_keeper`]
+//!   renews and purges.
+//! - [`dial`]: DIAL routing from a member's widget to that member's own phone agent;
+//!   [`dial_agent`]: a phone agent's connection as DIAL sees it.
 //! - [`dial_policy`], [`dial_cap`], [`dial_ids`]: DIAL's fraud controls (`[dial]`): where a
 //!   member may dial, how many a day, and what a retried dial is answered.
 //! - [`destination`]: region and line-class rules shared by CALL and DIAL.
@@ -37,6 +39,7 @@ mod config_env;
 pub mod connection_caps;
 pub mod destination;
 pub mod dial;
+pub mod dial_agent;
 pub mod dial_cap;
 pub mod dial_ids;
 pub mod dial_log;
@@ -44,8 +47,8 @@ pub mod dial_policy;
 pub mod forwarded;
 mod http;
 pub mod http_config;
-pub mod hub;
 pub mod live;
+pub mod live_keeper;
 pub mod names;
 pub mod pairing;
 pub mod password_gate;
@@ -79,7 +82,8 @@ pub struct Relay {
     pub config: Config,
     pub store: Store,
     pub accounts: accounts::Accounts,
-    pub hub: hub::Hub,
+    /// The live layer: who is connected where, and how to reach them.
+    pub live: live::Live,
     pub dial_log: dial_log::DialLog,
     pub dial_ids: dial_ids::DialIds,
     pub dial_cap: dial_cap::DailyCap,
@@ -103,6 +107,10 @@ pub enum StartError {
     Store(#[from] store::StoreError),
     #[error(transparent)]
     Calls(#[from] calls::CallsStartError),
+    #[error(
+        "the live layer could not start (check [live] nats_url and that nats-server runs): {0}"
+    )]
+    Live(#[from] live::BusError),
     #[error("cannot listen on {addr}: {source}")]
     Bind {
         addr: String,
@@ -153,6 +161,7 @@ impl Relay {
         let dial_ids = dial_ids::DialIds::load(&store, memory).await?;
         let dial_cap = dial_cap::DailyCap::new(config.dial.daily_cap, store.clone());
         let calls = calls::Calls::new(&config.calls, store.clone());
+        let live = live::Live::start(&config.live, &store).await?;
         Ok(Arc::new(Self {
             calls,
             signup: signup::Signup::default(),
@@ -161,7 +170,7 @@ impl Relay {
             dial_cap,
             accounts,
             store,
-            hub: hub::Hub::new(),
+            live,
             dial_throttle: throttle::Throttle::new(dial::DIALS_PER_MINUTE, dial::DIAL_WINDOW),
             pair_start_throttle: throttle::Throttle::new(pairing::STARTS_PER_HOUR, pairing::HOUR),
             pair_confirm_throttle: throttle::Throttle::new(
@@ -193,6 +202,7 @@ pub async fn start(config: Config) -> Result<Running, StartError> {
     let relay = Relay::open(config).await?;
     relay.store.spawn_checkpointer(relay.shutdown.clone());
     token_janitor::spawn(relay.store.clone(), relay.shutdown.clone());
+    live_keeper::spawn(relay.clone());
     relay
         .calls
         .connect(&relay.config, relay.shutdown.clone())

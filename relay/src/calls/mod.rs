@@ -29,17 +29,28 @@ use tokio_util::sync::CancellationToken;
 use crate::billing::{Billing, BillingError, NewCall, Payer, Policy};
 use crate::config::{CallsConfig, Config};
 use crate::dial::internal;
-use crate::remembered::Remembered;
 use crate::store::call_buttons::CallButton;
 use crate::store::Store;
 use crate::Relay;
 
 /// A retried `CallMe` with the same client id within this long gets the first answer and
-/// places no second call (a widget reconnecting mid-request retries).
+/// places no second call (a widget reconnecting mid-request retries, through any relay). Only
+/// placed calls keep their claim (a refused one lets go of it), so the hourly limits bound the
+/// rows an outsider can make.
 const REMEMBER_CLIENT_IDS: Duration = Duration::from_secs(600);
-/// At most this many CALL client ids are remembered (placed calls only; the hourly limits keep
-/// the real number far lower), so memory stays bounded whatever a client sends.
-const CLIENT_IDS_REMEMBERED: usize = 50_000;
+/// A retry that finds its first request still being placed waits this long for its answer.
+const WAIT_FOR_FIRST: Duration = Duration::from_secs(5);
+/// How long a hang-up asked through another relay waits for the relay holding the call.
+const HANG_UP_WAIT: Duration = Duration::from_secs(3);
+
+/// A hang-up asked through the call's subject, for the node that holds its SIP dialog.
+#[derive(Debug, serde::Serialize, serde::Deserialize)]
+pub(crate) struct HangUpAsk {
+    pub member_id: i64,
+}
+/// The answers to a [`HangUpAsk`].
+pub(crate) const HUNG_UP: &str = "hung_up";
+pub(crate) const NOT_YOURS: &str = "not_yours";
 
 /// Everything CALL needs. The SIP agent and the SMS gateway start with the server
 /// ([`Calls::connect`]); admin commands and migrations never touch them.
@@ -55,12 +66,10 @@ pub struct Calls {
     button_capacity: u32,
     orphan_after: Duration,
     live: Mutex<HashMap<String, LiveCall>>,
-    placed: Mutex<Remembered<(i64, String), CallPlaced>>,
 }
 
-/// A call in flight on this relay: whose it is and how to end it.
+/// A call in flight on this relay: how to end it (at shutdown).
 struct LiveCall {
-    member_id: i64,
     commands: CallCommands,
 }
 
@@ -94,7 +103,6 @@ impl Calls {
             button_capacity: config.button_capacity,
             orphan_after: Duration::from_secs(config.orphan_after_secs),
             live: Mutex::new(HashMap::new()),
-            placed: Mutex::new(Remembered::new(REMEMBER_CLIENT_IDS, CLIENT_IDS_REMEMBERED)),
         }
     }
 
@@ -204,8 +212,61 @@ pub async fn offer(
     })
 }
 
-/// Places a two-leg call for a member through a button of the page's site.
+/// Places a two-leg call for a member through a button of the page's site. A retry with the
+/// same client id, through this relay or any other, gets the first call's answer and places
+/// nothing: the client id is claimed in the database every relay shares.
 pub async fn call_me(
+    relay: &Arc<Relay>,
+    site_id: i64,
+    member: &Identity,
+    address: &str,
+    req: CallMe,
+) -> Result<CallPlaced, ErrorBody> {
+    let Some(client_id) = req.client_id.clone() else {
+        return place(relay, site_id, member, address, req).await;
+    };
+    let key = format!("call_me:{}:{client_id}", member.member_id);
+    let store = &relay.store;
+    let ttl = REMEMBER_CLIENT_IDS.as_secs() as i64;
+    if !store.claim(&key, ttl).await.map_err(internal)? {
+        return first_answer(relay, &key).await;
+    }
+    let placed = place(relay, site_id, member, address, req).await;
+    match &placed {
+        Ok(p) => {
+            let json = serde_json::to_string(p).expect("protocol types serialize");
+            store
+                .keep_claim_answer(&key, &json)
+                .await
+                .map_err(internal)?;
+        }
+        // Refused: a retry is decided afresh (it may pass once the member verified the number).
+        Err(_) => {
+            let _ = store.release_claim(&key).await;
+        }
+    }
+    placed
+}
+
+/// The answer of the first request under a claimed client id, waiting while it is placed.
+async fn first_answer(relay: &Relay, key: &str) -> Result<CallPlaced, ErrorBody> {
+    let deadline = tokio::time::Instant::now() + WAIT_FOR_FIRST;
+    loop {
+        if let Some(json) = relay.store.claim_answer(key).await.map_err(internal)? {
+            return serde_json::from_str(&json).map_err(internal);
+        }
+        if tokio::time::Instant::now() >= deadline {
+            return Err(ErrorBody {
+                code: ErrorCode::RateLimited,
+                message: "this call request is still being placed; wait a moment".into(),
+                retry_after: Some(2),
+            });
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+async fn place(
     relay: &Arc<Relay>,
     site_id: i64,
     member: &Identity,
@@ -219,13 +280,6 @@ pub async fn call_me(
             "calls through this service are not set up here (no SIP trunk): dial the number yourself",
         ));
     };
-    if let Some(earlier) = req
-        .client_id
-        .as_deref()
-        .and_then(|c| calls.replayed(member.member_id, c))
-    {
-        return Ok(earlier);
-    }
     let b = button(relay, site_id, &req.button).await?;
     let callback = relay
         .accounts
@@ -290,6 +344,19 @@ pub async fn call_me(
             ringlink_telephony::Leg::A
         },
     };
+    // Subscribed before anyone can learn the call id, so a hang-up from any relay is heard.
+    let hang_ups = match relay
+        .live
+        .bus
+        .subscribe(&crate::live::Subject::Call(call_id.clone()))
+        .await
+    {
+        Ok(sub) => Some(sub),
+        Err(e) => {
+            tracing::warn!(call = %call_id, "hang-ups from other relays will not reach this call: {e}");
+            None
+        }
+    };
     let handle = match control.place(order).await {
         Ok(h) => h,
         Err(e) => {
@@ -308,7 +375,6 @@ pub async fn call_me(
     calls.live.lock().expect("calls lock").insert(
         call_id.clone(),
         LiveCall {
-            member_id: member.member_id,
             commands: handle.commands.clone(),
         },
     );
@@ -319,10 +385,13 @@ pub async fn call_me(
         label: b.label,
         payer: b.payer,
     };
-    if let Some(c) = req.client_id {
-        calls.remember(member.member_id, c, &placed);
-    }
-    let run = session::Session::new(relay.clone(), call_id, member.member_id, reservation);
+    let run = session::Session::new(
+        relay.clone(),
+        call_id,
+        member.member_id,
+        reservation,
+        hang_ups,
+    );
     relay.tasks.spawn(async move {
         run.follow(handle).await;
         drop(slot);
@@ -330,36 +399,44 @@ pub async fn call_me(
     Ok(placed)
 }
 
-/// Ends a call of the signed-in member.
-pub fn hang_up(relay: &Relay, member: &Identity, req: HangUp) -> Result<HungUp, ErrorBody> {
-    let live = relay.calls.live.lock().expect("calls lock");
-    match live.get(&req.call_id) {
-        Some(c) if c.member_id == member.member_id => {
-            // Pressing "hang up" in the panel is the member hanging up.
-            c.commands.hangup(EndReason::MemberHungUp);
-            Ok(HungUp {})
-        }
-        _ => Err(ErrorBody::new(
+/// Ends a call of the signed-in member: a request to the call's subject, answered by the relay
+/// that holds its SIP dialog, wherever the member's widget is connected.
+pub async fn hang_up(relay: &Relay, member: &Identity, req: HangUp) -> Result<HungUp, ErrorBody> {
+    let unknown = || {
+        ErrorBody::new(
             ErrorCode::UnknownCall,
             format!("call '{}' is not a live call of yours", req.call_id),
-        )),
+        )
+    };
+    let ask = serde_json::to_string(&HangUpAsk {
+        member_id: member.member_id,
+    })
+    .expect("live messages serialize");
+    let to = crate::live::Subject::Call(req.call_id.clone());
+    match relay.live.bus.request(&to, ask.into(), HANG_UP_WAIT).await {
+        Ok(a) if a.as_str() == HUNG_UP => Ok(HungUp {}),
+        Ok(_) | Err(crate::live::RequestError::NoResponders) => Err(unknown()),
+        Err(e) => {
+            tracing::warn!(call = %req.call_id, "hang-up not answered: {e}");
+            Err(ErrorBody::new(
+                ErrorCode::Unavailable,
+                "the relay holding this call did not answer; try hanging up again",
+            ))
+        }
     }
 }
 
 impl Calls {
-    fn replayed(&self, member_id: i64, client_id: &str) -> Option<CallPlaced> {
-        let mut placed = self.placed.lock().expect("calls lock");
-        placed.get(&(member_id, client_id.to_owned()))
-    }
-
-    fn remember(&self, member_id: i64, client_id: String, placed: &CallPlaced) {
-        let mut map = self.placed.lock().expect("calls lock");
-        map.first_or_insert((member_id, client_id), placed);
-    }
-
     fn finished(&self, call_id: &str) {
         self.live.lock().expect("calls lock").remove(call_id);
     }
+}
+
+/// A relay died with calls on it (its lease ran out): the billing janitor settles them once
+/// their heartbeats are stale; nothing of their SIP dialogs can be saved elsewhere.
+pub async fn node_buried(relay: &Relay, node_id: &str) {
+    let _ = relay;
+    tracing::warn!(node = %node_id, "calls held by the lost relay are settled by the billing janitor");
 }
 
 /// A billing refusal as the member should read it.

@@ -7,10 +7,14 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use ringlink_protocol::call_me::{CallEndReason, CallProgress, CallStage};
-use ringlink_telephony::{CallEnd, CallEvent, CallHandle, EndReason};
+use ringlink_protocol::widget::RelayToWidget;
+use ringlink_telephony::{
+    CallCommands as CallHandleCommands, CallEnd, CallEvent, CallHandle, EndReason,
+};
 use tokio::time::{sleep_until, Instant as TokioInstant};
 
 use crate::billing::{CallOutcome, Reservation};
+use crate::live::{next_of, Delivery, Subscription};
 use crate::store::now;
 use crate::Relay;
 
@@ -61,6 +65,9 @@ pub(super) struct Session {
     /// The reservation's heartbeat is refreshed from placement on, ringing included, so the
     /// janitor never settles a call that is still ringing.
     last_heartbeat: Instant,
+    /// Hang-up requests for this call from any relay (the call's subject); this node holds the
+    /// SIP dialog, so it answers them.
+    hang_ups: Option<Subscription>,
 }
 
 /// The billing clock of a connected call.
@@ -79,6 +86,7 @@ impl Session {
         call_id: String,
         member_id: i64,
         reservation: Reservation,
+        hang_ups: Option<Subscription>,
     ) -> Self {
         Self {
             relay,
@@ -86,10 +94,31 @@ impl Session {
             member_id,
             reservation,
             last_heartbeat: Instant::now(),
+            hang_ups,
         }
     }
 
-    fn progress(&self, stage: CallStage, f: impl FnOnce(&mut CallProgress)) {
+    /// Answers a hang-up asked through the call's subject: only the call's own member may.
+    fn on_hang_up(&self, d: Delivery, commands: &CallHandleCommands) {
+        let ask = serde_json::from_str::<super::HangUpAsk>(d.frame.as_str()).ok();
+        let mine = ask.is_some_and(|a| a.member_id == self.member_id);
+        if mine {
+            // Pressing "hang up" in the panel is the member hanging up.
+            commands.hangup(EndReason::MemberHungUp);
+        }
+        if let Some(r) = d.reply {
+            r.answer(
+                if mine {
+                    super::HUNG_UP
+                } else {
+                    super::NOT_YOURS
+                }
+                .into(),
+            );
+        }
+    }
+
+    async fn progress(&self, stage: CallStage, f: impl FnOnce(&mut CallProgress)) {
         let mut p = CallProgress {
             call_id: self.call_id.clone(),
             stage,
@@ -101,7 +130,10 @@ impl Session {
             at: now(),
         };
         f(&mut p);
-        self.relay.hub.call_progress(self.member_id, p);
+        self.relay
+            .live
+            .member_event(self.member_id, RelayToWidget::CallProgress(p))
+            .await;
     }
 
     /// Follows the call to its end, then settles it and frees its place.
@@ -127,6 +159,7 @@ impl Session {
                     Some(CallEvent::Ended(end)) => break Some(end),
                     Some(event) => self.on_event(event, &mut clock).await,
                 },
+                Some(d) = next_of(&mut self.hang_ups) => self.on_hang_up(d, &commands),
                 _ = tick.tick() => {
                     if let Some(c) = clock.as_mut() {
                         self.on_tick(c).await;
@@ -138,7 +171,7 @@ impl Session {
                         c.warned = true;
                         commands.warn_credit_low();
                         let left = c.paid_until.saturating_sub(c.bridged.elapsed().as_secs());
-                        self.progress(CallStage::CreditLow, |p| p.ends_in = Some(left));
+                        self.progress(CallStage::CreditLow, |p| p.ends_in = Some(left)).await;
                     }
                 }
                 _ = sleep_until(cutoff.unwrap_or(give_up)), if cutoff.is_some() => {
@@ -158,9 +191,9 @@ impl Session {
 
     async fn on_event(&mut self, event: CallEvent, clock: &mut Option<Clock>) {
         match event {
-            CallEvent::CallingMember => self.progress(CallStage::CallingYou, |_| {}),
-            CallEvent::MemberAnswered => self.progress(CallStage::ConnectingMerchant, |_| {}),
-            CallEvent::MerchantRinging => self.progress(CallStage::MerchantRinging, |_| {}),
+            CallEvent::CallingMember => self.progress(CallStage::CallingYou, |_| {}).await,
+            CallEvent::MemberAnswered => self.progress(CallStage::ConnectingMerchant, |_| {}).await,
+            CallEvent::MerchantRinging => self.progress(CallStage::MerchantRinging, |_| {}).await,
             CallEvent::Bridged => {
                 let bridged = Instant::now();
                 let billing = &self.relay.calls.billing;
@@ -188,7 +221,8 @@ impl Session {
                 self.progress(CallStage::Connected, |p| {
                     p.seconds = Some(0);
                     p.cost = Some(cost);
-                });
+                })
+                .await;
             }
             CallEvent::Dtmf { leg, .. } => {
                 // The digit itself is not logged: on PAY calls it is part of a PIN.
@@ -218,7 +252,8 @@ impl Session {
             self.progress(CallStage::Connected, |p| {
                 p.seconds = Some(elapsed);
                 p.cost = Some(cost);
-            });
+            })
+            .await;
         }
     }
 
@@ -233,7 +268,9 @@ impl Session {
         }
     }
 
-    async fn finish(self, end: Option<CallEnd>) {
+    async fn finish(mut self, end: Option<CallEnd>) {
+        // A hang-up asked from now on finds no one: the call is over.
+        self.hang_ups = None;
         let (reason, seconds) = match &end {
             Some(e) => {
                 let seconds = e.bridged_at.map(|b| {
@@ -265,18 +302,16 @@ impl Session {
         metrics::counter!("ringlink_calls_ended_total", "reason" => reason.as_str()).increment(1);
         let relay = self.relay.clone();
         let member_id = self.member_id;
-        relay.hub.call_progress(
-            member_id,
-            CallProgress {
-                call_id: self.call_id,
-                stage: CallStage::Ended,
-                seconds,
-                cost,
-                ends_in: None,
-                reason: Some(reason),
-                seq: 0,
-                at: now(),
-            },
-        );
+        let ended = RelayToWidget::CallProgress(CallProgress {
+            call_id: self.call_id,
+            stage: CallStage::Ended,
+            seconds,
+            cost,
+            ends_in: None,
+            reason: Some(reason),
+            seq: 0,
+            at: now(),
+        });
+        relay.live.member_event(member_id, ended).await;
     }
 }

@@ -12,14 +12,13 @@ use axum::response::{IntoResponse, Response};
 use ringlink_protocol::agent::*;
 use ringlink_protocol::widget::{AgentInfo, Pong};
 use ringlink_protocol::{Envelope, ErrorBody, ErrorCode};
-use tokio::sync::mpsc;
 
 use super::api::ApiError;
 use super::ws::{self, Incoming};
 use crate::accounts::Identity;
-use crate::hub::OUTBOX_FRAMES;
+use crate::dial_agent::{AgentLink, Next};
 use crate::store::tokens::TokenKind;
-use crate::{dial, Relay};
+use crate::Relay;
 
 /// An agent has this long after connecting to say hello.
 const HELLO_TIMEOUT: Duration = Duration::from_secs(10);
@@ -102,8 +101,7 @@ async fn run(relay: Arc<Relay>, mut socket: WebSocket, id: Identity) {
         .await;
         return;
     }
-    let conn = relay.hub.next_conn();
-    let (tx, mut rx) = mpsc::channel(OUTBOX_FRAMES);
+    let conn = relay.live.next_conn();
     let info = AgentInfo {
         device: id.public_id.clone(),
         name: hello.name,
@@ -124,7 +122,19 @@ async fn run(relay: Arc<Relay>, mut socket: WebSocket, id: Identity) {
     {
         return;
     }
-    relay.hub.add_agent(id.member_id, conn, info, tx);
+    let mut link = match AgentLink::join(&relay, &id, info, conn).await {
+        Ok(link) => link,
+        Err(e) => {
+            tracing::error!("phone agent could not join the live layer: {e}");
+            ws::close(
+                &mut socket,
+                ws::CLOSE_GOING_AWAY,
+                "relay not ready; reconnect shortly",
+            )
+            .await;
+            return;
+        }
+    };
     let _ = relay.store.touch_token(id.token_id).await;
     tracing::info!(device = %id.public_id, "phone agent connected");
     metrics::gauge!("ringlink_ws_connections", "kind" => "agent").increment(1.0);
@@ -142,7 +152,7 @@ async fn run(relay: Arc<Relay>, mut socket: WebSocket, id: Identity) {
                 Incoming::Frame(env) => {
                     last_heard = Instant::now();
                     let reply = match env.msg {
-                        AgentMsg::CallUpdate(u) => dial::report(&relay, conn, u).await.err().map(RelayToAgent::Error),
+                        AgentMsg::CallUpdate(u) => link.report(&relay, u).await.err().map(RelayToAgent::Error),
                         AgentMsg::Ping(_) => Some(RelayToAgent::Pong(Pong {})),
                         AgentMsg::Hello(_) => Some(RelayToAgent::Error(ErrorBody::new(ErrorCode::BadFrame, "hello was already received on this connection"))),
                     };
@@ -160,7 +170,10 @@ async fn run(relay: Arc<Relay>, mut socket: WebSocket, id: Identity) {
                     break;
                 }
             },
-            Some(out) = rx.recv() => if !ws::send_frame(&mut socket, out).await { break },
+            Some(d) = crate::live::next_of(&mut link.orders) => match link.on_delivery(&relay, d).await {
+                Next::Send(out) => if !ws::send_frame(&mut socket, out).await { break },
+                Next::Nothing => {}
+            },
             _ = beat.tick() => {
                 if last_heard.elapsed() > heartbeat * 3 {
                     ws::close(&mut socket, ws::CLOSE_NORMAL, "no ping from the agent; reconnect").await;
@@ -176,7 +189,7 @@ async fn run(relay: Arc<Relay>, mut socket: WebSocket, id: Identity) {
             }
         }
     }
-    dial::agent_gone(&relay, id.member_id, conn).await;
+    link.leave(&relay).await;
     tracing::info!(device = %id.public_id, "phone agent disconnected");
     ws::finish(&mut socket).await;
     metrics::gauge!("ringlink_ws_connections", "kind" => "agent").decrement(1.0);

@@ -81,7 +81,7 @@ async fn health(State(relay): State<Arc<Relay>>) -> impl IntoResponse {
 }
 
 async fn metrics(State(relay): State<Arc<Relay>>) -> impl IntoResponse {
-    let (agents, widgets) = relay.hub.counts();
+    let (agents, widgets) = relay.live.counts();
     metrics::gauge!("ringlink_agents_connected").set(agents as f64);
     metrics::gauge!("ringlink_widgets_signed_in").set(widgets as f64);
     metrics::gauge!("ringlink_calls_live").set(relay.calls.live_count() as f64);

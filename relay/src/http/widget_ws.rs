@@ -17,12 +17,11 @@ use ringlink_protocol::call_me::*;
 use ringlink_protocol::request::Request;
 use ringlink_protocol::widget::*;
 use ringlink_protocol::{Envelope, ErrorBody, ErrorCode};
-use tokio::sync::mpsc;
 
 use super::api::ApiError;
 use super::ws::{self, Incoming};
 use crate::accounts::Identity;
-use crate::hub::{WidgetTx, OUTBOX_FRAMES};
+use crate::live::{streams, Subject, Subscription};
 use crate::store::tokens::TokenKind;
 use crate::{calls, dial, pairing, signup, Relay};
 
@@ -72,23 +71,20 @@ struct WidgetConn {
     relay: Arc<Relay>,
     /// The merchant site whose page this widget is on: CALL buttons are looked up in it only.
     site_id: i64,
-    conn: u64,
-    tx: WidgetTx,
     address: String,
     member: Option<Identity>,
+    /// The member's presence and call events, from any relay, once signed in.
+    updates: Option<Subscription>,
 }
 
 async fn run(relay: Arc<Relay>, mut socket: WebSocket, address: String, site_id: i64) {
-    let conn = relay.hub.next_conn();
-    let (tx, mut rx) = mpsc::channel(OUTBOX_FRAMES);
     let heartbeat = Duration::from_secs(relay.config.heartbeat_secs);
     let mut me = WidgetConn {
         relay: relay.clone(),
         site_id,
-        conn,
-        tx,
         address,
         member: None,
+        updates: None,
     };
     let mut beat = tokio::time::interval(heartbeat);
     beat.tick().await;
@@ -133,7 +129,7 @@ async fn run(relay: Arc<Relay>, mut socket: WebSocket, address: String, site_id:
                     break;
                 }
             },
-            Some(out) = rx.recv() => if !ws::send_frame(&mut socket, out).await { break },
+            Some(d) = crate::live::next_of(&mut me.updates) => if !ws::send_frame(&mut socket, d.frame).await { break },
             _ = beat.tick() => {
                 if last_heard.elapsed() > heartbeat * 3 {
                     ws::close(&mut socket, ws::CLOSE_NORMAL, "no ping from the widget; reconnect").await;
@@ -172,7 +168,7 @@ impl WidgetConn {
             WidgetMsg::SignIn(req) => {
                 let result = self.sign_in(req).await;
                 let push = if result.is_ok() {
-                    self.subscribe(None)
+                    self.subscribe(None).await
                 } else {
                     Vec::new()
                 };
@@ -182,7 +178,7 @@ impl WidgetConn {
                 let since = req.since;
                 let result = self.resume(req).await;
                 let push = if result.is_ok() {
-                    self.subscribe(since)
+                    self.subscribe(since).await
                 } else {
                     Vec::new()
                 };
@@ -238,7 +234,7 @@ impl WidgetConn {
             }
             WidgetMsg::HangUp(req) => {
                 let result = match &self.member {
-                    Some(m) => calls::hang_up(&self.relay, m, req),
+                    Some(m) => calls::hang_up(&self.relay, m, req).await,
                     None => Err(not_signed_in()),
                 };
                 (answer::<HangUp>(re, result), Vec::new())
@@ -284,7 +280,7 @@ impl WidgetConn {
             Err(e) => Err(e),
         };
         let push = if result.is_ok() {
-            self.subscribe(None)
+            self.subscribe(None).await
         } else {
             Vec::new()
         };
@@ -338,22 +334,49 @@ impl WidgetConn {
         Ok(SignedOut {})
     }
 
-    /// Joins the member's presence and call stream; returns what to push now: the presence,
-    /// then the call events after `since` that this widget missed.
-    fn subscribe(&self, since: Option<u64>) -> Vec<RelayToWidget> {
-        let member = self.member.as_ref().expect("subscribe after sign-in");
-        let (presence, missed) =
-            self.relay
-                .hub
-                .add_widget(member.member_id, self.conn, self.tx.clone(), since);
+    /// Joins the member's presence and call stream, wherever they come from; returns what to
+    /// push now: the presence, then the call events after `since` that this widget missed.
+    /// Subscribed first and read second, so nothing falls between; an event in both comes
+    /// twice with one number, and the widget keeps the first.
+    async fn subscribe(&mut self, since: Option<u64>) -> Vec<RelayToWidget> {
+        let member_id = self
+            .member
+            .as_ref()
+            .expect("subscribe after sign-in")
+            .member_id;
+        let live = &self.relay.live;
+        match live.bus.subscribe(&Subject::WidgetsOf(member_id)).await {
+            Ok(sub) => {
+                self.updates = Some(sub);
+                live.widgets_here
+                    .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            }
+            Err(e) => tracing::warn!("widget not subscribed to its member's events: {e}"),
+        }
+        let presence = live.presence_of(member_id).await;
+        let missed = match since {
+            Some(seen) => live
+                .streams
+                .since(&streams::member_stream(member_id), seen)
+                .await
+                .unwrap_or_else(|e| {
+                    tracing::warn!("missed call events unavailable: {e}");
+                    Vec::new()
+                }),
+            None => Vec::new(),
+        };
         std::iter::once(RelayToWidget::Presence(presence))
             .chain(missed)
             .collect()
     }
 
     fn leave(&mut self) {
-        if let Some(m) = self.member.take() {
-            self.relay.hub.remove_widget(m.member_id, self.conn);
+        self.member = None;
+        if self.updates.take().is_some() {
+            self.relay
+                .live
+                .widgets_here
+                .fetch_sub(1, std::sync::atomic::Ordering::Relaxed);
         }
     }
 

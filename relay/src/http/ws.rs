@@ -103,7 +103,7 @@ pub async fn send<M: Serialize>(socket: &mut WebSocket, env: &Envelope<M>) -> bo
 }
 
 /// Sends a frame encoded earlier (from an outbox); false when the socket is gone.
-pub async fn send_frame(socket: &mut WebSocket, frame: crate::hub::Frame) -> bool {
+pub async fn send_frame(socket: &mut WebSocket, frame: crate::live::Frame) -> bool {
     socket.send(Message::Text(frame)).await.is_ok()
 }
 

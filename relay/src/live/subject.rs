@@ -20,7 +20,7 @@ pub enum Subject {
     /// Everyone in a conversation.
     Conversation(i64),
     /// A call, answered by the node that owns its SIP dialog (hang-up from anywhere).
-    Call(i64),
+    Call(String),
 }
 
 impl Subject {
@@ -54,7 +54,7 @@ impl fmt::Display for Subject {
             Subject::Staff(s) => write!(f, "rl.staff.{s}"),
             Subject::SiteQueue(s) => write!(f, "rl.site.{s}.queue"),
             Subject::Conversation(c) => write!(f, "rl.conversation.{c}"),
-            Subject::Call(c) => write!(f, "rl.call.{c}"),
+            Subject::Call(c) => write!(f, "rl.call.{}", token(c)),
         }
     }
 }
@@ -68,7 +68,7 @@ mod tests {
     fn subjects_read_as_the_product_says_and_ids_cannot_escape() {
         assert_eq!(Subject::AgentsOf(7).nats(), "rl.member.7.agents");
         assert_eq!(Subject::WidgetsOf(7).nats(), "rl.member.7.widgets");
-        assert_eq!(Subject::Call(42).nats(), "rl.call.42");
+        assert_eq!(Subject::Call("cm_42".into()).nats(), "rl.call.cm_42");
         assert_eq!(Subject::SiteQueue(3).nats(), "rl.site.3.queue");
         assert_eq!(
             Subject::Device("dev_a.b*>c d".into()).nats(),

@@ -8,6 +8,7 @@ pub mod call_buttons;
 pub mod callbacks;
 pub mod calls;
 pub mod claims;
+pub mod live;
 pub mod members;
 pub mod pairings;
 pub mod revocation;

@@ -1,0 +1,263 @@
+//! One phone agent's connection as DIAL sees it, on whichever relay it is connected: it is in
+//! presence under its device, it answers the dial requests sent to its device's subject (from
+//! any relay), it keeps the calls it was ordered, and it numbers the states its phone reports
+//! into the member's stream. When it goes, its unfinished calls fail and widgets are told.
+
+use std::collections::HashMap;
+use std::sync::atomic::Ordering;
+
+use ringlink_protocol::agent::{CallUpdate, DialOrder, RelayToAgent};
+use ringlink_protocol::call::{CallEvent, CallState};
+use ringlink_protocol::widget::{AgentInfo, RelayToWidget};
+use ringlink_protocol::{ErrorBody, ErrorCode, E164};
+use serde::{Deserialize, Serialize};
+
+use crate::accounts::Identity;
+use crate::dial_log::LogOp;
+use crate::live::{push_frame, BusError, Delivery, Frame, Subject, Subscription};
+use crate::store::live::PresenceRow;
+use crate::store::now;
+use crate::Relay;
+
+/// What one relay asks the relay holding a device's connection.
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(tag = "to_agent", rename_all = "snake_case")]
+pub(crate) enum ToDevice {
+    /// Dial for `member_id` (the order's call id is new).
+    Dial { member_id: i64, order: DialOrder },
+    /// The device connected again (`by`, a connection key): an older connection closes.
+    Replaced { by: String },
+}
+
+/// The answer to a [`ToDevice::Dial`]: the order is on its way to the phone.
+pub(crate) const TAKEN: &str = "taken";
+
+/// A call this connection was ordered and has not seen end.
+struct LiveCall {
+    number: E164,
+}
+
+/// What the socket should do after a delivery.
+pub enum Next {
+    /// Send this frame to the phone.
+    Send(Frame),
+    Nothing,
+}
+
+pub struct AgentLink {
+    member_id: i64,
+    device: String,
+    conn_key: String,
+    calls: HashMap<String, LiveCall>,
+    /// Requests for this device; dropped (unsubscribed) when the link goes or the device
+    /// connects again.
+    pub orders: Option<Subscription>,
+}
+
+impl AgentLink {
+    /// Puts the connection in presence and subscribes it to its device's subject; an older
+    /// connection of the same device, on any relay, is told to close.
+    pub async fn join(
+        relay: &Relay,
+        id: &Identity,
+        info: AgentInfo,
+        conn: u64,
+    ) -> Result<Self, BusError> {
+        let live = &relay.live;
+        let device = id.public_id.clone();
+        let conn_key = live.conn_key(conn);
+        let orders = live.bus.subscribe(&Subject::Device(device.clone())).await?;
+        let row = PresenceRow {
+            conn_key: conn_key.clone(),
+            node_id: live.node_id.clone(),
+            member_id: id.member_id,
+            device: device.clone(),
+            info: serde_json::to_string(&info).expect("agent info serializes"),
+            state: "normal".into(),
+            joined_ms: joined_ms(),
+        };
+        live.presence
+            .join(row)
+            .await
+            .map_err(|e| BusError::Unavailable(e.to_string()))?;
+        let replaced = ToDevice::Replaced {
+            by: conn_key.clone(),
+        };
+        let _ = live
+            .bus
+            .publish(&Subject::Device(device.clone()), frame(&replaced))
+            .await;
+        live.agents_here.fetch_add(1, Ordering::Relaxed);
+        live.publish_presence(id.member_id).await;
+        Ok(Self {
+            member_id: id.member_id,
+            device,
+            conn_key,
+            calls: HashMap::new(),
+            orders: Some(orders),
+        })
+    }
+
+    /// Handles one frame sent to this device's subject.
+    pub async fn on_delivery(&mut self, relay: &Relay, d: Delivery) -> Next {
+        let Ok(msg) = serde_json::from_str::<ToDevice>(d.frame.as_str()) else {
+            return Next::Nothing;
+        };
+        match msg {
+            // The newer connection takes the dials; this one keeps only the calls it has.
+            // It is not closed: two agents sharing one device token would take turns forever.
+            ToDevice::Replaced { by } if by != self.conn_key => {
+                self.orders = None;
+                if let Err(e) = relay
+                    .live
+                    .presence
+                    .leave(self.member_id, &self.conn_key)
+                    .await
+                {
+                    tracing::warn!(device = %self.device, "replaced connection not cleared: {e}");
+                }
+                Next::Nothing
+            }
+            ToDevice::Replaced { .. } => Next::Nothing,
+            ToDevice::Dial { member_id, order } if member_id == self.member_id => {
+                let call_id = order.call_id.clone();
+                let number = order.number.clone();
+                let out = push_frame(RelayToAgent::DialOrder(order));
+                self.calls.insert(
+                    call_id.clone(),
+                    LiveCall {
+                        number: number.clone(),
+                    },
+                );
+                if let Some(r) = d.reply {
+                    r.answer(TAKEN.into());
+                }
+                // The phone gets its order first; the "sent" state is numbered before any
+                // state the phone reports, which this socket reads only after this.
+                let event = event(&self.device, &call_id, number, CallState::Sent, None);
+                relay
+                    .live
+                    .member_event(self.member_id, RelayToWidget::CallState(event))
+                    .await;
+                Next::Send(out)
+            }
+            // Not this member's device: never dialled (the requester checked; this is the last
+            // line).
+            ToDevice::Dial { .. } => Next::Nothing,
+        }
+    }
+
+    /// Applies a state the phone reported for one of this connection's own calls.
+    pub async fn report(&mut self, relay: &Relay, update: CallUpdate) -> Result<(), ErrorBody> {
+        let Some(call) = self.calls.get_mut(&update.call_id) else {
+            return Err(ErrorBody::new(
+                ErrorCode::UnknownCall,
+                format!(
+                    "call '{}' is not a live call of this device",
+                    update.call_id
+                ),
+            ));
+        };
+        let number = call.number.clone();
+        if update.state.is_final() {
+            self.calls.remove(&update.call_id);
+        }
+        let event = event(
+            &self.device,
+            &update.call_id,
+            number,
+            update.state,
+            update.detail,
+        );
+        let op = LogOp::State {
+            public_id: event.call_id.clone(),
+            state: event.state.as_str(),
+            detail: event.detail.clone(),
+            at: event.at,
+        };
+        relay
+            .live
+            .member_event(self.member_id, RelayToWidget::CallState(event))
+            .await;
+        relay.dial_log.record(op).await;
+        Ok(())
+    }
+
+    /// The connection ended: out of presence, its unfinished calls fail, widgets are told.
+    pub async fn leave(self, relay: &Relay) {
+        let Self {
+            member_id,
+            device,
+            conn_key,
+            calls,
+            orders,
+        } = self;
+        drop(orders);
+        let live = &relay.live;
+        live.agents_here.fetch_sub(1, Ordering::Relaxed);
+        if let Err(e) = live.presence.leave(member_id, &conn_key).await {
+            tracing::warn!(device = %device, "presence not cleared (the node's lease will): {e}");
+        }
+        live.publish_presence(member_id).await;
+        for (call_id, call) in calls {
+            let detail = Some("phone agent disconnected".to_owned());
+            let event = event(
+                &device,
+                &call_id,
+                call.number,
+                CallState::Failed,
+                detail.clone(),
+            );
+            live.member_event(member_id, RelayToWidget::CallState(event))
+                .await;
+            let op = LogOp::State {
+                public_id: call_id,
+                state: "failed",
+                detail,
+                at: now(),
+            };
+            relay.dial_log.record(op).await;
+        }
+    }
+}
+
+fn event(
+    device: &str,
+    call_id: &str,
+    number: E164,
+    state: CallState,
+    detail: Option<String>,
+) -> CallEvent {
+    CallEvent {
+        call_id: call_id.into(),
+        number,
+        device: device.into(),
+        state,
+        detail,
+        seq: 0,
+        at: now(),
+    }
+}
+
+pub(crate) fn frame(msg: &ToDevice) -> Frame {
+    serde_json::to_string(msg)
+        .expect("live messages serialize")
+        .into()
+}
+
+/// Joining time in milliseconds, made strictly increasing within this process so "the most
+/// recently connected" is never a tie.
+fn joined_ms() -> i64 {
+    use std::sync::atomic::AtomicI64;
+    static LAST: AtomicI64 = AtomicI64::new(0);
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_millis() as i64)
+        .unwrap_or_default();
+    let prev = LAST.fetch_max(now, Ordering::Relaxed);
+    if prev >= now {
+        LAST.fetch_add(1, Ordering::Relaxed) + 1
+    } else {
+        now
+    }
+}
