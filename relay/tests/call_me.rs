@@ -18,6 +18,10 @@ macro_rules! on_both_dbs {
             async fn postgres() {
                 ($body)(support::Db::Postgres).await;
             }
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn two_relays() {
+                ($body)(support::Db::TwoRelays).await;
+            }
         }
     };
 }
@@ -70,6 +74,13 @@ async fn member_account(t: &TestRelay, number: &str) -> ringlink_relay::billing:
         .account_for(&Payer::Member(m.id))
         .await
         .unwrap()
+}
+
+fn sign_in(number: &str) -> WidgetMsg {
+    WidgetMsg::SignIn(ringlink_protocol::widget::SignIn {
+        number: number.into(),
+        password: ringlink_protocol::secret::Secret::new(PASSWORD),
+    })
 }
 
 fn call_me(callback: &str) -> WidgetMsg {
@@ -227,6 +238,9 @@ on_both_dbs!(
 // covers #8 §5 hang-up billing: the member presses "hang up" and the merchant's carrier never
 // answers our BYE: the record's billed seconds stop at the hang-up, not when the BYE times out,
 // and the panel shows the end at once.
+// covers #10 §2 hang-up from anywhere: the member presses "hang up" in a second widget, which
+// with two relays is on the other relay: the request goes to the call's subject and the relay
+// holding the SIP dialog ends it; another member's hang-up of it is refused.
 on_both_dbs!(
     hang_up_bills_to_the_hang_up_although_the_carrier_ignores_bye,
     |db: Db| async move {
@@ -248,6 +262,13 @@ on_both_dbs!(
             .await
             .unwrap();
         let (mut w, _) = t.signed_in_widget(ALICE).await;
+        // Signed in before the call: a sign-in's argon2 takes a second in a debug build.
+        let mut bob = t.peer_widget().await;
+        let reply = bob.request(sign_in(BOB)).await;
+        assert!(matches!(reply, RelayToWidget::SignedIn(_)), "{reply:?}");
+        let mut other = t.peer_widget().await;
+        let reply = other.request(sign_in(ALICE)).await;
+        assert!(matches!(reply, RelayToWidget::SignedIn(_)), "{reply:?}");
         let RelayToWidget::CallPlaced(placed) = w.request(call_me(ALICE)).await else {
             panic!("call refused")
         };
@@ -259,12 +280,20 @@ on_both_dbs!(
                 }
             }
         }
+        let hang_up = || {
+            WidgetMsg::HangUp(HangUp {
+                call_id: placed.call_id.clone(),
+            })
+        };
+        let refused = bob.request(hang_up()).await;
+        assert!(
+            matches!(&refused, RelayToWidget::Error(e) if e.code == ErrorCode::UnknownCall),
+            "another member cannot hang up this call: {refused:?}"
+        );
         tokio::time::sleep(Duration::from_secs(2)).await;
         let asked = std::time::Instant::now();
-        w.send(WidgetMsg::HangUp(HangUp {
-            call_id: placed.call_id.clone(),
-        }))
-        .await;
+        let hung = other.request(hang_up()).await;
+        assert!(matches!(hung, RelayToWidget::HungUp(_)), "{hung:?}");
         let steps = follow(&mut w, &placed.call_id, 30).await;
         let (reported, end) = steps.last().unwrap();
         assert_eq!(end.reason, Some(CallEndReason::MemberHungUp), "{end:?}");
@@ -510,3 +539,66 @@ on_both_dbs!(refusals_say_why, |db: Db| async move {
     );
     assert_eq!(code, ErrorCode::UnknownCall);
 });
+
+// covers #10 §2 cluster-wide client ids: a CallMe retried with the same client id through a
+// second widget (with two relays, through the other relay), at the same moment as the first,
+// places and bills exactly one call; both get the same answer.
+on_both_dbs!(
+    call_me_retried_through_another_relay_places_one_call,
+    |db: Db| async move {
+        if !have_sipp() {
+            return;
+        }
+        let member = Phone::answering("member", 1);
+        let merchant = Phone::answering("merchant", 1);
+        let Some(t) = relay_with_phones(db, &member, &merchant, PayerKind::Member, |_| {}).await
+        else {
+            return;
+        };
+        per_second_tariff(&t, 60).await;
+        let account = member_account(&t, ALICE).await;
+        let billing = &t.running.relay.calls.billing;
+        billing
+            .credit(account, 10_000, "test top-up")
+            .await
+            .unwrap();
+        let (mut a, _) = t.signed_in_widget(ALICE).await;
+        let mut b = t.peer_widget().await;
+        let reply = b.request(sign_in(ALICE)).await;
+        assert!(matches!(reply, RelayToWidget::SignedIn(_)), "{reply:?}");
+        let tap = || {
+            WidgetMsg::CallMe(CallMe {
+                button: "sales".into(),
+                callback: ALICE.into(),
+                client_id: Some("tap-99".into()),
+                lang: None,
+            })
+        };
+        let (first, retry) = tokio::join!(a.request(tap()), b.request(tap()));
+        let (RelayToWidget::CallPlaced(first), RelayToWidget::CallPlaced(retry)) = (&first, &retry)
+        else {
+            panic!("both must be told the call was placed: {first:?} / {retry:?}")
+        };
+        assert_eq!(first.call_id, retry.call_id, "one call, one answer");
+        let live = t.running.relay.calls.live_count()
+            + t.peer
+                .as_ref()
+                .map_or(0, |p| p.running.relay.calls.live_count());
+        assert_eq!(live, 1, "exactly one two-leg call is in flight");
+        let again = b.request(tap()).await;
+        assert!(
+            matches!(&again, RelayToWidget::CallPlaced(p) if p.call_id == first.call_id),
+            "a later retry gets the first answer too: {again:?}"
+        );
+        let hung = a
+            .request(WidgetMsg::HangUp(HangUp {
+                call_id: first.call_id.clone(),
+            }))
+            .await;
+        assert!(matches!(hung, RelayToWidget::HungUp(_)), "{hung:?}");
+        let steps = follow(&mut a, &first.call_id, 30).await;
+        assert!(steps.last().unwrap().1.stage.is_final());
+        let acc = billing.account(account).await.unwrap();
+        assert_eq!(acc.reserved, 0, "{acc:?}");
+    }
+);

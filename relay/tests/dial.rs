@@ -55,7 +55,7 @@ async fn dial_log_now(t: &TestRelay, number: &str) -> Vec<(String, String)> {
 
 // covers DIAL-3, DIAL-4, DIAL-5: presence goes live, the intent reaches only the member's own
 // agent as E.164, and the handset's states come back to the page.
-both_dbs!(
+both_buses!(
     dial_reaches_own_agent_and_states_come_back,
     |t: TestRelay| async move {
         let (mut w, _) = t.signed_in_widget(ALICE).await;
@@ -140,7 +140,7 @@ both_dbs!(
 );
 
 // covers DIAL-5: a member cannot aim a dial intent at another member's phone.
-both_dbs!(
+both_buses!(
     dial_to_another_members_device_is_refused,
     |t: TestRelay| async move {
         let (mut bob_agent, bob_device) = t.agent(BOB, "bob phone").await;
@@ -177,7 +177,7 @@ both_dbs!(
 );
 
 // covers DIAL-4: bad numbers are refused with a message that says what to type; nothing stored.
-both_dbs!(
+both_buses!(
     invalid_numbers_are_refused_clearly,
     |t: TestRelay| async move {
         let (mut agent, _) = t.agent(ALICE, "alice phone").await;
@@ -205,7 +205,7 @@ both_dbs!(
 );
 
 // covers DIAL-3, DIAL-5: an agent that vanishes mid-call fails the call and the page says why.
-both_dbs!(
+both_buses!(
     agent_disconnecting_mid_call_fails_the_call,
     |t: TestRelay| async move {
         let (mut w, _) = t.signed_in_widget(ALICE).await;
@@ -248,7 +248,7 @@ both_dbs!(
 );
 
 // Dialling costs the member's own line: a flood of intents is throttled.
-both_dbs!(dial_flood_is_rate_limited, |t: TestRelay| async move {
+both_buses!(dial_flood_is_rate_limited, |t: TestRelay| async move {
     let (mut w, _) = t.signed_in_widget(ALICE).await;
     let (_agent, _) = t.agent(ALICE, "alice phone").await;
     let _presence = w.next().await;
@@ -271,7 +271,7 @@ both_dbs!(dial_flood_is_rate_limited, |t: TestRelay| async move {
 
 // covers DIAL-5: a dial retried with the same client id (a reconnect, a double click) is
 // answered with the first acceptance and dialled once.
-both_dbs!(replayed_dial_is_dialled_once, |t: TestRelay| async move {
+both_buses!(replayed_dial_is_dialled_once, |t: TestRelay| async move {
     let (mut w, _) = t.signed_in_widget(ALICE).await;
     let (mut agent, _) = t.agent(ALICE, "alice phone").await;
     let _presence = w.next().await;
@@ -300,7 +300,7 @@ both_dbs!(replayed_dial_is_dialled_once, |t: TestRelay| async move {
 });
 
 // A widget that reconnects with the last sequence it saw gets the call states it missed.
-both_dbs!(
+both_buses!(
     resumed_widget_gets_missed_call_states,
     |t: TestRelay| async move {
         let (mut w, token) = t.signed_in_widget(ALICE).await;

@@ -65,7 +65,7 @@ async fn order(agent: &mut Client<AgentMsg, RelayToAgent>) -> ringlink_protocol:
 
 // covers #8 §3 destination policy, DIAL-5: the AU, US and UK premium-rate numbers the attack used, and a
 // Spanish shared-cost one, are refused by default, never reach the phone and leave no dial.
-both_dbs!(
+both_buses!(
     premium_rate_and_shared_cost_numbers_are_refused,
     |t: TestRelay| async move {
         let t = t.restart_with(|c| c.heartbeat_secs = QUIET_OK).await;
@@ -98,7 +98,7 @@ both_dbs!(
 
 // covers #8 §3 confirm by default, DIAL-6: a number outside the allowed regions (a US line) is sent with
 // `confirm: true`, so the agent asks its owner (phone-agent/tests/confirm.rs shows it asks).
-both_dbs!(
+both_buses!(
     numbers_outside_the_policy_are_sent_to_confirm,
     |t: TestRelay| async move {
         let t = t.restart_with(|c| c.heartbeat_secs = QUIET_OK).await;
@@ -122,7 +122,7 @@ both_dbs!(
 );
 
 // covers #8 §3 destination policy (confirm_outside = false), DIAL-5: numbers outside the policy are refused outright.
-both_dbs!(
+both_buses!(
     strict_policy_refuses_numbers_outside_it,
     |t: TestRelay| async move {
         let t = t.restart_with(|c| c.heartbeat_secs = QUIET_OK).await;
@@ -139,7 +139,7 @@ both_dbs!(
 
 // covers #8 §3 daily cap, DIAL-5: a parallel burst from three tabs places exactly the cap, the rest are
 // refused with when dialling opens again, and a restart does not reset the count.
-both_dbs!(
+both_buses!(
     daily_cap_holds_under_a_parallel_burst_and_a_restart,
     |t: TestRelay| async move {
         let t = t.restart_with(|c| c.heartbeat_secs = QUIET_OK).await;
@@ -207,7 +207,7 @@ both_dbs!(
 
 // covers #8 §3 client ids, DIAL-5: a rate-limited dial's retry is told it was rate-limited, not
 // `dial_accepted` for a call that never happened.
-both_dbs!(
+both_buses!(
     retry_of_a_rate_limited_dial_gets_the_refusal,
     |t: TestRelay| async move {
         let t = t.restart_with(|c| c.heartbeat_secs = QUIET_OK).await;
@@ -232,7 +232,7 @@ both_dbs!(
 
 // covers #8 §3 client ids, DIAL-5: an id reused after the memory window is a new dial, and it has its
 // own dial-log row (the unique index used to drop it from `admin calls`).
-both_dbs!(
+both_buses!(
     old_client_id_reused_after_the_window_logs_a_row,
     |t: TestRelay| async move {
         let t = t.restart_with(|c| c.heartbeat_secs = QUIET_OK).await;
@@ -263,7 +263,7 @@ both_dbs!(
 );
 
 // covers #8 §3 client ids, DIAL-5: two tabs sending the same dial at the same moment dial it once.
-both_dbs!(
+both_buses!(
     parallel_retries_of_one_dial_dial_it_once,
     |t: TestRelay| async move {
         let t = t.restart_with(|c| c.heartbeat_secs = QUIET_OK).await;

@@ -26,6 +26,104 @@ pub const PASSWORD: &str = "correct horse";
 pub enum Db {
     Sqlite,
     Postgres,
+    /// Two relays sharing one PostgreSQL database and one nats-server (#10): widgets connect
+    /// to the first, phone agents to the second, so every dial and every call event crosses
+    /// the bus.
+    TwoRelays,
+}
+
+/// A nats-server of this test alone (subjects carry member ids, which every test's fresh
+/// database reuses), stopped when dropped.
+pub struct Nats {
+    child: std::process::Child,
+    pub url: String,
+}
+
+impl Nats {
+    /// `None` (with a printed reason) when nats-server is not installed outside CI.
+    pub fn start() -> Option<Self> {
+        let found = std::process::Command::new("nats-server")
+            .arg("--version")
+            .output()
+            .is_ok();
+        if !found {
+            if std::env::var("CI").as_deref() == Ok("true") {
+                panic!("CI=true but nats-server is not installed: run scripts/setup.sh test");
+            }
+            eprintln!("skipped: nats-server is not installed (apt install nats-server)");
+            return None;
+        }
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let child = std::process::Command::new("nats-server")
+            .args(["-a", "127.0.0.1", "-p", &port.to_string()])
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("start nats-server");
+        let deadline = std::time::Instant::now() + Duration::from_secs(10);
+        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "nats-server did not start"
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        Some(Self {
+            child,
+            url: format!("nats://127.0.0.1:{port}"),
+        })
+    }
+}
+
+impl Drop for Nats {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// The second relay of [`Db::TwoRelays`], where phone agents connect.
+pub struct Peer {
+    pub running: Running,
+    pub base: String,
+    _dir: tempfile::TempDir,
+    _nats: Nats,
+}
+
+/// Runs `body` on one relay over SQLite, one over PostgreSQL, and two relays sharing
+/// PostgreSQL and nats-server (widgets on one, agents on the other).
+#[macro_export]
+macro_rules! both_buses {
+    ($name:ident, $body:expr) => {
+        mod $name {
+            use super::*;
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn sqlite() {
+                let t = support::TestRelay::start(support::Db::Sqlite)
+                    .await
+                    .unwrap();
+                ($body)(t).await;
+            }
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn postgres() {
+                let Some(t) = support::TestRelay::start(support::Db::Postgres).await else {
+                    return;
+                };
+                ($body)(t).await;
+            }
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn two_relays() {
+                let Some(t) = support::TestRelay::start(support::Db::TwoRelays).await else {
+                    return;
+                };
+                ($body)(t).await;
+            }
+        }
+    };
 }
 
 /// Runs `body` against a fresh relay on each backend the environment provides.
@@ -56,6 +154,8 @@ pub struct TestRelay {
     pub running: Running,
     pub base: String,
     _dir: tempfile::TempDir,
+    /// With [`Db::TwoRelays`]: the relay phone agents connect to.
+    pub peer: Option<Peer>,
 }
 
 async fn fresh_pg_database(url: &str) -> String {
@@ -90,7 +190,15 @@ impl TestRelay {
             heartbeat_secs: 3,
             ..Config::default()
         };
-        if let Db::Postgres = db {
+        let nats = match db {
+            Db::TwoRelays => Some(Nats::start()?),
+            _ => None,
+        };
+        if let Some(n) = &nats {
+            config.live.nats_url = Some(n.url.clone());
+            config.live.node_id = Some("relay-a".into());
+        }
+        if let Db::Postgres | Db::TwoRelays = db {
             match std::env::var("DATABASE_URL_PG") {
                 Ok(url) => config.database_url = fresh_pg_database(&url).await,
                 Err(_) if std::env::var("CI").as_deref() == Ok("true") => {
@@ -105,8 +213,25 @@ impl TestRelay {
             }
         }
         tweak(&mut config);
+        let peer_config = nats.is_some().then(|| config.clone());
         let running = ringlink_relay::start(config).await.unwrap();
         let base = format!("127.0.0.1:{}", running.addr.port());
+        let peer = match (peer_config, nats) {
+            (Some(mut c), Some(nats)) => {
+                let dir = tempfile::tempdir().unwrap();
+                c.data_dir = dir.path().into();
+                c.live.node_id = Some("relay-b".into());
+                let running = ringlink_relay::start(c).await.unwrap();
+                let base = format!("127.0.0.1:{}", running.addr.port());
+                Some(Peer {
+                    running,
+                    base,
+                    _dir: dir,
+                    _nats: nats,
+                })
+            }
+            _ => None,
+        };
         let relay = &running.relay;
         ringlink_relay::admin::create_site(&relay.store, "Test shop", Some(SITE), &[ORIGIN.into()])
             .await
@@ -122,6 +247,7 @@ impl TestRelay {
             running,
             base,
             _dir: dir,
+            peer,
         })
     }
 
@@ -132,6 +258,7 @@ impl TestRelay {
             running,
             base,
             _dir: dir,
+            peer: None,
         }
     }
 
@@ -142,7 +269,9 @@ impl TestRelay {
         config.listen = "127.0.0.1:0".into();
         tweak(&mut config);
         self.running.shutdown().await;
-        Self::adopt(ringlink_relay::start(config).await.unwrap(), self._dir)
+        let mut t = Self::adopt(ringlink_relay::start(config).await.unwrap(), self._dir);
+        t.peer = self.peer;
+        t
     }
 
     /// Lets go of the relay without stopping it (a crash test drops its runtime next) and
@@ -189,6 +318,19 @@ impl TestRelay {
             .insert("sec-websocket-protocol", "ringlink.v1".parse().unwrap());
         let (ws, _) = tokio_tungstenite::connect_async(req).await?;
         Ok(Client::new(ws))
+    }
+
+    /// A widget socket on the second relay (with [`Db::TwoRelays`]; else on the only one).
+    pub async fn peer_widget(&self) -> Client<WidgetMsg, RelayToWidget> {
+        let base = self.peer.as_ref().map_or(&self.base, |p| &p.base);
+        let url = format!("ws://{base}/v1/widget/ws?site={SITE}&parent={ORIGIN}");
+        let mut req = url.into_client_request().unwrap();
+        req.headers_mut()
+            .insert("origin", format!("http://{base}").parse().unwrap());
+        req.headers_mut()
+            .insert("sec-websocket-protocol", "ringlink.v1".parse().unwrap());
+        let (ws, _) = tokio_tungstenite::connect_async(req).await.unwrap();
+        Client::new(ws)
     }
 
     pub async fn widget(&self) -> Client<WidgetMsg, RelayToWidget> {
@@ -239,7 +381,8 @@ impl TestRelay {
         &self,
         token: &str,
     ) -> Result<Client<AgentMsg, RelayToAgent>, tokio_tungstenite::tungstenite::Error> {
-        let mut req = format!("ws://{}/v1/agent/ws", self.base)
+        let base = self.peer.as_ref().map_or(&self.base, |p| &p.base);
+        let mut req = format!("ws://{base}/v1/agent/ws")
             .into_client_request()
             .unwrap();
         req.headers_mut()
