@@ -40,9 +40,54 @@ pub async fn place(relay: &Relay, member: &Identity, req: Dial) -> Result<DialAc
     relay
         .dial_ids
         .once(member.member_id, client_id.as_deref(), || {
-            decide(relay, member, req)
+            decide_once_everywhere(relay, member, req)
         })
         .await
+}
+
+/// With several relays, a client id is also claimed in the database they share, so a retry
+/// through another relay (after a reconnect) gets the first dial's acceptance and is not
+/// dialled again. One relay needs no claim: [`crate::dial_ids`] remembers, across restarts too.
+async fn decide_once_everywhere(
+    relay: &Relay,
+    member: &Identity,
+    req: Dial,
+) -> Result<DialAccepted, ErrorBody> {
+    let client_id = req.client_id.clone().filter(|_| relay.live.is_shared());
+    let Some(client_id) = client_id else {
+        return decide(relay, member, req).await;
+    };
+    let key = format!("dial:{}:{client_id}", member.member_id);
+    let ttl = relay.config.dial.client_id_memory_secs as i64;
+    if !relay.store.claim(&key, ttl).await.map_err(internal)? {
+        let deadline = tokio::time::Instant::now() + ORDER_WAIT;
+        while tokio::time::Instant::now() < deadline {
+            if let Some(json) = relay.store.claim_answer(&key).await.map_err(internal)? {
+                return serde_json::from_str(&json).map_err(internal);
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        return Err(ErrorBody {
+            code: ErrorCode::RateLimited,
+            message: "this dial is still being placed; wait a moment".into(),
+            retry_after: Some(1),
+        });
+    }
+    let decided = decide(relay, member, req).await;
+    match &decided {
+        Ok(accepted) => {
+            let json = serde_json::to_string(accepted).expect("protocol types serialize");
+            relay
+                .store
+                .keep_claim_answer(&key, &json)
+                .await
+                .map_err(internal)?;
+        }
+        Err(_) => {
+            let _ = relay.store.release_claim(&key).await;
+        }
+    }
+    decided
 }
 
 /// Decides one dial and, when every check passes, places it: a dial-log row, then the order.

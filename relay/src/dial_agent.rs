@@ -261,3 +261,46 @@ fn joined_ms() -> i64 {
         now
     }
 }
+
+/// How far back a dead relay's dials are looked for: no handset call lasts longer unnoticed.
+const DIALS_LOOKED_BACK_SECS: i64 = 6 * 3600;
+
+/// A relay died holding these phone connections: the dials still in flight on them can no
+/// longer be followed, so they fail and the members' widgets are told (the phones reconnect to
+/// another relay on their own).
+pub async fn node_buried(relay: &Relay, node_id: &str, held: &[PresenceRow]) {
+    let since = now() - DIALS_LOOKED_BACK_SECS;
+    for row in held {
+        let open = match relay.store.open_dials_of_device(&row.device, since).await {
+            Ok(open) => open,
+            Err(e) => {
+                tracing::warn!(node = %node_id, "dials of a lost relay not closed: {e}");
+                continue;
+            }
+        };
+        for (call_id, member_id, number) in open {
+            let Ok(number) = E164::new(&number) else {
+                continue;
+            };
+            let detail = Some("the relay your phone was connected to stopped".to_owned());
+            let e = event(
+                &row.device,
+                &call_id,
+                number,
+                CallState::Failed,
+                detail.clone(),
+            );
+            relay
+                .live
+                .member_event(member_id, RelayToWidget::CallState(e))
+                .await;
+            let op = LogOp::State {
+                public_id: call_id,
+                state: "failed",
+                detail,
+                at: now(),
+            };
+            relay.dial_log.record(op).await;
+        }
+    }
+}

@@ -203,6 +203,7 @@ pub async fn start(config: Config) -> Result<Running, StartError> {
     relay.store.spawn_checkpointer(relay.shutdown.clone());
     token_janitor::spawn(relay.store.clone(), relay.shutdown.clone());
     live_keeper::spawn(relay.clone());
+    calls::spawn_janitor(&relay);
     relay
         .calls
         .connect(&relay.config, relay.shutdown.clone())

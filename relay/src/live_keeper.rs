@@ -28,8 +28,8 @@ pub fn spawn(relay: Arc<Relay>) {
                         continue;
                     }
                     match relay.live.bury_lapsed().await {
-                        Ok(nodes) => for node in nodes {
-                            crate::calls::node_buried(&relay, &node).await;
+                        Ok(nodes) => for (node, held) in nodes {
+                            crate::dial_agent::node_buried(&relay, &node, &held).await;
                         },
                         Err(e) => tracing::warn!("looking for lapsed relays failed: {e}"),
                     }

@@ -286,8 +286,9 @@ both_buses!(replayed_dial_is_dialled_once, |t: TestRelay| async move {
         panic!()
     };
     let _order = agent.next().await;
-    // A second tab, or the same page after a reconnect, sends the same dial again.
-    let (mut w2, _) = t.signed_in_widget(ALICE).await;
+    // A second tab, or the same page after a reconnect (with two relays: through the other
+    // relay), sends the same dial again. covers #10 §2 cluster-wide client ids
+    let mut w2 = t.peer_signed_in_widget(ALICE).await;
     let RelayToWidget::DialAccepted(again) = w2.request(once()).await else {
         panic!()
     };

@@ -28,13 +28,29 @@ pub const JANITOR_EVERY: Duration = Duration::from_secs(30);
 /// The end reason written on a call record the janitor settled.
 pub const ORPHAN_REASON: &str = "relay stopped during the call; billed up to its last heartbeat";
 
+/// A call the janitor settled.
+#[derive(Clone, Debug)]
+pub struct SettledOrphan {
+    pub public_id: String,
+    pub billed_seconds: u64,
+    pub charge: i64,
+}
+
 impl Billing {
     /// Settles every open reservation whose heartbeat is older than `stale_after`. Returns how
     /// many were settled.
     pub async fn settle_orphans(&self, stale_after: Duration) -> Result<usize, BillingError> {
+        Ok(self.settle_orphans_listed(stale_after).await?.len())
+    }
+
+    /// [`Billing::settle_orphans`], naming each call settled, so its member can be told.
+    pub async fn settle_orphans_listed(
+        &self,
+        stale_after: Duration,
+    ) -> Result<Vec<SettledOrphan>, BillingError> {
         let stale_ms = i64::try_from(stale_after.as_millis()).unwrap_or(i64::MAX);
         let cutoff = now_ms().saturating_sub(stale_ms);
-        let mut settled = 0;
+        let mut settled = Vec::new();
         for r in self.store.stale_reservations(cutoff).await? {
             let billed = r
                 .bridged_at_ms
@@ -59,18 +75,24 @@ impl Billing {
                     released = s.released,
                     "settled an orphaned call reservation"
                 );
-                settled += 1;
+                settled.push(SettledOrphan {
+                    public_id: r.public_id.clone(),
+                    billed_seconds: billed,
+                    charge: s.charge,
+                });
             }
         }
         Ok(settled)
     }
 
     /// Runs [`Billing::settle_orphans`] with `stale_after` (normally [`STALE_AFTER`]) now and
-    /// every [`JANITOR_EVERY`] until `stop`.
+    /// every [`JANITOR_EVERY`] until `stop`; each call settled goes to `told` (the relay tells
+    /// its member's widgets).
     pub fn spawn_janitor(
         &self,
         stale_after: Duration,
         stop: CancellationToken,
+        told: Option<tokio::sync::mpsc::UnboundedSender<SettledOrphan>>,
     ) -> tokio::task::JoinHandle<()> {
         let billing = self.clone();
         // Look at least twice per orphan limit, so an orphan waits at most 1.5 limits.
@@ -80,9 +102,16 @@ impl Billing {
             loop {
                 tokio::select! {
                     _ = stop.cancelled() => break,
-                    _ = tick.tick() => match billing.settle_orphans(stale_after).await {
-                        Ok(0) => {}
-                        Ok(n) => tracing::warn!(settled = n, "janitor settled calls a stopped relay left open"),
+                    _ = tick.tick() => match billing.settle_orphans_listed(stale_after).await {
+                        Ok(list) if list.is_empty() => {}
+                        Ok(list) => {
+                            tracing::warn!(settled = list.len(), "janitor settled calls a stopped relay left open");
+                            for o in list {
+                                if let Some(tx) = &told {
+                                    let _ = tx.send(o);
+                                }
+                            }
+                        }
                         Err(e) => tracing::warn!("billing janitor failed: {e}"),
                     }
                 }

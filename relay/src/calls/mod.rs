@@ -124,7 +124,6 @@ impl Calls {
         } else {
             tracing::info!("no [telephony] configured: CALL requests are refused as unavailable");
         }
-        self.billing.spawn_janitor(self.orphan_after, shutdown);
         Ok(())
     }
 
@@ -432,11 +431,39 @@ impl Calls {
     }
 }
 
-/// A relay died with calls on it (its lease ran out): the billing janitor settles them once
-/// their heartbeats are stale; nothing of their SIP dialogs can be saved elsewhere.
-pub async fn node_buried(relay: &Relay, node_id: &str) {
-    let _ = relay;
-    tracing::warn!(node = %node_id, "calls held by the lost relay are settled by the billing janitor");
+/// Starts the billing janitor, which settles calls whose relay stopped (their reservations'
+/// heartbeats went stale), on every relay: a surviving relay settles a dead one's calls, and
+/// the member's widgets are told the call ended.
+pub fn spawn_janitor(relay: &Arc<Relay>) {
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+    relay
+        .calls
+        .billing
+        .spawn_janitor(relay.calls.orphan_after, relay.shutdown.clone(), Some(tx));
+    let relay = relay.clone();
+    tokio::spawn(async move {
+        while let Some(o) = rx.recv().await {
+            let record = relay.calls.billing.call_record(&o.public_id).await;
+            let Ok(Some(record)) = record else { continue };
+            let ended = CallProgress {
+                call_id: o.public_id,
+                stage: CallStage::Ended,
+                seconds: Some(o.billed_seconds),
+                cost: Some(o.charge),
+                ends_in: None,
+                reason: Some(CallEndReason::RelayShutdown),
+                seq: 0,
+                at: crate::store::now(),
+            };
+            relay
+                .live
+                .member_event(
+                    record.member_id,
+                    ringlink_protocol::widget::RelayToWidget::CallProgress(ended),
+                )
+                .await;
+        }
+    });
 }
 
 /// A billing refusal as the member should read it.

@@ -8,6 +8,7 @@ use std::collections::BTreeSet;
 use std::time::Duration;
 
 use super::Live;
+use crate::store::live::PresenceRow;
 use crate::store::StoreError;
 
 /// How long a node's lease lasts without renewal: a dead relay is noticed within this plus
@@ -35,8 +36,8 @@ impl Live {
 
     /// Buries every node whose lease ran out (each by exactly one relay): its presence rows go
     /// and the members who had a connection there get fresh presence. Returns the nodes this
-    /// relay buried, for the domains' own cleanup.
-    pub async fn bury_lapsed(&self) -> Result<Vec<String>, StoreError> {
+    /// relay buried, with the connections they held, for the domains' own cleanup.
+    pub async fn bury_lapsed(&self) -> Result<Vec<(String, Vec<PresenceRow>)>, StoreError> {
         let Some(store) = self.shared_store() else {
             return Ok(Vec::new());
         };
@@ -53,7 +54,7 @@ impl Live {
                 self.publish_presence(m).await;
             }
             metrics::counter!("ringlink_live_nodes_buried_total").increment(1);
-            buried.push(node);
+            buried.push((node, rows));
         }
         Ok(buried)
     }

@@ -189,6 +189,27 @@ impl Store {
     }
 }
 
+impl Store {
+    /// Dials of `device` still in flight (not ended, failed or declined) that started after
+    /// `since` (Unix seconds): (call id, member, number).
+    pub async fn open_dials_of_device(
+        &self,
+        device: &str,
+        since: i64,
+    ) -> Result<Vec<(String, i64, String)>> {
+        let rows = sqlx::query(
+            "SELECT public_id, member_id, number FROM dial_calls WHERE device = $1              AND created_at >= $2 AND state NOT IN ('ended', 'failed', 'declined')",
+        )
+        .bind(device)
+        .bind(since)
+        .fetch_all(self.pool())
+        .await?;
+        rows.iter()
+            .map(|r| Ok((r.try_get(0)?, r.try_get(1)?, r.try_get(2)?)))
+            .collect()
+    }
+}
+
 fn presence_row(r: &sqlx::any::AnyRow) -> Result<PresenceRow> {
     Ok(PresenceRow {
         conn_key: r.try_get(0)?,

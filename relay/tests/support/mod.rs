@@ -333,6 +333,24 @@ impl TestRelay {
         Client::new(ws)
     }
 
+    /// A widget on the second relay signed in as `number`, its first presence consumed.
+    pub async fn peer_signed_in_widget(&self, number: &str) -> Client<WidgetMsg, RelayToWidget> {
+        let mut w = self.peer_widget().await;
+        let reply = w
+            .request(WidgetMsg::SignIn(SignIn {
+                number: number.into(),
+                password: Secret::new(PASSWORD),
+            }))
+            .await;
+        assert!(matches!(reply, RelayToWidget::SignedIn(_)), "{reply:?}");
+        let presence = w.next().await;
+        assert!(
+            matches!(presence.msg, RelayToWidget::Presence(_)),
+            "{presence:?}"
+        );
+        w
+    }
+
     pub async fn widget(&self) -> Client<WidgetMsg, RelayToWidget> {
         self.widget_from(ORIGIN, SITE).await.unwrap()
     }
