@@ -264,13 +264,25 @@ impl TestRelay {
 
     /// Stops the relay (flushing its dial log) and starts a new one on the same database and
     /// data folder, with `tweak` applied to its configuration.
-    pub async fn restart_with(self, tweak: impl FnOnce(&mut Config)) -> Self {
+    /// With two relays, the second restarts too, with the same change.
+    pub async fn restart_with(self, tweak: impl Fn(&mut Config)) -> Self {
         let mut config = self.running.relay.config.clone();
         config.listen = "127.0.0.1:0".into();
         tweak(&mut config);
         self.running.shutdown().await;
         let mut t = Self::adopt(ringlink_relay::start(config).await.unwrap(), self._dir);
-        t.peer = self.peer;
+        t.peer = match self.peer {
+            Some(p) => {
+                let mut config = p.running.relay.config.clone();
+                config.listen = "127.0.0.1:0".into();
+                tweak(&mut config);
+                p.running.shutdown().await;
+                let running = ringlink_relay::start(config).await.unwrap();
+                let base = format!("127.0.0.1:{}", running.addr.port());
+                Some(Peer { running, base, ..p })
+            }
+            None => None,
+        };
         t
     }
 
