@@ -184,25 +184,20 @@ impl AgentLink {
     }
 
     /// The connection ended: out of presence, its unfinished calls fail, widgets are told.
-    pub async fn leave(self, relay: &Relay) {
-        let Self {
-            member_id,
-            device,
-            conn_key,
-            calls,
-            orders,
-        } = self;
-        drop(orders);
+    pub async fn leave(&mut self, relay: &Relay) {
+        self.orders = None;
+        let (member_id, device, conn_key) = (self.member_id, &self.device, &self.conn_key);
+        let calls = std::mem::take(&mut self.calls);
         let live = &relay.live;
         live.agents_here.fetch_sub(1, Ordering::Relaxed);
-        if let Err(e) = live.presence.leave(member_id, &conn_key).await {
+        if let Err(e) = live.presence.leave(member_id, conn_key).await {
             tracing::warn!(device = %device, "presence not cleared (the node's lease will): {e}");
         }
         live.publish_presence(member_id).await;
         for (call_id, call) in calls {
             let detail = Some("phone agent disconnected".to_owned());
             let event = event(
-                &device,
+                device,
                 &call_id,
                 call.number,
                 CallState::Failed,

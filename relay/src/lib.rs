@@ -46,6 +46,8 @@ pub mod dial_log;
 pub mod dial_policy;
 pub mod forwarded;
 mod http;
+/// The widget socket's routing table: every request and who may send it.
+pub use http::{Role, WIDGET_ROUTES};
 pub mod http_config;
 pub mod live;
 pub mod live_keeper;

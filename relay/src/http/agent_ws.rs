@@ -3,7 +3,7 @@
 
 use std::net::SocketAddr;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use axum::extract::ws::{WebSocket, WebSocketUpgrade};
 use axum::extract::{ConnectInfo, State};
@@ -14,9 +14,11 @@ use ringlink_protocol::widget::{AgentInfo, Pong};
 use ringlink_protocol::{Envelope, ErrorBody, ErrorCode};
 
 use super::api::ApiError;
+use super::socket::{self, Beat, Conn};
 use super::ws::{self, Incoming};
 use crate::accounts::Identity;
 use crate::dial_agent::{AgentLink, Next};
+use crate::live::{Delivery, Frame, Subscription};
 use crate::store::tokens::TokenKind;
 use crate::Relay;
 
@@ -122,7 +124,7 @@ async fn run(relay: Arc<Relay>, mut socket: WebSocket, id: Identity) {
     {
         return;
     }
-    let mut link = match AgentLink::join(&relay, &id, info, conn).await {
+    let link = match AgentLink::join(&relay, &id, info, conn).await {
         Ok(link) => link,
         Err(e) => {
             tracing::error!("phone agent could not join the live layer: {e}");
@@ -137,60 +139,81 @@ async fn run(relay: Arc<Relay>, mut socket: WebSocket, id: Identity) {
     };
     let _ = relay.store.touch_token(id.token_id).await;
     tracing::info!(device = %id.public_id, "phone agent connected");
-    metrics::gauge!("ringlink_ws_connections", "kind" => "agent").increment(1.0);
+    let mut me = AgentConn {
+        relay: relay.clone(),
+        id,
+        link,
+    };
+    socket::serve(&relay, &mut socket, &mut me).await;
+    tracing::info!(device = %me.id.public_id, "phone agent disconnected");
+}
 
-    let mut beat = tokio::time::interval(heartbeat);
-    beat.tick().await;
-    let mut last_heard = Instant::now();
-    loop {
-        tokio::select! {
-            _ = relay.shutdown.cancelled() => {
-                ws::close(&mut socket, ws::CLOSE_GOING_AWAY, "relay restarting; reconnect shortly").await;
-                break;
-            }
-            incoming = socket.recv() => match ws::classify::<AgentMsg>(incoming) {
-                Incoming::Frame(env) => {
-                    last_heard = Instant::now();
-                    let reply = match env.msg {
-                        AgentMsg::CallUpdate(u) => link.report(&relay, u).await.err().map(RelayToAgent::Error),
-                        AgentMsg::Ping(_) => Some(RelayToAgent::Pong(Pong {})),
-                        AgentMsg::Hello(_) => Some(RelayToAgent::Error(ErrorBody::new(ErrorCode::BadFrame, "hello was already received on this connection"))),
-                    };
-                    if let Some(r) = reply {
-                        if !ws::send(&mut socket, &Envelope::reply(env.id, r)).await { break }
-                    }
-                }
-                Incoming::Bad(re, e) => {
-                    last_heard = Instant::now();
-                    if !ws::send(&mut socket, &Envelope::reply(re, RelayToAgent::Error(e))).await { break }
-                }
-                Incoming::Alive => last_heard = Instant::now(),
-                Incoming::Gone(reason) => {
-                    if let Some(r) = reason { ws::close(&mut socket, ws::CLOSE_TOO_BIG, &r).await }
-                    break;
-                }
-            },
-            Some(d) = crate::live::next_of(&mut link.orders) => match link.on_delivery(&relay, d).await {
-                Next::Send(out) => if !ws::send_frame(&mut socket, out).await { break },
-                Next::Nothing => {}
-            },
-            _ = beat.tick() => {
-                if last_heard.elapsed() > heartbeat * 3 {
-                    ws::close(&mut socket, ws::CLOSE_NORMAL, "no ping from the agent; reconnect").await;
-                    break;
-                }
-                if !relay.store.token_is_live(id.token_id).await.unwrap_or(true) {
-                    let reason = "this device was signed out; run `ringlink-agent login` to sign in again".to_owned();
-                    let _ = ws::send(&mut socket, &Envelope::push(RelayToAgent::Revoked(Revoked { reason }))).await;
-                    ws::close(&mut socket, ws::CLOSE_POLICY, "device revoked").await;
-                    break;
-                }
-                let _ = relay.store.touch_token(id.token_id).await;
-            }
+/// A phone agent's socket after its hello.
+struct AgentConn {
+    relay: Arc<Relay>,
+    id: Identity,
+    link: AgentLink,
+}
+
+impl Conn for AgentConn {
+    type In = AgentMsg;
+    type Out = RelayToAgent;
+    const KIND: &'static str = "agent";
+
+    /// The agent's messages: call updates (answered only when refused), pings, and a second
+    /// hello (refused). The device token was checked before the upgrade.
+    async fn handle(
+        &mut self,
+        env: Envelope<AgentMsg>,
+    ) -> (Option<Envelope<RelayToAgent>>, Vec<RelayToAgent>) {
+        let reply = match env.msg {
+            AgentMsg::CallUpdate(u) => self
+                .link
+                .report(&self.relay, u)
+                .await
+                .err()
+                .map(RelayToAgent::Error),
+            AgentMsg::Ping(_) => Some(RelayToAgent::Pong(Pong {})),
+            AgentMsg::Hello(_) => Some(RelayToAgent::Error(ErrorBody::new(
+                ErrorCode::BadFrame,
+                "hello was already received on this connection",
+            ))),
+        };
+        (reply.map(|r| Envelope::reply(env.id, r)), Vec::new())
+    }
+
+    fn error(e: ErrorBody) -> RelayToAgent {
+        RelayToAgent::Error(e)
+    }
+
+    fn updates(&mut self) -> &mut Option<Subscription> {
+        &mut self.link.orders
+    }
+
+    async fn deliver(&mut self, d: Delivery) -> Option<Frame> {
+        match self.link.on_delivery(&self.relay, d).await {
+            Next::Send(out) => Some(out),
+            Next::Nothing => None,
         }
     }
-    link.leave(&relay).await;
-    tracing::info!(device = %id.public_id, "phone agent disconnected");
-    ws::finish(&mut socket).await;
-    metrics::gauge!("ringlink_ws_connections", "kind" => "agent").decrement(1.0);
+
+    /// A device signed out elsewhere is told and closed within one heartbeat.
+    async fn beat(&mut self) -> Beat<RelayToAgent> {
+        let store = &self.relay.store;
+        if !store.token_is_live(self.id.token_id).await.unwrap_or(true) {
+            let reason = "this device was signed out; run `ringlink-agent login` to sign in again"
+                .to_owned();
+            return Beat::Close(
+                Some(RelayToAgent::Revoked(Revoked { reason })),
+                ws::CLOSE_POLICY,
+                "device revoked".into(),
+            );
+        }
+        let _ = store.touch_token(self.id.token_id).await;
+        Beat::Fine
+    }
+
+    async fn leave(&mut self) {
+        self.link.leave(&self.relay).await;
+    }
 }

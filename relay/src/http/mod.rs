@@ -10,10 +10,15 @@ mod help_phone;
 mod home;
 mod metrics_access;
 mod pages;
+pub(crate) mod routes;
+mod socket;
 mod widget_frame;
 mod widget_origin;
 mod widget_ws;
 mod ws;
+
+pub use routes::Role;
+pub use widget_ws::WIDGET_ROUTES;
 
 use std::net::SocketAddr;
 use std::sync::Arc;

@@ -6,7 +6,6 @@
 use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
 
 use axum::extract::ws::{WebSocket, WebSocketUpgrade};
 use axum::extract::{ConnectInfo, Query, State};
@@ -14,14 +13,15 @@ use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Response};
 use ringlink_protocol::account::{AskAccountCode, ResetPassword, SignUp};
 use ringlink_protocol::call_me::*;
-use ringlink_protocol::request::Request;
 use ringlink_protocol::widget::*;
 use ringlink_protocol::{Envelope, ErrorBody, ErrorCode};
 
 use super::api::ApiError;
-use super::ws::{self, Incoming};
+use super::routes::{routes, Caller};
+use super::socket::{self, Beat, Conn};
+use super::ws;
 use crate::accounts::Identity;
-use crate::live::{streams, Subject, Subscription};
+use crate::live::{streams, Delivery, Frame, Subject, Subscription};
 use crate::store::tokens::TokenKind;
 use crate::{calls, dial, pairing, signup, Relay};
 
@@ -67,7 +67,7 @@ pub async fn upgrade(
         .on_upgrade(move |socket| tasks.track_future(run(relay, socket, address, site_id)))
 }
 
-struct WidgetConn {
+pub(super) struct WidgetConn {
     relay: Arc<Relay>,
     /// The merchant site whose page this widget is on: CALL buttons are looked up in it only.
     site_id: i64,
@@ -75,185 +75,103 @@ struct WidgetConn {
     member: Option<Identity>,
     /// The member's presence and call events, from any relay, once signed in.
     updates: Option<Subscription>,
+    /// The last call event a resuming widget saw: what it missed is pushed after the reply.
+    resume_since: Option<u64>,
 }
 
 async fn run(relay: Arc<Relay>, mut socket: WebSocket, address: String, site_id: i64) {
-    let heartbeat = Duration::from_secs(relay.config.heartbeat_secs);
     let mut me = WidgetConn {
         relay: relay.clone(),
         site_id,
         address,
         member: None,
         updates: None,
+        resume_since: None,
     };
-    let mut beat = tokio::time::interval(heartbeat);
-    beat.tick().await;
-    let mut last_heard = Instant::now();
-    let sign_in_within = Duration::from_secs(relay.config.sign_in_within_secs);
-    let unsigned_deadline = tokio::time::sleep(sign_in_within);
-    tokio::pin!(unsigned_deadline);
-    metrics::gauge!("ringlink_ws_connections", "kind" => "widget").increment(1.0);
-    loop {
-        tokio::select! {
-            _ = &mut unsigned_deadline => {
-                if me.member.is_none() {
-                    let reason = format!("not signed in within {} s; reconnect to sign in", sign_in_within.as_secs());
-                    ws::close(&mut socket, ws::CLOSE_POLICY, &reason).await;
-                    break;
-                }
-                // Signed in: look again later, in case the member signs out and stays.
-                unsigned_deadline.as_mut().reset(tokio::time::Instant::now() + sign_in_within);
-            }
-            _ = relay.shutdown.cancelled() => {
-                ws::close(&mut socket, ws::CLOSE_GOING_AWAY, "relay restarting; reconnect shortly").await;
-                break;
-            }
-            incoming = socket.recv() => match ws::classify::<WidgetMsg>(incoming) {
-                Incoming::Frame(env) => {
-                    last_heard = Instant::now();
-                    let (reply, push) = me.handle(env).await;
-                    if !ws::send(&mut socket, &reply).await { break }
-                    let mut open = true;
-                    for p in push {
-                        open = open && ws::send(&mut socket, &Envelope::push(p)).await;
-                    }
-                    if !open { break }
-                }
-                Incoming::Bad(id, e) => {
-                    last_heard = Instant::now();
-                    if !ws::send(&mut socket, &Envelope::reply(id, RelayToWidget::Error(e))).await { break }
-                }
-                Incoming::Alive => last_heard = Instant::now(),
-                Incoming::Gone(reason) => {
-                    if let Some(r) = reason { ws::close(&mut socket, ws::CLOSE_TOO_BIG, &r).await }
-                    break;
-                }
-            },
-            Some(d) = crate::live::next_of(&mut me.updates) => if !ws::send_frame(&mut socket, d.frame).await { break },
-            _ = beat.tick() => {
-                if last_heard.elapsed() > heartbeat * 3 {
-                    ws::close(&mut socket, ws::CLOSE_NORMAL, "no ping from the widget; reconnect").await;
-                    break;
-                }
-                if let Some(err) = me.recheck().await {
-                    if !ws::send(&mut socket, &Envelope::push(RelayToWidget::Error(err))).await { break }
-                }
-            }
-        }
+    socket::serve(&relay, &mut socket, &mut me).await;
+}
+
+// The widget's requests: who may send each, and the domain call that answers it.
+routes! { WidgetConn: WidgetMsg => RelayToWidget, WIDGET_ROUTES;
+    SignIn: guest |c, req| c.sign_in(req);
+    Resume: guest |c, req| c.resume(req);
+    SignOut: guest |c, _req| c.sign_out();
+    Ping: guest |_c, _req| async { Ok(Pong {}) };
+    AskAccountCode: guest |c, req| signup::ask_code(&c.relay, c.site_id, &c.address, &req);
+    SignUp: guest |c, req| async {
+        let minted = signup::sign_up(&c.relay, &req).await?;
+        c.adopt(minted.0, minted.1).await
+    };
+    ResetPassword: guest |c, req| async {
+        let minted = signup::reset_password(&c.relay, &req).await?;
+        c.adopt(minted.0, minted.1).await
+    };
+    Dial: member |c, m, req| dial::place(&c.relay, m, req);
+    ConfirmPairing: member |c, m, req| pairing::confirm(&c.relay, m, &req.code);
+    CallOptions: member |c, m, req| calls::offer(&c.relay, c.site_id, m, req);
+    SendCode: member |c, m, req| calls::verify::send_code(&c.relay, c.site_id, m, &req);
+    VerifyCode: member |c, m, req| calls::verify::verify_code(&c.relay, m, &req.number, &req.code);
+    CallMe: member |c, m, req| calls::call_me(&c.relay, c.site_id, m, &c.address, req);
+    HangUp: member |c, m, req| calls::hang_up(&c.relay, m, req);
+}
+
+impl Caller for WidgetConn {
+    fn member(&self) -> Option<&Identity> {
+        self.member.as_ref()
     }
-    ws::finish(&mut socket).await;
-    me.leave();
-    metrics::gauge!("ringlink_ws_connections", "kind" => "widget").decrement(1.0);
 }
 
-fn answer<R: Request<Reply = RelayToWidget>>(
-    re: Option<u64>,
-    result: Result<R::Response, ErrorBody>,
-) -> Envelope<RelayToWidget> {
-    Envelope::reply(
-        re,
-        result.map(Into::into).unwrap_or_else(RelayToWidget::Error),
-    )
-}
+impl Conn for WidgetConn {
+    type In = WidgetMsg;
+    type Out = RelayToWidget;
+    const KIND: &'static str = "widget";
 
-impl WidgetConn {
-    /// Answers one request, with the pushes that follow it (presence and missed call events
-    /// after a sign-in).
+    /// Answers one request by the table; a request that signed a session in here is followed
+    /// by the member's presence and, for a resume, the call events the widget missed.
     async fn handle(
         &mut self,
         env: Envelope<WidgetMsg>,
-    ) -> (Envelope<RelayToWidget>, Vec<RelayToWidget>) {
-        let re = env.id;
-        match env.msg {
-            WidgetMsg::SignIn(req) => {
-                let result = self.sign_in(req).await;
-                let push = if result.is_ok() {
-                    self.subscribe(None).await
-                } else {
-                    Vec::new()
-                };
-                (answer::<SignIn>(re, result), push)
-            }
-            WidgetMsg::Resume(req) => {
-                let since = req.since;
-                let result = self.resume(req).await;
-                let push = if result.is_ok() {
-                    self.subscribe(since).await
-                } else {
-                    Vec::new()
-                };
-                (answer::<Resume>(re, result), push)
-            }
-            WidgetMsg::SignOut(_) => (answer::<SignOut>(re, self.sign_out().await), Vec::new()),
-            WidgetMsg::Dial(req) => {
-                let result = match &self.member {
-                    Some(m) => dial::place(&self.relay, m, req).await,
-                    None => Err(not_signed_in()),
-                };
-                (answer::<Dial>(re, result), Vec::new())
-            }
-            WidgetMsg::ConfirmPairing(req) => {
-                let result = match &self.member {
-                    Some(m) => pairing::confirm(&self.relay, m, &req.code).await,
-                    None => Err(not_signed_in()),
-                };
-                (answer::<ConfirmPairing>(re, result), Vec::new())
-            }
-            WidgetMsg::Ping(_) => (answer::<Ping>(re, Ok(Pong {})), Vec::new()),
-            WidgetMsg::CallOptions(req) => {
-                let result = match &self.member {
-                    Some(m) => calls::offer(&self.relay, self.site_id, m, req).await,
-                    None => Err(not_signed_in()),
-                };
-                (answer::<CallOptions>(re, result), Vec::new())
-            }
-            WidgetMsg::SendCode(req) => {
-                let result = match &self.member {
-                    Some(m) => calls::verify::send_code(&self.relay, self.site_id, m, &req).await,
-                    None => Err(not_signed_in()),
-                };
-                (answer::<SendCode>(re, result), Vec::new())
-            }
-            WidgetMsg::VerifyCode(req) => {
-                let result = match &self.member {
-                    Some(m) => {
-                        calls::verify::verify_code(&self.relay, m, &req.number, &req.code).await
-                    }
-                    None => Err(not_signed_in()),
-                };
-                (answer::<VerifyCode>(re, result), Vec::new())
-            }
-            WidgetMsg::CallMe(req) => {
-                let result = match &self.member {
-                    Some(m) => {
-                        calls::call_me(&self.relay, self.site_id, m, &self.address, req).await
-                    }
-                    None => Err(not_signed_in()),
-                };
-                (answer::<CallMe>(re, result), Vec::new())
-            }
-            WidgetMsg::HangUp(req) => {
-                let result = match &self.member {
-                    Some(m) => calls::hang_up(&self.relay, m, req).await,
-                    None => Err(not_signed_in()),
-                };
-                (answer::<HangUp>(re, result), Vec::new())
-            }
-            WidgetMsg::AskAccountCode(req) => {
-                let result = signup::ask_code(&self.relay, self.site_id, &self.address, &req).await;
-                (answer::<AskAccountCode>(re, result), Vec::new())
-            }
-            WidgetMsg::SignUp(req) => {
-                let minted = signup::sign_up(&self.relay, &req).await;
-                self.signed_in_by_code::<SignUp>(re, minted).await
-            }
-            WidgetMsg::ResetPassword(req) => {
-                let minted = signup::reset_password(&self.relay, &req).await;
-                self.signed_in_by_code::<ResetPassword>(re, minted).await
-            }
+    ) -> (Option<Envelope<RelayToWidget>>, Vec<RelayToWidget>) {
+        let reply = self.route(env.id, env.msg).await;
+        let since = self.resume_since.take();
+        // Every sign-in (or resume) left the old session's subscription first.
+        let push = if self.member.is_some() && self.updates.is_none() {
+            self.subscribe(since).await
+        } else {
+            Vec::new()
+        };
+        (Some(reply), push)
+    }
+
+    fn error(e: ErrorBody) -> RelayToWidget {
+        RelayToWidget::Error(e)
+    }
+
+    fn updates(&mut self) -> &mut Option<Subscription> {
+        &mut self.updates
+    }
+
+    async fn deliver(&mut self, d: Delivery) -> Option<Frame> {
+        Some(d.frame)
+    }
+
+    async fn beat(&mut self) -> Beat<RelayToWidget> {
+        match self.recheck().await {
+            Some(err) => Beat::Push(RelayToWidget::Error(err)),
+            None => Beat::Fine,
         }
     }
 
+    fn signed_in(&self) -> bool {
+        self.member.is_some()
+    }
+
+    async fn leave(&mut self) {
+        self.leave_session();
+    }
+}
+
+impl WidgetConn {
     async fn sign_in(&mut self, req: SignIn) -> Result<SignedIn, ErrorBody> {
         let accounts = &self.relay.accounts;
         let (id, token) = accounts
@@ -269,24 +187,6 @@ impl WidgetConn {
         self.adopt(id, token).await
     }
 
-    /// A session minted by sign-up or password reset: signed in here, presence pushed.
-    async fn signed_in_by_code<R: Request<Reply = RelayToWidget, Response = SignedIn>>(
-        &mut self,
-        re: Option<u64>,
-        minted: Result<(Identity, ringlink_protocol::secret::Secret), ErrorBody>,
-    ) -> (Envelope<RelayToWidget>, Vec<RelayToWidget>) {
-        let result = match minted {
-            Ok((id, token)) => self.adopt(id, token).await,
-            Err(e) => Err(e),
-        };
-        let push = if result.is_ok() {
-            self.subscribe(None).await
-        } else {
-            Vec::new()
-        };
-        (answer::<R>(re, result), push)
-    }
-
     /// Binds a fresh session to this page's site and makes it this widget's.
     async fn adopt(
         &mut self,
@@ -294,7 +194,7 @@ impl WidgetConn {
         token: ringlink_protocol::secret::Secret,
     ) -> Result<SignedIn, ErrorBody> {
         crate::session_site::bind(&self.relay.store, &id, self.site_id).await?;
-        self.leave();
+        self.leave_session();
         let reply = SignedIn {
             token,
             member: id.number.clone(),
@@ -305,6 +205,7 @@ impl WidgetConn {
     }
 
     async fn resume(&mut self, req: Resume) -> Result<SignedIn, ErrorBody> {
+        self.resume_since = req.since;
         let id = self
             .relay
             .accounts
@@ -312,7 +213,7 @@ impl WidgetConn {
             .await
             .map_err(|e| ErrorBody::from(&e))?;
         crate::session_site::check(&self.relay.store, &id, self.site_id).await?;
-        self.leave();
+        self.leave_session();
         let reply = SignedIn {
             token: req.token,
             member: id.number.clone(),
@@ -330,7 +231,7 @@ impl WidgetConn {
                 .revoke_token(&m.public_id, Some(m.member_id))
                 .await;
         }
-        self.leave();
+        self.leave_session();
         Ok(SignedOut {})
     }
 
@@ -370,7 +271,7 @@ impl WidgetConn {
             .collect()
     }
 
-    fn leave(&mut self) {
+    fn leave_session(&mut self) {
         self.member = None;
         if self.updates.take().is_some() {
             self.relay
@@ -393,17 +294,10 @@ impl WidgetConn {
         {
             return None;
         }
-        self.leave();
+        self.leave_session();
         Some(ErrorBody::new(
             ErrorCode::TokenRevoked,
             "your session ended: sign in again",
         ))
     }
-}
-
-fn not_signed_in() -> ErrorBody {
-    ErrorBody::new(
-        ErrorCode::NotSignedIn,
-        "sign in with your number and password first",
-    )
 }

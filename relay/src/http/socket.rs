@@ -1,0 +1,142 @@
+//! The one socket loop every WebSocket of the relay runs (widget and phone agent today, visitors
+//! and staff with CHAT): frames decoded with clear errors and answered in order, the live bus's
+//! deliveries forwarded, heartbeats (a silent peer is dropped after three), an optional
+//! sign-in deadline, and a close with a reason on shutdown. What differs per socket is a
+//! [`Conn`]: its messages, its routing table and its checks on each beat.
+
+use std::future::Future;
+use std::time::{Duration, Instant};
+
+use axum::extract::ws::WebSocket;
+use ringlink_protocol::envelope::Validate;
+use ringlink_protocol::{Envelope, ErrorBody};
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+
+use super::ws::{self, Incoming};
+use crate::live::{next_of, Delivery, Frame, Subscription};
+use crate::Relay;
+
+/// What a heartbeat found.
+pub enum Beat<Out> {
+    Fine,
+    /// Tell the peer (a session revoked elsewhere), and stay open.
+    Push(Out),
+    /// Tell the peer, then close with this code and reason.
+    Close(Option<Out>, u16, String),
+}
+
+/// One kind of socket: its messages and what it does with them.
+pub trait Conn: Send {
+    type In: DeserializeOwned + Validate + Send;
+    type Out: Serialize + Send + Sync;
+    /// `widget`, `agent`: for metrics and the reasons peers read.
+    const KIND: &'static str;
+
+    /// The reply to one request (`None` for a message that is not a request: an agent's call
+    /// update), and the pushes that follow it.
+    #[allow(clippy::type_complexity)]
+    fn handle(
+        &mut self,
+        env: Envelope<Self::In>,
+    ) -> impl Future<Output = (Option<Envelope<Self::Out>>, Vec<Self::Out>)> + Send;
+
+    /// A request that could not be decoded, answered as this socket's error message.
+    fn error(e: ErrorBody) -> Self::Out;
+
+    /// Deliveries from the live bus this socket listens to (none until signed in).
+    fn updates(&mut self) -> &mut Option<Subscription>;
+
+    /// A delivery turned into the frame the peer gets (`None`: nothing to send).
+    fn deliver(&mut self, d: Delivery) -> impl Future<Output = Option<Frame>> + Send;
+
+    /// Checks on every heartbeat (a revoked token, an expired session).
+    fn beat(&mut self) -> impl Future<Output = Beat<Self::Out>> + Send;
+
+    /// False while the socket still has to sign in (a widget); then it is closed once the
+    /// relay's `sign_in_within_secs` pass.
+    fn signed_in(&self) -> bool {
+        true
+    }
+
+    /// The socket ended, for any reason.
+    fn leave(&mut self) -> impl Future<Output = ()> + Send;
+}
+
+/// Serves `socket` until it closes, the peer goes silent, or the relay shuts down.
+pub async fn serve<C: Conn>(relay: &Relay, socket: &mut WebSocket, conn: &mut C) {
+    let heartbeat = Duration::from_secs(relay.config.heartbeat_secs);
+    let mut beat = tokio::time::interval(heartbeat);
+    beat.tick().await;
+    let mut last_heard = Instant::now();
+    let sign_in_within = Duration::from_secs(relay.config.sign_in_within_secs);
+    let unsigned_deadline = tokio::time::sleep(sign_in_within);
+    tokio::pin!(unsigned_deadline);
+    metrics::gauge!("ringlink_ws_connections", "kind" => C::KIND).increment(1.0);
+    loop {
+        tokio::select! {
+            _ = &mut unsigned_deadline => {
+                if !conn.signed_in() {
+                    let reason = format!("not signed in within {} s; reconnect to sign in", sign_in_within.as_secs());
+                    ws::close(socket, ws::CLOSE_POLICY, &reason).await;
+                    break;
+                }
+                // Signed in: look again later, in case the member signs out and stays.
+                unsigned_deadline.as_mut().reset(tokio::time::Instant::now() + sign_in_within);
+            }
+            _ = relay.shutdown.cancelled() => {
+                ws::close(socket, ws::CLOSE_GOING_AWAY, "relay restarting; reconnect shortly").await;
+                break;
+            }
+            incoming = socket.recv() => match ws::classify::<C::In>(incoming) {
+                Incoming::Frame(env) => {
+                    last_heard = Instant::now();
+                    let (reply, push) = conn.handle(env).await;
+                    if let Some(reply) = reply {
+                        if !ws::send(socket, &reply).await { break }
+                    }
+                    let mut open = true;
+                    for p in push {
+                        open = open && ws::send(socket, &Envelope::push(p)).await;
+                    }
+                    if !open { break }
+                }
+                Incoming::Bad(id, e) => {
+                    last_heard = Instant::now();
+                    if !ws::send(socket, &Envelope::reply(id, C::error(e))).await { break }
+                }
+                Incoming::Alive => last_heard = Instant::now(),
+                Incoming::Gone(reason) => {
+                    if let Some(r) = reason { ws::close(socket, ws::CLOSE_TOO_BIG, &r).await }
+                    break;
+                }
+            },
+            Some(d) = next_of(conn.updates()) => {
+                if let Some(frame) = conn.deliver(d).await {
+                    if !ws::send_frame(socket, frame).await { break }
+                }
+            }
+            _ = beat.tick() => {
+                if last_heard.elapsed() > heartbeat * 3 {
+                    let reason = format!("no ping from the {}; reconnect", C::KIND);
+                    ws::close(socket, ws::CLOSE_NORMAL, &reason).await;
+                    break;
+                }
+                match conn.beat().await {
+                    Beat::Fine => {}
+                    Beat::Push(p) => if !ws::send(socket, &Envelope::push(p)).await { break },
+                    Beat::Close(push, code, reason) => {
+                        if let Some(p) = push {
+                            let _ = ws::send(socket, &Envelope::push(p)).await;
+                        }
+                        ws::close(socket, code, &reason).await;
+                        break;
+                    }
+                }
+            }
+        }
+    }
+    ws::finish(socket).await;
+    conn.leave().await;
+    metrics::gauge!("ringlink_ws_connections", "kind" => C::KIND).decrement(1.0);
+}
