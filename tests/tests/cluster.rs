@@ -185,18 +185,11 @@ async fn a_widget_on_relay_a_dials_an_agent_on_relay_c() {
     };
     let (mut agent, device) = agent_on(&cluster, RELAY_C, "handset on C").await;
     let mut w = widget_via(&cluster, cluster.relay_addr(RELAY_A), CLIENT_IP, &[]).await;
-    w.sign_in(ALICE, PASSWORD).await.expect("sign in on A");
-    let listed = w
-        .wait_for(REPLY_WITHIN, |env| match &env.msg {
-            RelayToWidget::Presence(p) if p.agents.iter().any(|a| a.device == device) => Some(()),
-            _ => None,
-        })
-        .await;
-    assert!(
-        listed.is_some(),
-        "the widget on relay A never listed the agent connected to relay C"
-    );
-
+    let token = w
+        .sign_in(ALICE, PASSWORD)
+        .await
+        .expect("sign in on A")
+        .token;
     let call_id = dial(&mut w, "cross-node-1").await;
     let order = agent
         .wait_for(REPLY_WITHIN, |env| match &env.msg {
@@ -213,6 +206,20 @@ async fn a_widget_on_relay_a_dials_an_agent_on_relay_c() {
         e.state,
         CallState::Dialing,
         "the handset's state reaches the widget on A"
+    );
+    // A widget opened on A now lists the agent on C among the member's connected phones.
+    let mut second = widget_via(&cluster, cluster.relay_addr(RELAY_A), CLIENT_IP, &[]).await;
+    second.resume(&token, None).await.expect("resume on A");
+    let agents = second
+        .wait_for(REPLY_WITHIN, |env| match &env.msg {
+            RelayToWidget::Presence(p) => Some(p.agents.clone()),
+            _ => None,
+        })
+        .await
+        .expect("a presence after resume");
+    assert!(
+        agents.iter().any(|a| a.device == device),
+        "the widget on relay A lists the agent on relay C: {agents:?}"
     );
 }
 
