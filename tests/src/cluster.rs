@@ -314,6 +314,11 @@ impl Cluster {
         self.wait_healthy(i);
     }
 
+    /// Relay `i`'s process id while it runs (the bench reads its CPU time).
+    pub fn pid(&self, i: usize) -> Option<u32> {
+        self.nodes[i].proc.as_ref().map(|p| p.child.id())
+    }
+
     pub fn is_running(&mut self, i: usize) -> bool {
         self.nodes[i].proc.as_mut().is_some_and(Proc::is_running)
     }
