@@ -59,7 +59,7 @@ fn the_sample_nginx_site_passes_nginx_t() {
     nginx::check(&main, dir.path()).unwrap_or_else(|e| panic!("{}: {e}", nginx::SAMPLE));
 }
 
-// covers #10 §5 deployment: three relays behind nginx, both sockets upgrade through it, and each
+// covers #10 §5 deployment, DIAL-1, DIAL-2: three relays behind nginx, both sockets upgrade through it, and each
 // relay counts sign-in failures under the client's address (trusted proxy), not nginx's
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn three_relays_behind_nginx_serve_both_sockets_and_see_the_clients_address() {
@@ -176,7 +176,7 @@ async fn next_state(w: &mut Widget, call_id: &str) -> CallEvent {
     .unwrap_or_else(|| panic!("no call state for {call_id} within {REPLY_WITHIN:?}"))
 }
 
-// covers #10 §2 DIAL on the live layer: a widget on relay A dials an agent connected to relay C
+// covers #10 §2 DIAL on the live layer, DIAL-5: a widget on relay A dials an agent connected to relay C
 // (waits for the lead's wiring: today relay A answers agent_not_connected)
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_widget_on_relay_a_dials_an_agent_on_relay_c() {
@@ -200,6 +200,8 @@ async fn a_widget_on_relay_a_dials_an_agent_on_relay_c() {
         .expect("the agent on relay C got no dial order");
     assert_eq!(order.call_id, call_id);
     assert_eq!(order.number.as_str(), CALLEE);
+    let sent = next_state(&mut w, &call_id).await;
+    assert_eq!(sent.state, CallState::Sent);
     report(&mut agent, &call_id, CallState::Dialing).await;
     let e = next_state(&mut w, &call_id).await;
     assert_eq!(
@@ -223,7 +225,7 @@ async fn a_widget_on_relay_a_dials_an_agent_on_relay_c() {
     );
 }
 
-// covers #10 §Tests kill -9 of the relay holding the agent: the real agent is back through nginx
+// covers #10 §Tests kill -9 of the relay holding the agent, DIAL-3: the real agent is back through nginx
 // within 5 s and every widget on a surviving relay is pushed its presence (the widget on the
 // relay the agent did not land on waits for the lead's wiring)
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -349,4 +351,40 @@ async fn no_seen_call_event_is_lost_or_repeated_after_resume_on_another_relay() 
         states,
         [CallState::Ringing, CallState::Active, CallState::Ended]
     );
+}
+
+// covers #10 §2 cluster-wide client-id de-duplication, DIAL-5: a dial retried with the same
+// client id through another relay (the widget reconnected elsewhere) is answered with the first
+// acceptance and the handset is ordered to dial once (waits for the lead's wiring)
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_dial_retried_through_another_relay_dials_once() {
+    let Some(cluster) = Cluster::start() else {
+        return;
+    };
+    let (mut agent, _device) = agent_on(&cluster, RELAY_C, "handset on C").await;
+    let mut w = widget_via(&cluster, cluster.relay_addr(RELAY_A), CLIENT_IP, &[]).await;
+    let token = w
+        .sign_in(ALICE, PASSWORD)
+        .await
+        .expect("sign in on A")
+        .token;
+    let first = dial(&mut w, "retry-1").await;
+    w.close().await;
+    let mut again = widget_via(&cluster, cluster.relay_addr(RELAY_B), CLIENT_IP, &[]).await;
+    again.resume(&token, None).await.expect("resume on B");
+    let second = dial(&mut again, "retry-1").await;
+    assert_eq!(
+        second, first,
+        "the retry is answered with the first acceptance"
+    );
+    let orders: Vec<String> = agent
+        .drain(Duration::from_secs(2))
+        .await
+        .into_iter()
+        .filter_map(|env| match env.msg {
+            RelayToAgent::DialOrder(o) => Some(o.call_id),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(orders, [first], "the handset dials once");
 }
