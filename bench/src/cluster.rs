@@ -90,7 +90,7 @@ pub async fn cross_node_dial(
 pub async fn failover_once(relay_bin: &Path) -> Result<Failover> {
     use_binaries_of(relay_bin)?;
     let mut cluster = Cluster::start().context("the cluster's peers are missing")?;
-    let f = failover::measure(&mut cluster).await;
+    let (f, _agent) = failover::measure(&mut cluster).await;
     Ok(f)
 }
 

@@ -31,6 +31,11 @@ pub struct Failover {
     pub widget_presence: Vec<(usize, Option<Duration>)>,
     /// The agent's log, for a failing test's message.
     pub agent_log: String,
+    /// The moment of the kill.
+    pub killed_at: Instant,
+    /// The agent's device id and the widgets' session (to look again afterwards).
+    pub device: String,
+    pub session: ringlink_protocol::secret::Secret,
 }
 
 /// The relay whose agent-socket gauge reads `n`, if exactly one does.
@@ -65,8 +70,9 @@ pub async fn widget_on(
     (w, signed.token)
 }
 
-/// Runs one fail-over on `cluster` (fresh: no agent of Alice yet).
-pub async fn measure(cluster: &mut Cluster) -> Failover {
+/// Runs one fail-over on `cluster` (fresh: no agent of Alice yet); the agent keeps running
+/// while the returned process lives.
+pub async fn measure(cluster: &mut Cluster) -> (Failover, AgentProc) {
     let creds = cluster.agent_login(&cluster.nginx_url(), ALICE, "failover handset");
     let (device, _) = device_of(&creds);
     let (first, token) = widget_on(cluster, 0, None).await;
@@ -119,19 +125,25 @@ pub async fn measure(cluster: &mut Cluster) -> Failover {
         let (i, took, _w) = w.await.expect("widget watch");
         widget_presence.push((i, took));
     }
-    let reconnected_to = match agent_reconnected {
-        Some(_) => {
-            crate::procs::wait_until("the agent's new relay", Duration::from_secs(5), || {
-                Some(holder_of_agent(cluster))
-            })
+    // The new relay counts the socket once its welcome is sent: within moments.
+    let mut reconnected_to = None;
+    let asked = Instant::now();
+    while agent_reconnected.is_some() && asked.elapsed() < Duration::from_secs(5) {
+        reconnected_to = holder_of_agent(cluster);
+        if reconnected_to.is_some() {
+            break;
         }
-        None => None,
-    };
-    Failover {
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let f = Failover {
         killed,
         agent_reconnected,
         reconnected_to,
         widget_presence,
         agent_log: agent.log(),
-    }
+        killed_at: at,
+        device,
+        session: token,
+    };
+    (f, agent)
 }
