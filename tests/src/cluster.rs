@@ -150,6 +150,7 @@ impl Cluster {
         if !peers_present() {
             return None;
         }
+        let started = Instant::now();
         let dir = tempfile::tempdir().unwrap();
         let database_url = fresh_database(&std::env::var("DATABASE_URL_PG").unwrap());
         let nats = Nats::start();
@@ -163,6 +164,7 @@ impl Cluster {
             dir,
         };
         cluster.seed();
+        let seeded = started.elapsed();
         for i in 0..options.relays {
             let node_id = format!("relay-{}", (b'a' + i as u8) as char);
             let log = cluster.dir.path().join(format!("{node_id}.log"));
@@ -187,6 +189,12 @@ impl Cluster {
         crate::procs::wait_until("health through nginx", START_WITHIN, || {
             (http_get(gate, "/healthz").map(|r| r.0) == Some(200)).then_some(())
         });
+        eprintln!(
+            "cluster of {} relays up in {:.1} s (seeded in {:.1} s)",
+            options.relays,
+            started.elapsed().as_secs_f64(),
+            seeded.as_secs_f64()
+        );
         Some(cluster)
     }
 
@@ -246,10 +254,16 @@ impl Cluster {
             "--origin",
             SHOP_ORIGIN,
         ];
-        self.admin(&site, None);
-        for number in [ALICE, BOB] {
-            self.admin(&["member", "create", "--number", number], Some(PASSWORD));
-        }
+        // The schema first (each CLI run would migrate), then the three records at once.
+        self.admin(&["site", "list"], None);
+        std::thread::scope(|s| {
+            s.spawn(|| self.admin(&site, None));
+            for number in [ALICE, BOB] {
+                s.spawn(move || {
+                    self.admin(&["member", "create", "--number", number], Some(PASSWORD))
+                });
+            }
+        });
     }
 
     fn spawn_relay(&mut self, i: usize) {

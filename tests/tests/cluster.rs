@@ -107,7 +107,8 @@ async fn three_relays_behind_nginx_serve_both_sockets_and_see_the_clients_addres
     for _ in 0..3 {
         attacker.push(widget_via(&cluster, gate, CLIENT_IP, &forged).await);
     }
-    for a in attacker.iter_mut() {
+    // The three relays check their passwords at once.
+    let guesses = attacker.iter_mut().map(|a| async move {
         for _ in 0..FAILURES_PER_NUMBER_AT_ADDRESS {
             a.sign_in(BOB, "wrong guess")
                 .await
@@ -118,7 +119,8 @@ async fn three_relays_behind_nginx_serve_both_sockets_and_see_the_clients_addres
             .await
             .expect_err("the attacker's address is locked for Bob");
         assert_eq!(e.code, ErrorCode::RateLimited, "{e:?}");
-    }
+    });
+    futures_util::future::join_all(guesses).await;
     // Bob himself, at his own address, signs in on every relay: each relay counted the failures
     // under 127.0.0.5 (nginx's X-Forwarded-For entry), not under nginx's 127.0.0.1 and not under
     // the forged left-most entry.
