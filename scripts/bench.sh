@@ -7,9 +7,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh test >/dev/null
 if [ "${1:-}" = "--quick" ]; then
-  cargo build --quiet -p ringlink-relay -p ringlink-site-demo -p ringlink-bench
+  cargo build --quiet -p ringlink-relay -p ringlink-agent -p ringlink-site-demo -p ringlink-bench
   exec target/debug/ringlink-bench --relay-bin target/debug/ringlink-relay "$@"
 fi
 [ -f widget/dist/ringlink_widget_bg.wasm ] || bash scripts/build-widget.sh
-cargo build --release --quiet -p ringlink-relay -p ringlink-site-demo -p ringlink-bench
+cargo build --release --quiet -p ringlink-relay -p ringlink-agent -p ringlink-site-demo -p ringlink-bench
 exec target/release/ringlink-bench --relay-bin target/release/ringlink-relay "$@"

@@ -66,6 +66,19 @@ pub async fn connect_pairs(
 
 pub async fn run(relay: &RelayProc, m: usize, rate: u32, secs: u64) -> Result<DialResult> {
     let (widgets, agents) = connect_pairs(relay, m).await?;
+    drive(widgets, agents, &[relay.pid()], rate, secs).await
+}
+
+/// Dials from `widgets[i]` to member i's agent `agents[i]` at `rate` per second for `secs`;
+/// the server CPU is the sum over `pids` (one relay, or the two relays of a cross-node run).
+pub async fn drive(
+    widgets: Vec<crate::conns::Ws>,
+    agents: Vec<crate::conns::Ws>,
+    pids: &[u32],
+    rate: u32,
+    secs: u64,
+) -> Result<DialResult> {
+    let m = widgets.len();
     let epoch = Instant::now();
     let ns = move || epoch.elapsed().as_nanos() as u64;
     let (seen_tx, mut seen_rx) = mpsc::unbounded_channel();
@@ -78,7 +91,8 @@ pub async fn run(relay: &RelayProc, m: usize, rate: u32, secs: u64) -> Result<Di
     }
     drop(seen_tx);
 
-    let cpu0 = cpu_seconds(relay.pid());
+    let cpu_all = || pids.iter().map(|&p| cpu_seconds(p)).sum::<f64>();
+    let cpu0 = cpu_all();
     let total = rate as u64 * secs;
     let start = Instant::now();
     for k in 0..total {
@@ -89,7 +103,7 @@ pub async fn run(relay: &RelayProc, m: usize, rate: u32, secs: u64) -> Result<Di
     }
     // Let the last intents land.
     tokio::time::sleep(Duration::from_secs(2)).await;
-    let cpu = cpu_seconds(relay.pid()) - cpu0;
+    let cpu = cpu_all() - cpu0;
     drop(triggers);
 
     let mut sent: HashMap<String, u64> = HashMap::new();

@@ -3,11 +3,13 @@
 //!
 //! - `relay_proc`: seeding and starting the relay binary. `conns`: agent and widget clients.
 //! - `idle`, `dial`, `nats`, `floor`, `weight`, `calls`: the scenarios. `stats`: histograms and
-//!   /proc. For CALL: `call_setup` (seeding, placing calls), `sip_phone` (the bench's SIP UAS),
+//!   /proc. `cluster`: `cross_node_dial` and `failover` on several relays (asked for by name;
+//!   they need PostgreSQL, nats-server and nginx). For CALL: `call_setup` (seeding, placing calls), `sip_phone` (the bench's SIP UAS),
 //!   `rtp_probe` (G.711 test streams), `rtp_floor` (the plain UDP forwarder).
 
 mod call_setup;
 mod calls;
+mod cluster;
 mod conns;
 mod dial;
 mod floor;
@@ -327,6 +329,13 @@ async fn run(cli: Cli, fd_limit: u64) -> Result<()> {
         results.insert("latency".into(), json!(as_json));
     }
 
+    if (want("cross_node_dial") || want("failover")) && cluster::available() {
+        results.insert(
+            "cluster".into(),
+            cluster_scenarios(&cli, &binary, m, &rates, secs, runs).await?,
+        );
+    }
+
     if want("weight") {
         match weight::run(&binary).await? {
             Some(w) => {
@@ -366,6 +375,86 @@ async fn run(cli: Cli, fd_limit: u64) -> Result<()> {
         .with_context(|| format!("writing {}", cli.out.display()))?;
     println!("\nresults written to {}", cli.out.display());
     Ok(())
+}
+
+/// `cross_node_dial` (against nats-server request/reply in the same run) and `failover`.
+async fn cluster_scenarios(
+    cli: &Cli,
+    binary: &std::path::Path,
+    m: usize,
+    rates: &[u32],
+    secs: u64,
+    runs: usize,
+) -> Result<serde_json::Value> {
+    let want = |s: &str| cli.scenarios.iter().any(|x| x == s);
+    let mut out = serde_json::Map::new();
+    if want("cross_node_dial") {
+        println!("\n## cross-node dial, widget on relay A → NATS → agent on relay B ({m} pairs, {secs} s per run)\n| path | rate/s | delivered | refused | p50 µs | p99 µs | p99.9 µs | server CPU s per 1k |\n|---|---|---|---|---|---|---|---|");
+        let mut rows = Vec::new();
+        for &rate in rates {
+            let (mut ours, mut anchor) = (Vec::new(), Vec::new());
+            for _ in 0..runs {
+                ours.push(cluster::cross_node_dial(binary, m, rate, secs).await?);
+                anchor.push(nats::run(&nats::NatsProc::start(SERVER_CORE)?, m, rate, secs).await?);
+            }
+            for (label, rs) in [
+                ("two relays over NATS", &ours),
+                ("nats-server request/reply", &anchor),
+            ] {
+                let f = |g: &dyn Fn(&dial::DialResult) -> f64| {
+                    spread(&rs.iter().map(g).collect::<Vec<_>>())
+                };
+                println!(
+                    "| {label} | {rate} | {} | {} | {} | {} | {} | {} |",
+                    f(&|r| r.delivered as f64),
+                    f(&|r| r.refused as f64),
+                    f(&|r| r.latency.p50_us),
+                    f(&|r| r.latency.p99_us),
+                    f(&|r| r.latency.p999_us),
+                    f(&|r| r.relay_cpu_per_1000)
+                );
+            }
+            let p99 = |rs: &[dial::DialResult]| {
+                spread(&rs.iter().map(|r| r.latency.p99_us).collect::<Vec<_>>()).median
+            };
+            let ratio = if p99(&anchor) > 0.0 {
+                p99(&ours) / p99(&anchor)
+            } else {
+                f64::NAN
+            };
+            println!("| cross-node p99 ÷ nats p99 | {rate} | {ratio:.2} | | | | | |");
+            rows.push(
+                json!({"rate": rate, "cross_node": ours, "nats": anchor, "p99_ratio": ratio}),
+            );
+        }
+        out.insert("cross_node_dial".into(), json!(rows));
+    }
+    if want("failover") {
+        println!("\n## fail-over: kill -9 of the relay holding a real ringlink-agent (3 relays behind nginx)\n| run | killed | kill → agent reconnected (ms) | kill → presence on each surviving widget (ms) |\n|---|---|---|---|");
+        let mut rows = Vec::new();
+        for run in 1..=runs {
+            let f = cluster::failover_once(binary).await?;
+            let widgets: Vec<String> = f
+                .widget_presence
+                .iter()
+                .map(|(i, d)| format!("relay {i}: {}", cluster::ms(*d)))
+                .collect();
+            println!(
+                "| {run} | relay {} | {} | {} |",
+                f.killed,
+                cluster::ms(f.agent_reconnected),
+                widgets.join(", ")
+            );
+            rows.push(json!({
+                "killed": f.killed,
+                "agent_reconnected_ms": f.agent_reconnected.map(|d| d.as_secs_f64() * 1000.0),
+                "reconnected_to": f.reconnected_to,
+                "widget_presence_ms": f.widget_presence.iter().map(|(i, d)| json!({"relay": i, "ms": d.map(|d| d.as_secs_f64() * 1000.0)})).collect::<Vec<_>>(),
+            }));
+        }
+        out.insert("failover".into(), json!(rows));
+    }
+    Ok(serde_json::Value::Object(out))
 }
 
 /// A scratch directory removed when dropped.

@@ -31,7 +31,12 @@ pub async fn seed(data_dir: &Path, members: usize) -> Result<()> {
 /// token and a web session; returns the open store for further seeding.
 pub async fn seed_members(data_dir: &Path, members: usize, prefix: &str) -> Result<Store> {
     let url = format!("sqlite://{}/ringlink.db", data_dir.display());
-    let store = Store::open(&url).await?;
+    seed_members_at(&url, members, prefix).await
+}
+
+/// Like [`seed_members`], into the database at `url` (a cluster's PostgreSQL).
+pub async fn seed_members_at(url: &str, members: usize, prefix: &str) -> Result<Store> {
+    let store = Store::open(url).await?;
     store.migrate().await?;
     ringlink_relay::admin::create_site(&store, "Bench", Some(SITE), &[ORIGIN.into()]).await?;
     let far = ringlink_relay::store::now() + 86_400;

@@ -1,9 +1,15 @@
 //! End-to-end harness: starts the real binaries (relay, demo shop, phone agent) and real peers
 //! (Chromium over WebDriver, a socat pseudo-terminal modem, SIPp phones), each killed when dropped. A peer
 //! that is missing skips the test with a printed reason, except under `CI=true`, where it fails.
+//! `cluster` runs several relays as deployed (PostgreSQL, nats-server, Debian's nginx in front),
+//! `live_client` speaks the widget and agent protocol to them, `failover` times a `kill -9`.
 
 pub mod browser;
+pub mod cluster;
+pub mod failover;
+pub mod live_client;
 pub mod modem;
+pub mod nginx;
 pub mod procs;
 pub mod shop;
 pub mod sipp;
