@@ -21,6 +21,7 @@
 //! - [`pairing`]: pairing a phone agent by a short code.
 //! - [`billing`]: CALL billing: accounts, ledger, tariffs, reservations, settlement.
 //! - [`signup`]: sign-up and forgotten passwords by SMS code.
+//! - [`gateways`]: the SMS gateway and call control, started once for every domain.
 //! - [`calls`]: CALL ("call me now"): checks, verification codes, the live two-leg call.
 //! - [`admin`]: operator tasks behind `ringlink-relay admin`.
 //! - [`admin_billing`]: billing's operator tasks: accounts, sponsors, tariffs, call records.
@@ -45,6 +46,7 @@ pub mod dial_ids;
 pub mod dial_log;
 pub mod dial_policy;
 pub mod forwarded;
+pub mod gateways;
 mod http;
 /// The widget socket's routing table: every request and who may send it.
 pub use http::{Role, WIDGET_ROUTES};
@@ -93,7 +95,9 @@ pub struct Relay {
     pub pair_start_throttle: throttle::Throttle,
     pub pair_confirm_throttle: throttle::Throttle,
     pub pair_poll_throttle: throttle::Throttle,
-    /// CALL: the SIP agent, the SMS gateway, billing and the abuse controls.
+    /// The SMS gateway and call control, for every domain.
+    pub gateways: gateways::Gateways,
+    /// CALL: billing, the abuse controls, the calls in flight here.
     pub calls: calls::Calls,
     /// Sign-up and reset codes' per-number and per-address limits.
     pub signup: signup::Signup,
@@ -108,7 +112,7 @@ pub enum StartError {
     #[error(transparent)]
     Store(#[from] store::StoreError),
     #[error(transparent)]
-    Calls(#[from] calls::CallsStartError),
+    Gateways(#[from] gateways::GatewayError),
     #[error(
         "the live layer could not start (check [live] nats_url and that nats-server runs): {0}"
     )]
@@ -165,6 +169,7 @@ impl Relay {
         let calls = calls::Calls::new(&config.calls, store.clone());
         let live = live::Live::start(&config.live, &store).await?;
         Ok(Arc::new(Self {
+            gateways: gateways::Gateways::default(),
             calls,
             signup: signup::Signup::default(),
             dial_log,
@@ -207,7 +212,7 @@ pub async fn start(config: Config) -> Result<Running, StartError> {
     live_keeper::spawn(relay.clone());
     calls::spawn_janitor(&relay);
     relay
-        .calls
+        .gateways
         .connect(&relay.config, relay.shutdown.clone())
         .await?;
     let total = serve::fit_connections_to_file_limit(relay.config.http.max_connections);

@@ -271,7 +271,7 @@ on_both_dbs!(
         assert!(matches!(sent, RelayToWidget::CodeSent(_)), "{sent:?}");
         let sent = w.request(send_code("+8613600136000", Some("zh"))).await;
         assert!(matches!(sent, RelayToWidget::CodeSent(_)), "{sent:?}");
-        let outbox = r.calls.sms().unwrap().as_dev().unwrap().outbox();
+        let outbox = r.gateways.sms().unwrap().as_dev().unwrap().outbox();
         let to = |n: &str| outbox.iter().find(|m| m.to.as_str() == n).unwrap();
         let (en, zh) = (to("+8613700137000"), to("+8613600136000"));
         assert!(en.text.starts_with("Your Ringlink code is"), "{}", en.text);
@@ -288,7 +288,10 @@ on_both_dbs!(
         let (code, msg) = refusal(w.request(send_code("+8613500135000", None)).await);
         assert_eq!(code, ErrorCode::RateLimited, "{msg}");
         assert!(msg.contains("shop") && msg.contains("try again"), "{msg}");
-        assert_eq!(r.calls.sms().unwrap().as_dev().unwrap().outbox().len(), 2);
+        assert_eq!(
+            r.gateways.sms().unwrap().as_dev().unwrap().outbox().len(),
+            2
+        );
 
         // Another site's page still sends.
         ringlink_relay::admin::create_site(

@@ -469,7 +469,7 @@ on_both_dbs!(refusals_say_why, |db: Db| async move {
         matches!(sent, RelayToWidget::CodeSent(ref s) if s.number.as_str() == "+8613700137000"),
         "{sent:?}"
     );
-    let outbox = r.calls.sms().unwrap().as_dev().unwrap().outbox();
+    let outbox = r.gateways.sms().unwrap().as_dev().unwrap().outbox();
     let text = &outbox[0].text;
     let code: String = text.chars().filter(char::is_ascii_digit).take(6).collect();
     let (c, _) = code_of(

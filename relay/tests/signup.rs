@@ -80,7 +80,7 @@ fn refusal(reply: RelayToWidget) -> ErrorBody {
 fn outbox(t: &TestRelay) -> Vec<ringlink_sms::dev::OutboxEntry> {
     t.running
         .relay
-        .calls
+        .gateways
         .sms()
         .unwrap()
         .as_dev()

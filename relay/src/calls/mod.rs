@@ -15,19 +15,17 @@ mod session;
 pub mod verify;
 
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use ringlink_protocol::call_me::*;
 use ringlink_protocol::{ErrorBody, ErrorCode};
-use ringlink_sms::SmsGateway;
-use ringlink_telephony::{CallCommands, CallControl, CallOrder, EndReason, Lang};
+use ringlink_telephony::{CallCommands, CallOrder, EndReason, Lang};
 
 use crate::accounts::{random_id, Identity};
-use tokio_util::sync::CancellationToken;
 
 use crate::billing::{Billing, BillingError, NewCall, Payer, Policy};
-use crate::config::{CallsConfig, Config};
+use crate::config::CallsConfig;
 use crate::dial::internal;
 use crate::store::call_buttons::CallButton;
 use crate::store::Store;
@@ -52,12 +50,9 @@ pub(crate) struct HangUpAsk {
 pub(crate) const HUNG_UP: &str = "hung_up";
 pub(crate) const NOT_YOURS: &str = "not_yours";
 
-/// Everything CALL needs. The SIP agent and the SMS gateway start with the server
-/// ([`Calls::connect`]); admin commands and migrations never touch them.
+/// Everything CALL needs besides the gateways ([`crate::gateways`]): billing, the abuse
+/// controls and the calls in flight on this relay.
 pub struct Calls {
-    /// Unset when no SIP trunk is configured: CALL requests are refused as unavailable.
-    control: OnceLock<Arc<dyn CallControl>>,
-    sms: OnceLock<Arc<dyn SmsGateway>>,
     pub billing: Billing,
     pub guard: Arc<guard::Guard>,
     /// Verification SMS per hour and day, in all and per site.
@@ -73,15 +68,6 @@ struct LiveCall {
     commands: CallCommands,
 }
 
-/// Why CALL's parts could not start.
-#[derive(Debug, thiserror::Error)]
-pub enum CallsStartError {
-    #[error("the SIP agent could not start: {0}")]
-    Telephony(#[from] ringlink_telephony::TelephonyError),
-    #[error("the SMS gateway could not start: {0}")]
-    Sms(#[from] ringlink_sms::SmsError),
-}
-
 impl Calls {
     pub fn new(config: &CallsConfig, store: Store) -> Self {
         let cap = |c: i64| (c > 0).then_some(c);
@@ -95,8 +81,6 @@ impl Calls {
             min_talk_secs: config.min_talk_secs,
         };
         Self {
-            control: OnceLock::new(),
-            sms: OnceLock::new(),
             billing: Billing::with_policy(store, policy),
             guard: Arc::new(guard::Guard::new(config.clone())),
             sms_caps: limits::SmsCaps::new(config),
@@ -104,32 +88,6 @@ impl Calls {
             orphan_after: Duration::from_secs(config.orphan_after_secs),
             live: Mutex::new(HashMap::new()),
         }
-    }
-
-    /// Starts the SMS gateway, the SIP agent (when `[telephony]` is configured) and the
-    /// janitor that settles calls a stopped relay left open.
-    pub async fn connect(
-        &self,
-        config: &Config,
-        shutdown: CancellationToken,
-    ) -> Result<(), CallsStartError> {
-        let sms = ringlink_sms::gateway_from_config(&config.sms, shutdown.clone()).await?;
-        tracing::info!(gateway = sms.kind(), "SMS gateway ready");
-        let _ = self.sms.set(sms);
-        if let Some(t) = &config.telephony {
-            let agent = ringlink_telephony::SipAgent::start(t.clone(), shutdown.clone()).await?;
-            tracing::info!(sip = %agent.local_sip_addr(), "SIP agent ready for CALL");
-            let control: Arc<dyn CallControl> = agent;
-            let _ = self.control.set(control);
-        } else {
-            tracing::info!("no [telephony] configured: CALL requests are refused as unavailable");
-        }
-        Ok(())
-    }
-
-    /// The SMS gateway, once the relay is serving.
-    pub fn sms(&self) -> Option<&Arc<dyn SmsGateway>> {
-        self.sms.get()
     }
 
     /// How often a live call refreshes its reservation: a quarter of the orphan limit, at most
@@ -273,7 +231,7 @@ async fn place(
     req: CallMe,
 ) -> Result<CallPlaced, ErrorBody> {
     let calls = &relay.calls;
-    let Some(control) = calls.control.get().cloned() else {
+    let Some(control) = relay.gateways.call_control().cloned() else {
         return Err(ErrorBody::new(
             ErrorCode::Unavailable,
             "calls through this service are not set up here (no SIP trunk): dial the number yourself",

@@ -91,7 +91,7 @@ pub async fn send_code(
         .await
         .map_err(internal)?;
     let text = code_text(SmsLang::from_wire(req.lang.as_deref()), &code, CODE_TTL);
-    let Some(sms) = relay.calls.sms() else {
+    let Some(sms) = relay.gateways.sms() else {
         relay.calls.sms_caps.give_back(site_id, &number);
         return Err(ErrorBody::new(
             ErrorCode::Unavailable,

@@ -25,7 +25,7 @@ pub async fn page(
         )
             .into_response();
     }
-    let Some(dev) = relay.calls.sms().and_then(|g| g.as_dev()) else {
+    let Some(dev) = relay.gateways.sms().and_then(|g| g.as_dev()) else {
         return (
             StatusCode::NOT_FOUND,
             "no dev outbox: this relay sends SMS through an SMSC\n",

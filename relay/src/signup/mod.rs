@@ -152,7 +152,7 @@ pub async fn ask_code(
 }
 
 async fn send(relay: &Relay, number: &E164, req: &AskAccountCode) -> Result<(), ErrorBody> {
-    let Some(sms) = relay.calls.sms() else {
+    let Some(sms) = relay.gateways.sms() else {
         return Err(ErrorBody::new(
             ErrorCode::Unavailable,
             "this relay cannot send SMS right now; try again later",
