@@ -28,6 +28,7 @@
 //! - [`telemetry`]: logs and Prometheus metrics.
 //! - `http`: routes, REST and WebSocket handlers, widget assets.
 //! - `serve`: the accept loop: timeouts, connection caps ([`connection_caps`]), bounded shutdown.
+//! - [`faults`]: fault hooks for tests (drop a socket, refuse upgrades, fail queries).
 //! - [`forwarded`]: the client address behind trusted proxies ([`http_config`]).
 
 pub mod accounts;
@@ -45,6 +46,7 @@ pub mod dial_cap;
 pub mod dial_ids;
 pub mod dial_log;
 pub mod dial_policy;
+pub mod faults;
 pub mod forwarded;
 pub mod gateways;
 mod http;
@@ -105,6 +107,8 @@ pub struct Relay {
     pub shutdown: CancellationToken,
     /// Open WebSocket tasks, awaited on shutdown.
     pub tasks: TaskTracker,
+    /// Fault hooks for tests; off unless a test turns them on.
+    pub faults: faults::Faults,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -187,6 +191,7 @@ impl Relay {
             pair_poll_throttle: throttle::Throttle::new(pairing::POLLS_PER_MINUTE, pairing::MINUTE),
             shutdown: CancellationToken::new(),
             tasks: TaskTracker::new(),
+            faults: faults::Faults::default(),
             config,
         }))
     }

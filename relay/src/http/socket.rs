@@ -88,6 +88,12 @@ pub async fn serve<C: Conn>(relay: &Relay, socket: &mut WebSocket, conn: &mut C)
                 ws::close(socket, ws::CLOSE_GOING_AWAY, "relay restarting; reconnect shortly").await;
                 break;
             }
+            // A test's fault hook: the socket is cut with no close frame, as by a network loss.
+            _ = relay.faults.socket_dropped(C::KIND) => {
+                conn.leave().await;
+                metrics::gauge!("ringlink_ws_connections", "kind" => C::KIND).decrement(1.0);
+                return;
+            }
             incoming = socket.recv() => match ws::classify::<C::In>(incoming) {
                 Incoming::Frame(env) => {
                     last_heard = Instant::now();

@@ -61,6 +61,10 @@ pub enum Backend {
 pub struct Store {
     pool: AnyPool,
     backend: Backend,
+    /// Test fault hook: this many queries from now fail (see [`Store::fail_queries`]).
+    fail_next: std::sync::Arc<std::sync::atomic::AtomicU32>,
+    /// A closed pool: every query run on it fails at once, as with a database that went away.
+    broken: AnyPool,
 }
 
 impl Store {
@@ -116,7 +120,28 @@ impl Store {
                 .execute(&pool)
                 .await?;
         }
-        Ok(Self { pool, backend })
+        let broken = AnyPoolOptions::new()
+            .max_connections(1)
+            .connect_lazy(&url)?;
+        broken.close().await;
+        Ok(Self {
+            pool,
+            backend,
+            fail_next: Default::default(),
+            broken,
+        })
+    }
+
+    /// Test fault hook: the next `n` queries fail with a database error (`u32::MAX`: until
+    /// [`Store::heal`]). Background tasks' queries count too.
+    pub fn fail_queries(&self, n: u32) {
+        self.fail_next
+            .store(n, std::sync::atomic::Ordering::Relaxed);
+    }
+
+    /// Ends [`Store::fail_queries`].
+    pub fn heal(&self) {
+        self.fail_queries(0);
     }
 
     /// Brings the schema up to date (run at start-up and by `ringlink-relay migrate`).
@@ -166,6 +191,15 @@ impl Store {
     }
 
     pub fn pool(&self) -> &AnyPool {
+        use std::sync::atomic::Ordering::Relaxed;
+        if self.fail_next.load(Relaxed) > 0
+            && self
+                .fail_next
+                .fetch_update(Relaxed, Relaxed, |n| n.checked_sub(1))
+                .is_ok()
+        {
+            return &self.broken;
+        }
         &self.pool
     }
 
