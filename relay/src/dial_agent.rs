@@ -52,6 +52,8 @@ pub struct AgentLink {
     /// Requests for this device; dropped (unsubscribed) when the link goes or the device
     /// connects again.
     pub orders: Option<Subscription>,
+    /// The "sent" state of the order just handed to the socket, numbered once it went out.
+    sent: Option<CallEvent>,
 }
 
 impl AgentLink {
@@ -95,6 +97,7 @@ impl AgentLink {
             conn_key,
             calls: HashMap::new(),
             orders: Some(orders),
+            sent: None,
         })
     }
 
@@ -132,18 +135,25 @@ impl AgentLink {
                 if let Some(r) = d.reply {
                     r.answer(TAKEN.into());
                 }
-                // The phone gets its order first; the "sent" state is numbered before any
-                // state the phone reports, which this socket reads only after this.
-                let event = event(&self.device, &call_id, number, CallState::Sent, None);
-                relay
-                    .live
-                    .member_event(self.member_id, RelayToWidget::CallState(event))
-                    .await;
+                // The phone gets its order first; the "sent" state is numbered right after
+                // ([`AgentLink::order_sent`]), before any state the phone reports, which this
+                // socket reads only after that.
+                self.sent = Some(event(&self.device, &call_id, number, CallState::Sent, None));
                 Next::Send(out)
             }
             // Not this member's device: never dialled (the requester checked; this is the last
             // line).
             ToDevice::Dial { .. } => Next::Nothing,
+        }
+    }
+
+    /// The order went out to the phone: its "sent" state goes into the member's stream.
+    pub async fn order_sent(&mut self, relay: &Relay) {
+        if let Some(e) = self.sent.take() {
+            relay
+                .live
+                .member_event(self.member_id, RelayToWidget::CallState(e))
+                .await;
         }
     }
 
@@ -186,6 +196,7 @@ impl AgentLink {
     /// The connection ended: out of presence, its unfinished calls fail, widgets are told.
     pub async fn leave(&mut self, relay: &Relay) {
         self.orders = None;
+        self.order_sent(relay).await;
         let (member_id, device, conn_key) = (self.member_id, &self.device, &self.conn_key);
         let calls = std::mem::take(&mut self.calls);
         let live = &relay.live;

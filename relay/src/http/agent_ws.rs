@@ -204,6 +204,10 @@ impl Conn for AgentConn {
         }
     }
 
+    async fn delivered(&mut self) {
+        self.link.order_sent(&self.relay).await;
+    }
+
     /// A device signed out elsewhere is told and closed within one heartbeat.
     async fn beat(&mut self) -> Beat<RelayToAgent> {
         let store = &self.relay.store;

@@ -50,6 +50,12 @@ pub trait Conn: Send {
     /// A delivery turned into the frame the peer gets (`None`: nothing to send).
     fn deliver(&mut self, d: Delivery) -> impl Future<Output = Option<Frame>> + Send;
 
+    /// Runs after a delivered frame went out (an agent numbers the dial's "sent" state only
+    /// once the phone has its order), before the next frame is read.
+    fn delivered(&mut self) -> impl Future<Output = ()> + Send {
+        async {}
+    }
+
     /// Checks on every heartbeat (a revoked token, an expired session).
     fn beat(&mut self) -> impl Future<Output = Beat<Self::Out>> + Send;
 
@@ -120,6 +126,7 @@ pub async fn serve<C: Conn>(relay: &Relay, socket: &mut WebSocket, conn: &mut C)
             Some(d) = next_of(conn.updates()) => {
                 if let Some(frame) = conn.deliver(d).await {
                     if !ws::send_frame(socket, frame).await { break }
+                    conn.delivered().await;
                 }
             }
             _ = beat.tick() => {
