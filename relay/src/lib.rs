@@ -152,7 +152,7 @@ impl Relay {
         let memory = Duration::from_secs(config.dial.client_id_memory_secs);
         let dial_ids = dial_ids::DialIds::load(&store, memory).await?;
         let dial_cap = dial_cap::DailyCap::new(config.dial.daily_cap, store.clone());
-        let calls = calls::Calls::new(&config.calls, store.clone());
+        let calls = calls::Calls::new(&config.calls, store.clone(), config.live.node_id());
         Ok(Arc::new(Self {
             calls,
             signup: signup::Signup::default(),
