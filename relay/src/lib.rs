@@ -83,9 +83,13 @@ pub struct Relay {
     pub dial_log: dial_log::DialLog,
     pub dial_ids: dial_ids::DialIds,
     pub dial_cap: dial_cap::DailyCap,
+    /// Per relay, in memory: a dial guards neither money nor SMS (see [`throttle`]).
     pub dial_throttle: throttle::Throttle,
+    /// The pairing throttles: per relay, in memory, as they guard neither money nor SMS.
     pub pair_start_throttle: throttle::Throttle,
+    /// Per relay, in memory (see `pair_start_throttle`).
     pub pair_confirm_throttle: throttle::Throttle,
+    /// Per relay, in memory (see `pair_start_throttle`).
     pub pair_poll_throttle: throttle::Throttle,
     /// CALL: the SIP agent, the SMS gateway, billing and the abuse controls.
     pub calls: calls::Calls,

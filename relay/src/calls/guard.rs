@@ -180,8 +180,16 @@ impl Guard {
         let prefix = self.prefix(to);
         let to_words = format!("calls to {to}");
         let steps: [(&Limit, String, &str); 4] = [
-            (&self.per_member, member_id.to_string(), "calls from your account"),
-            (&self.per_address, address.to_owned(), "calls from your network"),
+            (
+                &self.per_member,
+                member_id.to_string(),
+                "calls from your account",
+            ),
+            (
+                &self.per_address,
+                address.to_owned(),
+                "calls from your network",
+            ),
             (&self.per_destination, to.as_str().to_owned(), &to_words),
             (&self.per_prefix, prefix, "calls to numbers like this one"),
         ];
@@ -251,7 +259,8 @@ impl Guard {
             ),
             (format!("button:{}:{}", line.site_id, line.key), capacity),
         ];
-        let ttl = i64::try_from(self.config.max_call_secs + LIVE_SLOT_GRACE_SECS).unwrap_or(i64::MAX);
+        let ttl =
+            i64::try_from(self.config.max_call_secs + LIVE_SLOT_GRACE_SECS).unwrap_or(i64::MAX);
         for (i, (scope, cap)) in scopes.iter().enumerate() {
             let held = self
                 .store
@@ -340,7 +349,11 @@ mod tests {
         assert!(busy(0, 3).message.contains("you already have a call"));
         assert!(busy(1, 3).message.contains("your number"));
         let e = busy(2, 3);
-        assert!(e.message.contains("lines are busy (3 calls"), "{}", e.message);
+        assert!(
+            e.message.contains("lines are busy (3 calls"),
+            "{}",
+            e.message
+        );
         assert_eq!(e.retry_after, Some(LINES_BUSY_RETRY_SECS));
     }
 }

@@ -5,8 +5,8 @@
 
 use std::time::Duration;
 
-use ringlink_protocol::{ErrorBody, E164};
 use ringlink_protocol::ErrorCode;
+use ringlink_protocol::{ErrorBody, E164};
 
 use crate::config::CallsConfig;
 use crate::store::counters::Limit;

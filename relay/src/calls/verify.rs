@@ -77,7 +77,11 @@ pub async fn send_code(
         .calls
         .guard
         .destination_allowed(&number, "that number")?;
-    relay.calls.guard.count_code(member.member_id, &number).await?;
+    relay
+        .calls
+        .guard
+        .count_code(member.member_id, &number)
+        .await?;
     relay.calls.sms_caps.take(site_id, &number).await?;
     let code = format!("{:06}", rand::thread_rng().gen_range(0..1_000_000));
     relay

@@ -23,12 +23,12 @@ use sha2::{Digest, Sha256};
 
 use crate::accounts::{hash_password, AuthError, Identity};
 use crate::calls::code_sms::SmsLang;
+use crate::calls::guard::refusal;
 use crate::destination::{Allowed, Line};
 use crate::dial::internal;
+use crate::store::counters::Limit;
 use crate::store::tokens::TokenKind;
 use crate::store::{now, StoreError};
-use crate::calls::guard::refusal;
-use crate::store::counters::Limit;
 use crate::Relay;
 
 /// A code is good for ten minutes: long enough for an SMS that arrives late, short enough that

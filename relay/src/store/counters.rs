@@ -69,7 +69,9 @@ impl Limit {
 
 /// The bucket length of a window, in whole seconds: `BUCKETS` of them cover the window.
 fn bucket_secs(window: Duration) -> i64 {
-    let secs = i64::try_from(window.as_secs()).unwrap_or(i64::MAX / 2).max(1);
+    let secs = i64::try_from(window.as_secs())
+        .unwrap_or(i64::MAX / 2)
+        .max(1);
     (secs + BUCKETS - 1) / BUCKETS
 }
 
@@ -153,7 +155,9 @@ fn retry_after(
     for ahead in 1..=BUCKETS + 1 {
         let kept = usize::try_from(BUCKETS + 1 - ahead).unwrap_or(0);
         if current[..kept].iter().sum::<i64>() < max {
-            return u64::try_from((head + ahead) * len - now).unwrap_or(1).max(1);
+            return u64::try_from((head + ahead) * len - now)
+                .unwrap_or(1)
+                .max(1);
         }
     }
     u64::try_from((head + BUCKETS + 1) * len - now)
@@ -237,7 +241,11 @@ mod tests {
     fn four_buckets_cover_the_window() {
         assert_eq!(bucket_secs(Duration::from_secs(3600)), 900);
         assert_eq!(bucket_secs(Duration::from_secs(86_400)), 21_600);
-        assert_eq!(bucket_secs(Duration::from_secs(10)), 3, "rounded up: 12 s >= 10 s");
+        assert_eq!(
+            bucket_secs(Duration::from_secs(10)),
+            3,
+            "rounded up: 12 s >= 10 s"
+        );
         assert_eq!(bucket_secs(Duration::from_secs(0)), 1);
     }
 

@@ -63,12 +63,13 @@ impl Store {
 
     /// Slots of `scope` held now.
     pub async fn held(&self, scope: &str) -> Result<i64> {
-        let n: i64 =
-            sqlx::query_scalar("SELECT COUNT(*) FROM held_slots WHERE scope = $1 AND expires_at > $2")
-                .bind(scope)
-                .bind(now())
-                .fetch_one(self.pool())
-                .await?;
+        let n: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM held_slots WHERE scope = $1 AND expires_at > $2",
+        )
+        .bind(scope)
+        .bind(now())
+        .fetch_one(self.pool())
+        .await?;
         Ok(n)
     }
 
