@@ -93,9 +93,13 @@ pub struct Relay {
     pub dial_log: dial_log::DialLog,
     pub dial_ids: dial_ids::DialIds,
     pub dial_cap: dial_cap::DailyCap,
+    /// Per relay, in memory: a dial guards neither money nor SMS (see [`throttle`]).
     pub dial_throttle: throttle::Throttle,
+    /// The pairing throttles: per relay, in memory, as they guard neither money nor SMS.
     pub pair_start_throttle: throttle::Throttle,
+    /// Per relay, in memory (see `pair_start_throttle`).
     pub pair_confirm_throttle: throttle::Throttle,
+    /// Per relay, in memory (see `pair_start_throttle`).
     pub pair_poll_throttle: throttle::Throttle,
     /// The SMS gateway and call control, for every domain.
     pub gateways: gateways::Gateways,
@@ -170,8 +174,8 @@ impl Relay {
         let memory = Duration::from_secs(config.dial.client_id_memory_secs);
         let dial_ids = dial_ids::DialIds::load(&store, memory).await?;
         let dial_cap = dial_cap::DailyCap::new(config.dial.daily_cap, store.clone());
-        let calls = calls::Calls::new(&config.calls, store.clone());
         let live = live::Live::start(&config.live, &store).await?;
+        let calls = calls::Calls::new(&config.calls, store.clone(), live.node_id.clone());
         Ok(Arc::new(Self {
             gateways: gateways::Gateways::default(),
             calls,

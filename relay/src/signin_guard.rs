@@ -9,6 +9,11 @@
 //! - per address: a high limit across numbers, against spraying many numbers from one place,
 //!   high enough that one attacker behind a carrier NAT does not lock everyone out on a few
 //!   failed sign-ins.
+//!
+//! Kept in this process's memory, per relay: a password guess costs no money and sends no SMS,
+//! and a sign-in must not wait on a database write per try. Behind a load balancer each relay
+//! counts on its own, so N relays let a guesser try up to N times as fast (limits that guard
+//! money or SMS are shared across relays, in [`crate::store::counters`]).
 
 use std::collections::HashMap;
 use std::sync::Mutex;

@@ -1,6 +1,9 @@
-//! Fixed-window throttles kept in memory: failed sign-ins per number and per address, dial
-//! intents per member, pairing attempts per member. One relay process; a scaled-out deployment
-//! counts per node (see README, "Scaling out").
+//! Fixed-window throttles kept in memory: dial intents per member, pairing attempts per member.
+//! One relay process; a scaled-out deployment counts per node (see README, "Scaling out").
+//! They stay in-process on purpose: they guard neither money nor SMS (a dial is free, a pairing
+//! code is shown on the agent's own screen), so N relays giving N times the rate is harmless,
+//! and a database write per dial would cost the latency the dial benchmark measures. Every
+//! limit that guards money or SMS is shared across relays in [`crate::store::counters`].
 
 use std::collections::HashMap;
 use std::sync::Mutex;

@@ -86,7 +86,8 @@ fn now_ms() -> i64 {
 
 // covers #10 §1 presence and leases: a relay whose lease runs out (it died holding a phone's
 // connection and a dial in flight on it) is noticed by the surviving relays within a few
-// seconds: the phone leaves presence and the dial fails, and the member's widget is told both
+// seconds: the phone leaves presence and the dial fails, and the member's widget is told both;
+// its live-call places are freed (covers #10 §2 shared limits)
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_dead_relays_connections_are_cleaned_up_within_seconds() {
     let Some(t) = TestRelay::start(Db::TwoRelays).await else {
@@ -132,6 +133,11 @@ async fn a_dead_relays_connections_are_cleaned_up_within_seconds() {
         })
         .await;
     relay.dial_log.flush().await;
+    // ...and a two-leg call's live-call place.
+    assert!(store
+        .hold_slot("member:alice", 1, "cm_dead", "relay-dead", 3600)
+        .await
+        .unwrap());
     relay.live.publish_presence(alice).await;
     let shown = w.next().await.msg;
     assert!(
@@ -157,4 +163,12 @@ async fn a_dead_relays_connections_are_cleaned_up_within_seconds() {
     eprintln!("dead relay noticed: presence after {gone:?}, dial failed after {failed:?}");
     let left = store.presence_of(alice).await.unwrap();
     assert!(left.is_empty(), "{left:?}");
+    let deadline = Instant::now() + Duration::from_secs(3);
+    while store.held("member:alice").await.unwrap() > 0 {
+        assert!(
+            Instant::now() < deadline,
+            "the dead relay's live-call place was not freed"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
 }

@@ -2,35 +2,37 @@
 //! classes, rate limits per member, client address, destination number and number prefix, and
 //! the live-call limits per member, per member number and per call button (its capacity).
 
-use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
 
 use ringlink_protocol::{ErrorBody, ErrorCode, E164};
 
+use crate::accounts::random_id;
 use crate::config::CallsConfig;
 use crate::destination::{Allowed, Line as LineClass};
-use crate::throttle::Throttle;
+use crate::dial::internal;
+use crate::store::counters::{Limit, TakeError};
+use crate::store::Store;
 
 const HOUR: Duration = Duration::from_secs(3600);
+/// A live call's slots expire this long after the longest call could have ended (ringing,
+/// the member's goodbye, a slow settle): a relay that died without anyone calling
+/// `release_node` for it blocks its members for this long at most.
+const LIVE_SLOT_GRACE_SECS: u64 = 300;
 
+/// Every limit here is counted in the database all relays share, so N relays behind a load
+/// balancer give an attacker the same caps as one.
 pub struct Guard {
     config: CallsConfig,
-    per_member: Throttle,
-    per_address: Throttle,
-    per_destination: Throttle,
-    per_prefix: Throttle,
-    codes_per_number: Throttle,
-    codes_per_member: Throttle,
-    live: Mutex<Live>,
-}
-
-#[derive(Default)]
-struct Live {
-    members: HashMap<i64, usize>,
-    numbers: HashMap<String, usize>,
-    /// Live calls per (site id, button key).
-    buttons: HashMap<(i64, String), usize>,
+    store: Store,
+    /// This relay's name among several: recorded on each live-call slot it takes.
+    node_id: String,
+    per_member: Limit,
+    per_address: Limit,
+    per_destination: Limit,
+    per_prefix: Limit,
+    codes_per_number: Limit,
+    codes_per_member: Limit,
 }
 
 /// A call button as the live-call limit sees it.
@@ -41,38 +43,76 @@ pub struct Line<'a> {
     pub capacity: u32,
 }
 
-/// Holds a call's places in the live-call counts; dropping it frees them.
+/// Holds a call's places in the live-call counts. [`LiveSlot::release`] frees them when the
+/// call ends; dropping it unreleased frees them from a spawned task.
 pub struct LiveSlot {
-    guard: Arc<Guard>,
-    member_id: i64,
-    number: String,
-    button: (i64, String),
+    store: Store,
+    holder: String,
+    released: bool,
 }
 
 impl std::fmt::Debug for LiveSlot {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(
-            f,
-            "LiveSlot(member {}, {}, button {:?})",
-            self.member_id, self.number, self.button
-        )
+        write!(f, "LiveSlot({})", self.holder)
+    }
+}
+
+impl LiveSlot {
+    /// Frees the call's places for the next call, on every relay.
+    pub async fn release(mut self) {
+        self.released = true;
+        release(&self.store, &self.holder).await;
+    }
+}
+
+async fn release(store: &Store, holder: &str) {
+    if let Err(e) = store.release_slots(holder).await {
+        // The slots expire on their own (LIVE_SLOT_GRACE_SECS after the longest call).
+        tracing::warn!("freeing a live call's slots failed: {e}");
     }
 }
 
 impl Drop for LiveSlot {
     fn drop(&mut self) {
-        let mut live = self.guard.live.lock().expect("live lock");
-        dec(&mut live.members, &self.member_id);
-        dec(&mut live.numbers, &self.number);
-        dec(&mut live.buttons, &self.button);
+        if self.released {
+            return;
+        }
+        if let Ok(rt) = tokio::runtime::Handle::try_current() {
+            let (store, holder) = (self.store.clone(), std::mem::take(&mut self.holder));
+            rt.spawn(async move { release(&store, &holder).await });
+        }
     }
 }
 
-fn dec<K: std::hash::Hash + Eq>(map: &mut HashMap<K, usize>, key: &K) {
-    if let Some(n) = map.get_mut(key) {
-        *n -= 1;
-        if *n == 0 {
-            map.remove(key);
+/// A call's hits on the hourly call limits, taken by [`Guard::check_call`]. Kept by
+/// [`Guard::count_call`] once the call is placed; [`CallCount::give_back`] (or dropping it)
+/// refunds them, so a refusal for balance or policy uses nothing.
+pub struct CallCount {
+    store: Store,
+    taken: Vec<(Limit, String)>,
+}
+
+impl CallCount {
+    /// Refunds every hit: the call was not placed.
+    pub async fn give_back(mut self) {
+        refund(&self.store, std::mem::take(&mut self.taken)).await;
+    }
+}
+
+async fn refund(store: &Store, taken: Vec<(Limit, String)>) {
+    for (limit, key) in taken {
+        limit.refund(store, &key).await;
+    }
+}
+
+impl Drop for CallCount {
+    fn drop(&mut self) {
+        if self.taken.is_empty() {
+            return;
+        }
+        if let Ok(rt) = tokio::runtime::Handle::try_current() {
+            let (store, taken) = (self.store.clone(), std::mem::take(&mut self.taken));
+            rt.spawn(async move { refund(&store, taken).await });
         }
     }
 }
@@ -85,17 +125,26 @@ fn limited(what: &str, secs: u64) -> ErrorBody {
     }
 }
 
+/// A refused take in the words of `what`; a store failure is an internal error.
+pub(crate) fn refusal(e: TakeError, words: impl FnOnce(u64) -> ErrorBody) -> ErrorBody {
+    match e {
+        TakeError::Full { retry_after } => words(retry_after),
+        TakeError::Store(e) => internal(e),
+    }
+}
+
 impl Guard {
-    pub fn new(config: CallsConfig) -> Self {
+    pub fn new(config: CallsConfig, store: Store, node_id: String) -> Self {
         Self {
-            per_member: Throttle::new(config.per_member_per_hour, HOUR),
-            per_address: Throttle::new(config.per_address_per_hour, HOUR),
-            per_destination: Throttle::new(config.per_destination_per_hour, HOUR),
-            per_prefix: Throttle::new(config.per_prefix_per_hour, HOUR),
-            codes_per_number: Throttle::new(config.codes_per_number_per_hour, HOUR),
-            codes_per_member: Throttle::new(config.codes_per_member_per_hour, HOUR),
-            live: Mutex::new(Live::default()),
+            per_member: Limit::new("call:member", config.per_member_per_hour, HOUR),
+            per_address: Limit::new("call:address", config.per_address_per_hour, HOUR),
+            per_destination: Limit::new("call:to", config.per_destination_per_hour, HOUR),
+            per_prefix: Limit::new("call:prefix", config.per_prefix_per_hour, HOUR),
+            codes_per_number: Limit::new("code:number", config.codes_per_number_per_hour, HOUR),
+            codes_per_member: Limit::new("code:member", config.codes_per_member_per_hour, HOUR),
             config,
+            store,
+            node_id,
         }
     }
 
@@ -114,43 +163,64 @@ impl Guard {
         allowed.check(number, &LineClass::of(number), role)
     }
 
-    /// Refuses a call when any of its rate limits is used up. Only calls that are placed count
-    /// ([`Guard::count_call`]): a refusal for balance or policy costs nothing and uses nothing.
-    pub fn check_call(&self, member_id: i64, address: &str, to: &E164) -> Result<(), ErrorBody> {
-        let member = member_id.to_string();
-        self.per_member
-            .check(&member)
-            .map_err(|s| limited("calls from your account", s))?;
-        self.per_address
-            .check(address)
-            .map_err(|s| limited("calls from your network", s))?;
-        self.per_destination
-            .check(to.as_str())
-            .map_err(|s| limited(&format!("calls to {to}"), s))?;
+    /// Takes the call's hit on each of its rate limits (per member, client address, destination
+    /// number and number prefix), or refuses with the first one used up, refunding the others.
+    /// Only calls that are placed count: the caller keeps the hits with [`Guard::count_call`],
+    /// or gives them back.
+    pub async fn check_call(
+        &self,
+        member_id: i64,
+        address: &str,
+        to: &E164,
+    ) -> Result<CallCount, ErrorBody> {
+        let mut count = CallCount {
+            store: self.store.clone(),
+            taken: Vec::with_capacity(4),
+        };
         let prefix = self.prefix(to);
-        self.per_prefix
-            .check(&prefix)
-            .map_err(|s| limited("calls to numbers like this one", s))?;
-        Ok(())
+        let to_words = format!("calls to {to}");
+        let steps: [(&Limit, String, &str); 4] = [
+            (
+                &self.per_member,
+                member_id.to_string(),
+                "calls from your account",
+            ),
+            (
+                &self.per_address,
+                address.to_owned(),
+                "calls from your network",
+            ),
+            (&self.per_destination, to.as_str().to_owned(), &to_words),
+            (&self.per_prefix, prefix, "calls to numbers like this one"),
+        ];
+        for (limit, key, what) in steps {
+            match limit.hit(&self.store, &key).await {
+                Ok(_) => count.taken.push((limit.clone(), key)),
+                Err(e) => {
+                    count.give_back().await;
+                    return Err(refusal(e, |s| limited(what, s)));
+                }
+            }
+        }
+        Ok(count)
     }
 
-    /// Counts a placed call against every rate limit.
-    pub fn count_call(&self, member_id: i64, address: &str, to: &E164) {
-        let _ = self.per_member.hit(&member_id.to_string());
-        let _ = self.per_address.hit(address);
-        let _ = self.per_destination.hit(to.as_str());
-        let _ = self.per_prefix.hit(&self.prefix(to));
+    /// Keeps a placed call's hits on every rate limit.
+    pub fn count_call(&self, mut count: CallCount) {
+        count.taken.clear();
     }
 
     /// Counts one SMS code sent to `to` for `member_id`.
-    pub fn count_code(&self, member_id: i64, to: &E164) -> Result<(), ErrorBody> {
+    pub async fn count_code(&self, member_id: i64, to: &E164) -> Result<(), ErrorBody> {
+        let member = member_id.to_string();
         self.codes_per_member
-            .check(&member_id.to_string())
-            .map_err(|s| limited("codes requested", s))?;
-        self.codes_per_number
-            .hit(to.as_str())
-            .map_err(|s| limited(&format!("codes sent to {to}"), s))?;
-        let _ = self.codes_per_member.hit(&member_id.to_string());
+            .hit(&self.store, &member)
+            .await
+            .map_err(|e| refusal(e, |s| limited("codes requested", s)))?;
+        if let Err(e) = self.codes_per_number.hit(&self.store, to.as_str()).await {
+            self.codes_per_member.refund(&self.store, &member).await;
+            return Err(refusal(e, |s| limited(&format!("codes sent to {to}"), s)));
+        }
         Ok(())
     }
 
@@ -162,52 +232,74 @@ impl Guard {
     }
 
     /// Takes a live-call place for the member, the member's number and one of the button's
-    /// lines, all under one lock, or says which is busy. The merchant's number is not counted
-    /// per number: the button's capacity is how many calls it takes at once.
-    pub fn enter(
+    /// lines (all or none: a refusal frees what was taken), or says which is busy. The
+    /// merchant's number is not counted per number: the button's capacity is how many calls it
+    /// takes at once. The places are rows in the shared store, so the caps hold across relays.
+    pub async fn enter(
         self: &Arc<Self>,
         member_id: i64,
         callback: &E164,
         line: Line<'_>,
     ) -> Result<LiveSlot, ErrorBody> {
-        let mut live = self.live.lock().expect("live lock");
-        if live.members.get(&member_id).copied().unwrap_or(0) >= self.config.live_per_member {
-            return Err(ErrorBody::new(
-                ErrorCode::CallInProgress,
-                "you already have a call in progress: hang it up before starting another",
-            ));
+        let slot = LiveSlot {
+            store: self.store.clone(),
+            holder: format!("call_{}", random_id(16)),
+            released: false,
+        };
+        let capacity = line.capacity.max(1);
+        let cap = |n: usize| u32::try_from(n).unwrap_or(u32::MAX);
+        let scopes = [
+            (
+                format!("member:{member_id}"),
+                cap(self.config.live_per_member),
+            ),
+            (
+                format!("number:{callback}"),
+                cap(self.config.live_per_destination),
+            ),
+            (format!("button:{}:{}", line.site_id, line.key), capacity),
+        ];
+        let ttl =
+            i64::try_from(self.config.max_call_secs + LIVE_SLOT_GRACE_SECS).unwrap_or(i64::MAX);
+        for (i, (scope, cap)) in scopes.iter().enumerate() {
+            let held = self
+                .store
+                .hold_slot(scope, *cap, &slot.holder, &self.node_id, ttl)
+                .await;
+            match held {
+                Ok(true) => {}
+                Ok(false) => {
+                    slot.release().await;
+                    return Err(busy(i, capacity));
+                }
+                Err(e) => {
+                    slot.release().await;
+                    return Err(internal(e));
+                }
+            }
         }
-        if live.numbers.get(callback.as_str()).copied().unwrap_or(0)
-            >= self.config.live_per_destination
-        {
-            return Err(ErrorBody::new(
-                ErrorCode::CallInProgress,
-                "your number is already on a call through this service; try again when it ends",
-            ));
-        }
-        let button = (line.site_id, line.key.to_owned());
-        let capacity = usize::try_from(line.capacity.max(1)).unwrap_or(usize::MAX);
-        if live.buttons.get(&button).copied().unwrap_or(0) >= capacity {
-            return Err(ErrorBody {
-                code: ErrorCode::CallInProgress,
-                message: format!(
-                    "all of this shop's lines are busy ({capacity} calls at once); try again in a minute"
-                ),
-                retry_after: Some(LINES_BUSY_RETRY_SECS),
-            });
-        }
-        *live.members.entry(member_id).or_default() += 1;
-        *live
-            .numbers
-            .entry(callback.as_str().to_owned())
-            .or_default() += 1;
-        *live.buttons.entry(button.clone()).or_default() += 1;
-        Ok(LiveSlot {
-            guard: self.clone(),
-            member_id,
-            number: callback.as_str().to_owned(),
-            button,
-        })
+        Ok(slot)
+    }
+}
+
+/// The refusal when live-call scope `i` of [`Guard::enter`] is full.
+fn busy(i: usize, capacity: u32) -> ErrorBody {
+    match i {
+        0 => ErrorBody::new(
+            ErrorCode::CallInProgress,
+            "you already have a call in progress: hang it up before starting another",
+        ),
+        1 => ErrorBody::new(
+            ErrorCode::CallInProgress,
+            "your number is already on a call through this service; try again when it ends",
+        ),
+        _ => ErrorBody {
+            code: ErrorCode::CallInProgress,
+            message: format!(
+                "all of this shop's lines are busy ({capacity} calls at once); try again in a minute"
+            ),
+            retry_after: Some(LINES_BUSY_RETRY_SECS),
+        },
     }
 }
 
@@ -223,10 +315,15 @@ mod tests {
         E164::new(s).unwrap()
     }
 
-    #[test]
-    fn premium_rate_and_foreign_numbers_are_refused() {
+    async fn guard(config: CallsConfig) -> Guard {
+        let store = Store::open("sqlite::memory:").await.unwrap();
+        Guard::new(config, store, "test".into())
+    }
+
+    #[tokio::test]
+    async fn premium_rate_and_foreign_numbers_are_refused() {
         // covers CALL-8: only allowed regions and line classes are ever called
-        let g = Guard::new(CallsConfig::default());
+        let g = guard(CallsConfig::default()).await;
         assert!(g
             .destination_allowed(&n("+8613800138000"), "your number")
             .is_ok());
@@ -240,66 +337,23 @@ mod tests {
         assert!(e.message.contains("AU"), "{}", e.message);
         let mut config = CallsConfig::default();
         config.allowed_regions.push("AU".into());
-        let g = Guard::new(config);
+        let g = guard(config).await;
         let e = g
             .destination_allowed(&n("+611900123456"), "your number")
             .unwrap_err();
         assert!(e.message.contains("premium-rate"), "{}", e.message);
     }
 
-    fn line(key: &str, capacity: u32) -> Line<'_> {
-        Line {
-            site_id: 1,
-            key,
-            capacity,
-        }
-    }
-
     #[test]
-    fn one_live_call_per_member_and_member_number() {
-        let g = Arc::new(Guard::new(CallsConfig::default()));
-        let a = n("+8613800138000");
-        let slot = g.enter(1, &a, line("sales", 3)).unwrap();
-        assert_eq!(
-            g.enter(1, &n("+8613900139000"), line("other", 3))
-                .unwrap_err()
-                .code,
-            ErrorCode::CallInProgress
+    fn busy_scopes_say_which_is_busy() {
+        assert!(busy(0, 3).message.contains("you already have a call"));
+        assert!(busy(1, 3).message.contains("your number"));
+        let e = busy(2, 3);
+        assert!(
+            e.message.contains("lines are busy (3 calls"),
+            "{}",
+            e.message
         );
-        let e = g.enter(2, &a, line("other", 3)).unwrap_err();
-        assert!(e.message.contains("your number"), "{}", e.message);
-        drop(slot);
-        assert!(g.enter(2, &a, line("other", 3)).is_ok());
-    }
-
-    #[test]
-    fn a_button_takes_calls_up_to_its_capacity() {
-        // covers #8 §5 Capacity: the merchant's number no longer blocks other members
-        let g = Arc::new(Guard::new(CallsConfig::default()));
-        let first = g.enter(1, &n("+8613800138000"), line("sales", 2)).unwrap();
-        let _second = g.enter(2, &n("+8613900139000"), line("sales", 2)).unwrap();
-        let e = g
-            .enter(3, &n("+8613700137000"), line("sales", 2))
-            .unwrap_err();
-        assert_eq!(e.code, ErrorCode::CallInProgress);
-        assert!(e.message.contains("lines are busy"), "{}", e.message);
         assert_eq!(e.retry_after, Some(LINES_BUSY_RETRY_SECS));
-        assert!(g.enter(3, &n("+8613700137000"), line("other", 2)).is_ok());
-        drop(first);
-        assert!(g.enter(4, &n("+8613600136000"), line("sales", 2)).is_ok());
-    }
-
-    #[test]
-    fn calls_are_rate_limited_per_destination() {
-        let g = Guard::new(CallsConfig::default());
-        let to = n("+8613800138000");
-        for member in 0..5 {
-            g.check_call(member, &format!("10.0.0.{member}"), &to)
-                .unwrap();
-            g.count_call(member, &format!("10.0.0.{member}"), &to);
-        }
-        let e = g.check_call(9, "10.0.0.9", &to).unwrap_err();
-        assert_eq!(e.code, ErrorCode::RateLimited);
-        assert!(e.retry_after.is_some());
     }
 }

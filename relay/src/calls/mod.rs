@@ -69,7 +69,8 @@ struct LiveCall {
 }
 
 impl Calls {
-    pub fn new(config: &CallsConfig, store: Store) -> Self {
+    /// `node_id` is this relay's name among several: its live-call slots are recorded under it.
+    pub fn new(config: &CallsConfig, store: Store, node_id: String) -> Self {
         let cap = |c: i64| (c > 0).then_some(c);
         let policy = Policy {
             min_start_balance: config.min_start_balance,
@@ -81,9 +82,9 @@ impl Calls {
             min_talk_secs: config.min_talk_secs,
         };
         Self {
-            billing: Billing::with_policy(store, policy),
-            guard: Arc::new(guard::Guard::new(config.clone())),
-            sms_caps: limits::SmsCaps::new(config),
+            billing: Billing::with_policy(store.clone(), policy),
+            guard: Arc::new(guard::Guard::new(config.clone(), store.clone(), node_id)),
+            sms_caps: limits::SmsCaps::new(config, store),
             button_capacity: config.button_capacity,
             orphan_after: Duration::from_secs(config.orphan_after_secs),
             live: Mutex::new(HashMap::new()),
@@ -254,23 +255,29 @@ async fn place(
     calls
         .guard
         .destination_allowed(&b.number, "the merchant's number")?;
-    calls
+    let counted = calls
         .guard
-        .check_call(member.member_id, address, &callback)?;
+        .check_call(member.member_id, address, &callback)
+        .await?;
     let line = guard::Line {
         site_id,
         key: &b.key,
         capacity: b.capacity.unwrap_or(calls.button_capacity),
     };
-    let slot = calls.guard.enter(member.member_id, &callback, line)?;
+    let slot = calls.guard.enter(member.member_id, &callback, line).await?;
     let payer = payer_of(&b, member);
-    let account = calls
-        .billing
-        .account_for(&payer)
-        .await
-        .map_err(|e| billing_refusal(&e))?;
+    // A refusal from here on frees the live slot and refunds the rate limits at once, so a
+    // retry is not refused by what this attempt held.
+    let account = match calls.billing.account_for(&payer).await {
+        Ok(a) => a,
+        Err(e) => {
+            slot.release().await;
+            counted.give_back().await;
+            return Err(billing_refusal(&e));
+        }
+    };
     let call_id = format!("cm_{}", random_id(16));
-    let reservation = calls
+    let started = calls
         .billing
         .start_call(NewCall {
             public_id: call_id.clone(),
@@ -281,8 +288,15 @@ async fn place(
             member_number: callback.clone(),
             merchant_number: b.number.clone(),
         })
-        .await
-        .map_err(|e| billing_refusal(&e))?;
+        .await;
+    let reservation = match started {
+        Ok(r) => r,
+        Err(e) => {
+            slot.release().await;
+            counted.give_back().await;
+            return Err(billing_refusal(&e));
+        }
+    };
     let lang = if req.lang.as_deref() == Some("en") {
         Lang::En
     } else {
@@ -322,13 +336,15 @@ async fn place(
                 .billing
                 .settle(reservation, session::outcome(CallEndReason::Failed, None))
                 .await;
+            slot.release().await;
+            counted.give_back().await;
             return Err(ErrorBody::new(
                 ErrorCode::Unavailable,
                 "the call could not be placed right now; try again in a minute",
             ));
         }
     };
-    calls.guard.count_call(member.member_id, address, &callback);
+    calls.guard.count_call(counted);
     calls.live.lock().expect("calls lock").insert(
         call_id.clone(),
         LiveCall {
@@ -351,7 +367,7 @@ async fn place(
     );
     relay.tasks.spawn(async move {
         run.follow(handle).await;
-        drop(slot);
+        slot.release().await;
     });
     Ok(placed)
 }

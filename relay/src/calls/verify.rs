@@ -77,8 +77,12 @@ pub async fn send_code(
         .calls
         .guard
         .destination_allowed(&number, "that number")?;
-    relay.calls.guard.count_code(member.member_id, &number)?;
-    relay.calls.sms_caps.take(site_id, &number)?;
+    relay
+        .calls
+        .guard
+        .count_code(member.member_id, &number)
+        .await?;
+    relay.calls.sms_caps.take(site_id, &number).await?;
     let code = format!("{:06}", rand::thread_rng().gen_range(0..1_000_000));
     relay
         .store
@@ -92,20 +96,20 @@ pub async fn send_code(
         .map_err(internal)?;
     let text = code_text(SmsLang::from_wire(req.lang.as_deref()), &code, CODE_TTL);
     let Some(sms) = relay.gateways.sms() else {
-        relay.calls.sms_caps.give_back(site_id, &number);
+        relay.calls.sms_caps.give_back(site_id, &number).await;
         return Err(ErrorBody::new(
             ErrorCode::Unavailable,
             "this relay cannot send SMS right now; try again later",
         ));
     };
-    sms.send(&number, &text).await.map_err(|e| {
+    if let Err(e) = sms.send(&number, &text).await {
         tracing::warn!("verification SMS not sent: {e}");
-        relay.calls.sms_caps.give_back(site_id, &number);
-        ErrorBody::new(
+        relay.calls.sms_caps.give_back(site_id, &number).await;
+        return Err(ErrorBody::new(
             ErrorCode::Unavailable,
             "the code could not be sent by SMS right now; try again in a minute",
-        )
-    })?;
+        ));
+    }
     metrics::counter!("ringlink_verification_codes_sent_total").increment(1);
     Ok(CodeSent {
         number,

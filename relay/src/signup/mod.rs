@@ -23,11 +23,12 @@ use sha2::{Digest, Sha256};
 
 use crate::accounts::{hash_password, AuthError, Identity};
 use crate::calls::code_sms::SmsLang;
+use crate::calls::guard::refusal;
 use crate::destination::{Allowed, Line};
 use crate::dial::internal;
+use crate::store::counters::Limit;
 use crate::store::tokens::TokenKind;
 use crate::store::{now, StoreError};
-use crate::throttle::Throttle;
 use crate::Relay;
 
 /// A code is good for ten minutes: long enough for an SMS that arrives late, short enough that
@@ -48,16 +49,17 @@ const HOUR: Duration = Duration::from_secs(3600);
 
 /// The per-number and per-address SMS limits of account codes (the per-site and global caps
 /// are CALL's [`crate::calls::limits::SmsCaps`], one budget for every code the relay sends).
+/// Counted in the database every relay shares ([`crate::store::counters`]).
 pub struct Signup {
-    per_number: Throttle,
-    per_address: Throttle,
+    per_number: Limit,
+    per_address: Limit,
 }
 
 impl Default for Signup {
     fn default() -> Self {
         Self {
-            per_number: Throttle::new(CODES_PER_NUMBER_PER_HOUR, HOUR),
-            per_address: Throttle::new(CODES_PER_ADDRESS_PER_HOUR, HOUR),
+            per_number: Limit::new("signup:number", CODES_PER_NUMBER_PER_HOUR, HOUR),
+            per_address: Limit::new("signup:address", CODES_PER_ADDRESS_PER_HOUR, HOUR),
         }
     }
 }
@@ -117,30 +119,28 @@ pub async fn ask_code(
     req: &AskAccountCode,
 ) -> Result<CodeSent, ErrorBody> {
     let number = mobile_number(relay, &req.number)?;
-    let limits = &relay.signup;
+    let (limits, store) = (&relay.signup, &relay.store);
     limits
         .per_number
-        .hit(number.as_str())
-        .map_err(|s| limited(&format!("sent to {number}"), s))?;
-    if let Err(s) = limits.per_address.hit(address) {
-        limits.per_number.refund(number.as_str());
-        return Err(limited("asked from your network", s));
+        .hit(store, number.as_str())
+        .await
+        .map_err(|e| refusal(e, |s| limited(&format!("sent to {number}"), s)))?;
+    if let Err(e) = limits.per_address.hit(store, address).await {
+        limits.per_number.refund(store, number.as_str()).await;
+        return Err(refusal(e, |s| limited("asked from your network", s)));
     }
-    let give_back = || {
-        limits.per_number.refund(number.as_str());
-        limits.per_address.refund(address);
+    let give_back = || async {
+        limits.per_number.refund(store, number.as_str()).await;
+        limits.per_address.refund(store, address).await;
     };
-    if let Err(e) = relay.calls.sms_caps.take(site_id, &number) {
-        give_back();
+    if let Err(e) = relay.calls.sms_caps.take(site_id, &number).await {
+        give_back().await;
         return Err(e);
     }
-    let give_back = || {
-        give_back();
-        relay.calls.sms_caps.give_back(site_id, &number);
-    };
     let sent = send(relay, &number, req).await;
     if sent.is_err() {
-        give_back();
+        give_back().await;
+        relay.calls.sms_caps.give_back(site_id, &number).await;
     }
     sent?;
     metrics::counter!("ringlink_account_codes_sent_total", "purpose" => req.purpose.as_str())

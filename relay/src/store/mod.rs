@@ -8,6 +8,8 @@ pub mod call_buttons;
 pub mod callbacks;
 pub mod calls;
 pub mod claims;
+pub mod counters;
+pub mod held_slots;
 pub mod live;
 pub mod members;
 pub mod pairings;
