@@ -31,6 +31,10 @@ macro_rules! on_both_dbs {
             async fn postgres() {
                 ($body)(support::Db::Postgres).await;
             }
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn two_relays() {
+                ($body)(support::Db::TwoRelays).await;
+            }
         }
     };
 }
