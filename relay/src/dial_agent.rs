@@ -206,25 +206,41 @@ impl AgentLink {
         }
         live.publish_presence(member_id).await;
         for (call_id, call) in calls {
-            let detail = Some("phone agent disconnected".to_owned());
-            let event = event(
+            fail_call(
+                relay,
+                member_id,
                 device,
-                &call_id,
+                call_id,
                 call.number,
-                CallState::Failed,
-                detail.clone(),
-            );
-            live.member_event(member_id, RelayToWidget::CallState(event))
-                .await;
-            let op = LogOp::State {
-                public_id: call_id,
-                state: "failed",
-                detail,
-                at: now(),
-            };
-            relay.dial_log.record(op).await;
+                "phone agent disconnected",
+            )
+            .await;
         }
     }
+}
+
+/// A dial that can no longer be followed fails: the widgets are told, the dial log records it.
+async fn fail_call(
+    relay: &Relay,
+    member_id: i64,
+    device: &str,
+    call_id: String,
+    number: E164,
+    why: &str,
+) {
+    let detail = Some(why.to_owned());
+    let e = event(device, &call_id, number, CallState::Failed, detail.clone());
+    relay
+        .live
+        .member_event(member_id, RelayToWidget::CallState(e))
+        .await;
+    let op = LogOp::State {
+        public_id: call_id,
+        state: "failed",
+        detail,
+        at: now(),
+    };
+    relay.dial_log.record(op).await;
 }
 
 fn event(
@@ -288,25 +304,8 @@ pub async fn node_buried(relay: &Relay, node_id: &str, held: &[PresenceRow]) {
             let Ok(number) = E164::new(&number) else {
                 continue;
             };
-            let detail = Some("the relay your phone was connected to stopped".to_owned());
-            let e = event(
-                &row.device,
-                &call_id,
-                number,
-                CallState::Failed,
-                detail.clone(),
-            );
-            relay
-                .live
-                .member_event(member_id, RelayToWidget::CallState(e))
-                .await;
-            let op = LogOp::State {
-                public_id: call_id,
-                state: "failed",
-                detail,
-                at: now(),
-            };
-            relay.dial_log.record(op).await;
+            let why = "the relay your phone was connected to stopped";
+            fail_call(relay, member_id, &row.device, call_id, number, why).await;
         }
     }
 }

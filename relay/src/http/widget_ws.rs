@@ -33,12 +33,8 @@ pub async fn upgrade(
     upgrade: WebSocketUpgrade,
 ) -> Response {
     let refuse = |code, message: String| ApiError(ErrorBody::new(code, message)).into_response();
-    if relay.faults.refusing_upgrades() {
-        return ApiError(ErrorBody::new(
-            ErrorCode::Unavailable,
-            "the relay is not taking new connections right now; reconnect in a moment",
-        ))
-        .into_response();
+    if let Some(e) = ws::refused_by_fault(&relay) {
+        return ApiError(e).into_response();
     }
     if !ws::offers_subprotocol(&headers) {
         return ApiError(ws::no_subprotocol()).into_response();

@@ -38,6 +38,16 @@ pub const CLOSE_GOING_AWAY: u16 = 1001;
 pub const CLOSE_POLICY: u16 = 1008;
 pub const CLOSE_TOO_BIG: u16 = 1009;
 
+/// The refusal of an upgrade while a test's fault hook refuses them (503).
+pub fn refused_by_fault(relay: &crate::Relay) -> Option<ErrorBody> {
+    relay.faults.refusing_upgrades().then(|| {
+        ErrorBody::new(
+            ErrorCode::Unavailable,
+            "the relay is not taking new connections right now; reconnect in a moment",
+        )
+    })
+}
+
 /// True when the client offered `ringlink.v1`.
 pub fn offers_subprotocol(headers: &HeaderMap) -> bool {
     headers
