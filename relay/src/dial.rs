@@ -57,37 +57,13 @@ async fn decide_once_everywhere(
     let Some(client_id) = client_id else {
         return decide(relay, member, req).await;
     };
-    let key = format!("dial:{}:{client_id}", member.member_id);
-    let ttl = relay.config.dial.client_id_memory_secs as i64;
-    if !relay.store.claim(&key, ttl).await.map_err(internal)? {
-        let deadline = tokio::time::Instant::now() + ORDER_WAIT;
-        while tokio::time::Instant::now() < deadline {
-            if let Some(json) = relay.store.claim_answer(&key).await.map_err(internal)? {
-                return serde_json::from_str(&json).map_err(internal);
-            }
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
-        return Err(ErrorBody {
-            code: ErrorCode::RateLimited,
-            message: "this dial is still being placed; wait a moment".into(),
-            retry_after: Some(1),
-        });
-    }
-    let decided = decide(relay, member, req).await;
-    match &decided {
-        Ok(accepted) => {
-            let json = serde_json::to_string(accepted).expect("protocol types serialize");
-            relay
-                .store
-                .keep_claim_answer(&key, &json)
-                .await
-                .map_err(internal)?;
-        }
-        Err(_) => {
-            let _ = relay.store.release_claim(&key).await;
-        }
-    }
-    decided
+    let once = crate::live::once::Once {
+        key: format!("dial:{}:{client_id}", member.member_id),
+        keep: Duration::from_secs(relay.config.dial.client_id_memory_secs),
+        wait: ORDER_WAIT,
+        busy: "this dial is still being placed; wait a moment",
+    };
+    once.run(&relay.store, || decide(relay, member, req)).await
 }
 
 /// Decides one dial and, when every check passes, places it: a dial-log row, then the order.

@@ -183,45 +183,16 @@ pub async fn call_me(
     let Some(client_id) = req.client_id.clone() else {
         return place(relay, site_id, member, address, req).await;
     };
-    let key = format!("call_me:{}:{client_id}", member.member_id);
-    let store = &relay.store;
-    let ttl = REMEMBER_CLIENT_IDS.as_secs() as i64;
-    if !store.claim(&key, ttl).await.map_err(internal)? {
-        return first_answer(relay, &key).await;
-    }
-    let placed = place(relay, site_id, member, address, req).await;
-    match &placed {
-        Ok(p) => {
-            let json = serde_json::to_string(p).expect("protocol types serialize");
-            store
-                .keep_claim_answer(&key, &json)
-                .await
-                .map_err(internal)?;
-        }
-        // Refused: a retry is decided afresh (it may pass once the member verified the number).
-        Err(_) => {
-            let _ = store.release_claim(&key).await;
-        }
-    }
-    placed
-}
-
-/// The answer of the first request under a claimed client id, waiting while it is placed.
-async fn first_answer(relay: &Relay, key: &str) -> Result<CallPlaced, ErrorBody> {
-    let deadline = tokio::time::Instant::now() + WAIT_FOR_FIRST;
-    loop {
-        if let Some(json) = relay.store.claim_answer(key).await.map_err(internal)? {
-            return serde_json::from_str(&json).map_err(internal);
-        }
-        if tokio::time::Instant::now() >= deadline {
-            return Err(ErrorBody {
-                code: ErrorCode::RateLimited,
-                message: "this call request is still being placed; wait a moment".into(),
-                retry_after: Some(2),
-            });
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    // A refused request lets go of its claim: a retry may pass once the member verified the
+    // number.
+    let once = crate::live::once::Once {
+        key: format!("call_me:{}:{client_id}", member.member_id),
+        keep: REMEMBER_CLIENT_IDS,
+        wait: WAIT_FOR_FIRST,
+        busy: "this call request is still being placed; wait a moment",
+    };
+    once.run(&relay.store, || place(relay, site_id, member, address, req))
+        .await
 }
 
 async fn place(

@@ -10,12 +10,14 @@
 //! - [`streams`]: numbered events, resumed with `since`.
 //! - [`presence`]: which connection is on which node; [`node`]: leases and cleaning up after a
 //!   relay that died.
+//! - [`once`]: once per client id across relays (claims with the first answer kept).
 //! - [`config`]: the `live` section of the configuration.
 
 pub mod config;
 pub mod local;
 pub mod nats;
 pub mod node;
+pub mod once;
 pub mod presence;
 pub mod streams;
 pub mod subject;
