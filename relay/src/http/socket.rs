@@ -75,8 +75,11 @@ pub trait Conn: Send {
 /// phone agent in the idle bench: 11.9 KB → 10.2 KB at 16,384).
 pub async fn serve<C: Conn>(relay: &Relay, socket: &mut WebSocket, conn: &mut C) {
     let heartbeat = Duration::from_secs(relay.config.heartbeat_secs);
-    let mut beat = tokio::time::interval(heartbeat);
-    beat.tick().await;
+    // Each socket's beats start at a random point of the first interval: thousands of sockets
+    // opened together (a relay restart, a reconnect storm) would otherwise re-check their tokens
+    // in the same instant every interval, a burst of queries that stalls everything behind it.
+    let offset = heartbeat.mul_f64(rand::random::<f64>());
+    let mut beat = tokio::time::interval_at(tokio::time::Instant::now() + offset, heartbeat);
     let mut last_heard = Instant::now();
     let sign_in_within = Duration::from_secs(relay.config.sign_in_within_secs);
     let unsigned_deadline = tokio::time::sleep(sign_in_within);
