@@ -272,16 +272,12 @@ pub(crate) fn frame(msg: &ToDevice) -> Frame {
 fn joined_ms() -> i64 {
     use std::sync::atomic::AtomicI64;
     static LAST: AtomicI64 = AtomicI64::new(0);
-    let now = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_millis() as i64)
-        .unwrap_or_default();
-    let prev = LAST.fetch_max(now, Ordering::Relaxed);
-    if prev >= now {
-        LAST.fetch_add(1, Ordering::Relaxed) + 1
-    } else {
-        now
-    }
+    let now = crate::billing::now_ms();
+    let next = |last: i64| Some(now.max(last + 1));
+    let last = LAST
+        .fetch_update(Ordering::Relaxed, Ordering::Relaxed, next)
+        .expect("always Some");
+    now.max(last + 1)
 }
 
 /// How far back a dead relay's dials are looked for: no handset call lasts longer unnoticed.

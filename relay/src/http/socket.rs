@@ -85,6 +85,7 @@ pub async fn serve<C: Conn>(relay: &Relay, socket: &mut WebSocket, conn: &mut C)
     let unsigned_deadline = tokio::time::sleep(sign_in_within);
     tokio::pin!(unsigned_deadline);
     metrics::gauge!("ringlink_ws_connections", "kind" => C::KIND).increment(1.0);
+    let mut cut = false;
     loop {
         tokio::select! {
             _ = &mut unsigned_deadline => {
@@ -102,9 +103,8 @@ pub async fn serve<C: Conn>(relay: &Relay, socket: &mut WebSocket, conn: &mut C)
             }
             // A test's fault hook: the socket is cut with no close frame, as by a network loss.
             _ = relay.faults.socket_dropped(C::KIND) => {
-                Box::pin(conn.leave()).await;
-                metrics::gauge!("ringlink_ws_connections", "kind" => C::KIND).decrement(1.0);
-                return;
+                cut = true;
+                break;
             }
             incoming = socket.recv() => match ws::classify::<C::In>(incoming) {
                 Incoming::Frame(env) => {
@@ -155,7 +155,9 @@ pub async fn serve<C: Conn>(relay: &Relay, socket: &mut WebSocket, conn: &mut C)
             }
         }
     }
-    ws::finish(socket).await;
+    if !cut {
+        ws::finish(socket).await;
+    }
     Box::pin(conn.leave()).await;
     metrics::gauge!("ringlink_ws_connections", "kind" => C::KIND).decrement(1.0);
 }

@@ -6,7 +6,7 @@
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use futures_util::future::BoxFuture;
 use futures_util::FutureExt;
@@ -17,9 +17,6 @@ use super::{Bus, BusError, Delivery, Frame, Replier, RequestError, Subject, Subs
 /// Deliveries queued for one subscription: hub.rs's outbox size. A socket this far behind is
 /// too slow to serve.
 pub const QUEUE: usize = 256;
-/// Claims held at once. Each is a client id of the last few minutes; an outsider who makes up
-/// ids fills this, and past it a claim is refused (the request is refused, never placed twice).
-pub const MAX_CLAIMS: usize = 100_000;
 
 struct Sub {
     id: u64,
@@ -29,7 +26,6 @@ struct Sub {
 #[derive(Default)]
 struct Inner {
     subs: Mutex<HashMap<Subject, Vec<Sub>>>,
-    claims: Mutex<HashMap<String, Instant>>,
     next_id: AtomicU64,
     dropped: AtomicU64,
 }
@@ -157,26 +153,6 @@ impl LocalBus {
             Ok(Err(_)) | Err(_) => Err(RequestError::Timeout(wait)),
         }
     }
-
-    fn claim_now(&self, key: &str, ttl: Duration) -> Result<bool, BusError> {
-        let now = Instant::now();
-        let mut claims = self.inner.claims.lock().expect("claims lock");
-        if let Some(until) = claims.get(key) {
-            if *until > now {
-                return Ok(false);
-            }
-        }
-        if claims.len() >= MAX_CLAIMS {
-            claims.retain(|_, until| *until > now);
-            if claims.len() >= MAX_CLAIMS {
-                return Err(BusError::Unavailable(
-                    "too many requests in flight; try again in a minute".into(),
-                ));
-            }
-        }
-        claims.insert(key.to_owned(), now + ttl);
-        Ok(true)
-    }
 }
 
 impl Bus for LocalBus {
@@ -202,16 +178,12 @@ impl Bus for LocalBus {
     ) -> BoxFuture<'a, Result<Frame, RequestError>> {
         self.request_now(to, frame, wait).boxed()
     }
-
-    fn claim<'a>(&'a self, key: &'a str, ttl: Duration) -> BoxFuture<'a, Result<bool, BusError>> {
-        let claimed = self.claim_now(key, ttl);
-        async move { claimed }.boxed()
-    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::time::Instant;
 
     fn f(s: &str) -> Frame {
         Frame::from(s.to_owned())
@@ -292,40 +264,5 @@ mod tests {
             10,
             "the slow one's overflow was dropped and counted"
         );
-    }
-
-    // covers #10 §1 claim: a client id is placed once until its claim expires
-    #[tokio::test]
-    async fn a_claim_is_held_once_until_it_expires() {
-        let bus = LocalBus::new();
-        let ttl = Duration::from_millis(80);
-        assert!(bus.claim("call-me:7:c1", ttl).await.unwrap());
-        assert!(
-            !bus.claim("call-me:7:c1", ttl).await.unwrap(),
-            "a retry is refused"
-        );
-        assert!(bus.claim("call-me:7:c2", ttl).await.unwrap());
-        tokio::time::sleep(ttl * 2).await;
-        assert!(
-            bus.claim("call-me:7:c1", ttl).await.unwrap(),
-            "claimable again later"
-        );
-    }
-
-    // covers #10 §1 claim: parallel claimants of one key, exactly one wins
-    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-    async fn parallel_claims_of_one_key_have_one_winner() {
-        let bus = LocalBus::new();
-        let tasks: Vec<_> = (0..32)
-            .map(|_| {
-                let bus = bus.clone();
-                tokio::spawn(async move { bus.claim("k", Duration::from_secs(60)).await.unwrap() })
-            })
-            .collect();
-        let mut won = 0;
-        for t in tasks {
-            won += usize::from(t.await.unwrap());
-        }
-        assert_eq!(won, 1);
     }
 }

@@ -119,10 +119,6 @@ pub trait Bus: Send + Sync {
         frame: Frame,
         wait: Duration,
     ) -> BoxFuture<'a, Result<Frame, RequestError>>;
-
-    /// Claims `key` cluster-wide for `ttl`: true for the first claimant, false while the claim
-    /// holds (a client id retried through another relay is placed once).
-    fn claim<'a>(&'a self, key: &'a str, ttl: Duration) -> BoxFuture<'a, Result<bool, BusError>>;
 }
 
 /// Encodes a frame nobody asked for (a push), once for every socket it goes to.
@@ -163,7 +159,7 @@ impl Live {
         let Some(url) = &config.nats_url else {
             return Ok(Self::local(store, node_id));
         };
-        let bus = nats::NatsBus::connect(url, store.clone()).await?;
+        let bus = nats::NatsBus::connect(url).await?;
         tracing::info!(node = %node_id, nats = %url, "live layer on NATS");
         Ok(Self {
             bus: Arc::new(bus),

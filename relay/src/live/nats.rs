@@ -1,6 +1,7 @@
 //! The bus of several relays, on NATS (`async-nats`): core subjects for publish and subscribe,
-//! request/reply (NATS's no-responders status tells "not connected" at once). Cluster-wide claims
-//! are rows in the shared database ([`Store::claim`]): async-nats 0.51's JetStream key-value
+//! request/reply (NATS's no-responders status tells "not connected" at once). Cluster-wide claims,
+//! presence and leases are rows in the shared database (`live::once`, `live::presence`,
+//! `live::node`): async-nats 0.51's JetStream key-value
 //! calls fail against Debian's nats-server 2.9.10 ("data did not match any variant of untagged
 //! enum Response"), and the database is the source of truth anyway. No JetStream consumer per
 //! conversation: NATS only fans out.
@@ -15,13 +16,11 @@ use tokio::sync::{mpsc, oneshot};
 
 use super::local::QUEUE;
 use super::{Bus, BusError, Delivery, Frame, Replier, RequestError, Subject, Subscription};
-use crate::store::Store;
 
 /// The NATS [`Bus`]. Cheap to clone (one connection).
 #[derive(Clone)]
 pub struct NatsBus {
     client: async_nats::Client,
-    store: Store,
 }
 
 fn unavailable(e: impl std::fmt::Display) -> BusError {
@@ -38,10 +37,10 @@ impl Drop for AbortOnDrop {
 }
 
 impl NatsBus {
-    /// Connects to `url`; claims go to `store`, the database every relay shares.
-    pub async fn connect(url: &str, store: Store) -> Result<Self, BusError> {
+    /// Connects to `url`.
+    pub async fn connect(url: &str) -> Result<Self, BusError> {
         let client = async_nats::connect(url).await.map_err(unavailable)?;
-        Ok(Self { client, store })
+        Ok(Self { client })
     }
 
     async fn subscribe_now(&self, to: &Subject) -> Result<Subscription, BusError> {
@@ -104,11 +103,6 @@ impl NatsBus {
             }),
         }
     }
-
-    async fn claim_now(&self, key: &str, ttl: Duration) -> Result<bool, BusError> {
-        let secs = i64::try_from(ttl.as_secs()).unwrap_or(i64::MAX);
-        self.store.claim(key, secs).await.map_err(unavailable)
-    }
 }
 
 impl Bus for NatsBus {
@@ -138,9 +132,5 @@ impl Bus for NatsBus {
         wait: Duration,
     ) -> BoxFuture<'a, Result<Frame, RequestError>> {
         self.request_now(to, frame, wait).boxed()
-    }
-
-    fn claim<'a>(&'a self, key: &'a str, ttl: Duration) -> BoxFuture<'a, Result<bool, BusError>> {
-        self.claim_now(key, ttl).boxed()
     }
 }

@@ -8,6 +8,7 @@ use std::collections::BTreeSet;
 use std::time::Duration;
 
 use super::Live;
+use crate::billing::now_ms;
 use crate::store::live::PresenceRow;
 use crate::store::StoreError;
 
@@ -16,13 +17,6 @@ use crate::store::StoreError;
 pub const LEASE: Duration = Duration::from_secs(5);
 /// How often a relay renews its lease and looks for lapsed ones.
 pub const RENEW_EVERY: Duration = Duration::from_secs(1);
-
-fn now_ms() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_millis() as i64)
-        .unwrap_or_default()
-}
 
 impl Live {
     /// Renews this relay's lease.

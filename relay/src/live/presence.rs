@@ -90,19 +90,6 @@ impl Presence {
             None => agents.into_iter().last(),
         })
     }
-
-    /// Connections held in this process's memory (single-relay mode), for metrics.
-    pub fn local_count(&self) -> usize {
-        match self {
-            Presence::Local(m) => m
-                .lock()
-                .expect("presence lock")
-                .values()
-                .map(Vec::len)
-                .sum(),
-            Presence::Shared(_) => 0,
-        }
-    }
 }
 
 fn latest_per_device(rows: Vec<PresenceRow>) -> Vec<PresenceRow> {
