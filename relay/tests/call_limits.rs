@@ -18,27 +18,6 @@ use ringlink_telephony::Route;
 use support::calls::relay_with_phones;
 use support::*;
 
-/// Runs `body` with each backend the environment provides (the relay is started inside).
-macro_rules! on_both_dbs {
-    ($name:ident, $body:expr) => {
-        mod $name {
-            use super::*;
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn sqlite() {
-                ($body)(support::Db::Sqlite).await;
-            }
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn postgres() {
-                ($body)(support::Db::Postgres).await;
-            }
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn two_relays() {
-                ($body)(support::Db::TwoRelays).await;
-            }
-        }
-    };
-}
-
 fn call_me(callback: &str) -> WidgetMsg {
     WidgetMsg::CallMe(CallMe {
         button: "sales".into(),
@@ -87,8 +66,9 @@ async fn set_capacity(t: &TestRelay, capacity: Option<u32>) {
 // covers #8 §5 Capacity: the merchant's number no longer counts per number; the button's
 // capacity does. Member 1's call is live; member 2 is refused while the one line is busy, and
 // is placed once the operator gives the button a second line.
-on_both_dbs!(
+each_db!(
     a_button_takes_calls_up_to_its_capacity,
+    [sqlite: Sqlite, postgres: Postgres, two_relays: TwoRelays],
     |db: Db| async move {
         if !have_sipp() {
             return;
@@ -137,8 +117,9 @@ on_both_dbs!(
 
 // covers #8 §5 Heartbeats: a call ringing longer than orphan_after_secs before the bridge is
 // heartbeated from placement, so the janitor does not settle it while it is live.
-on_both_dbs!(
+each_db!(
     a_long_ringing_call_is_not_settled_as_an_orphan,
+    [sqlite: Sqlite, postgres: Postgres, two_relays: TwoRelays],
     |db: Db| async move {
         if !have_sipp() {
             return;
@@ -259,8 +240,9 @@ fn send_code(number: &str, lang: Option<&str>) -> WidgetMsg {
 
 // covers #8 §5 Code SMS and §6 SMS caps: the code SMS is in the member's language in one part;
 // a site's hourly SMS cap refuses with a clear error, and another site still sends.
-on_both_dbs!(
+each_db!(
     sms_are_capped_per_site_and_in_the_members_language,
+    [sqlite: Sqlite, postgres: Postgres, two_relays: TwoRelays],
     |db: Db| async move {
         let Some(t) = TestRelay::start_with(db, |c| {
             c.calls.sms_per_site_per_hour = 2;

@@ -4,28 +4,6 @@
 
 mod support;
 
-/// Runs `body` with each backend the environment provides (the relay is started inside, with
-/// the SIPp phones' routes).
-macro_rules! on_both_dbs {
-    ($name:ident, $body:expr) => {
-        mod $name {
-            use super::*;
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn sqlite() {
-                ($body)(support::Db::Sqlite).await;
-            }
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn postgres() {
-                ($body)(support::Db::Postgres).await;
-            }
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn two_relays() {
-                ($body)(support::Db::TwoRelays).await;
-            }
-        }
-    };
-}
-
 use std::time::Duration;
 
 use ringlink_e2e::sipp::{have_sipp, Phone};
@@ -76,13 +54,6 @@ async fn member_account(t: &TestRelay, number: &str) -> ringlink_relay::billing:
         .unwrap()
 }
 
-fn sign_in(number: &str) -> WidgetMsg {
-    WidgetMsg::SignIn(ringlink_protocol::widget::SignIn {
-        number: number.into(),
-        password: ringlink_protocol::secret::Secret::new(PASSWORD),
-    })
-}
-
 fn call_me(callback: &str) -> WidgetMsg {
     WidgetMsg::CallMe(CallMe {
         button: "sales".into(),
@@ -123,8 +94,9 @@ async fn follow(
 // credit runs out mid-call: both legs get BYE at the computed second and the ledger is exact.
 // covers #8 §5 Leg A: both legs are priced; the offer shows both prices, the credit pays for
 // both legs' seconds, and the record shows each leg's tariff and cost.
-on_both_dbs!(
+each_db!(
     credit_runs_out_mid_call_and_ledger_is_exact,
+    [sqlite: Sqlite, postgres: Postgres, two_relays: TwoRelays],
     |db: Db| async move {
         if !have_sipp() {
             return;
@@ -241,8 +213,9 @@ on_both_dbs!(
 // covers #10 §2 hang-up from anywhere: the member presses "hang up" in a second widget, which
 // with two relays is on the other relay: the request goes to the call's subject and the relay
 // holding the SIP dialog ends it; another member's hang-up of it is refused.
-on_both_dbs!(
+each_db!(
     hang_up_bills_to_the_hang_up_although_the_carrier_ignores_bye,
+    [sqlite: Sqlite, postgres: Postgres, two_relays: TwoRelays],
     |db: Db| async move {
         if !have_sipp() {
             return;
@@ -263,12 +236,8 @@ on_both_dbs!(
             .unwrap();
         let (mut w, _) = t.signed_in_widget(ALICE).await;
         // Signed in before the call: a sign-in's argon2 takes a second in a debug build.
-        let mut bob = t.peer_widget().await;
-        let reply = bob.request(sign_in(BOB)).await;
-        assert!(matches!(reply, RelayToWidget::SignedIn(_)), "{reply:?}");
-        let mut other = t.peer_widget().await;
-        let reply = other.request(sign_in(ALICE)).await;
-        assert!(matches!(reply, RelayToWidget::SignedIn(_)), "{reply:?}");
+        let mut bob = t.peer_signed_in_widget(BOB).await;
+        let mut other = t.peer_signed_in_widget(ALICE).await;
         let RelayToWidget::CallPlaced(placed) = w.request(call_me(ALICE)).await else {
             panic!("call refused")
         };
@@ -327,7 +296,9 @@ on_both_dbs!(
 
 // covers CALL-4: a merchant-paid button; the merchant's line is busy: the member is told, the
 // call costs nothing and the hold goes back to the merchant.
-on_both_dbs!(merchant_busy_costs_nothing, |db: Db| async move {
+each_db!(
+    merchant_busy_costs_nothing,
+    [sqlite: Sqlite, postgres: Postgres, two_relays: TwoRelays], |db: Db| async move {
     if !have_sipp() {
         return;
     }
@@ -368,7 +339,9 @@ on_both_dbs!(merchant_busy_costs_nothing, |db: Db| async move {
 });
 
 // covers CALL-3, CALL-4, CALL-8: each refusal says what was wrong, and nothing is called.
-on_both_dbs!(refusals_say_why, |db: Db| async move {
+each_db!(
+    refusals_say_why,
+    [sqlite: Sqlite, postgres: Postgres, two_relays: TwoRelays], |db: Db| async move {
     if !have_sipp() {
         return;
     }
@@ -543,8 +516,9 @@ on_both_dbs!(refusals_say_why, |db: Db| async move {
 // covers #10 §2 cluster-wide client ids: a CallMe retried with the same client id through a
 // second widget (with two relays, through the other relay), at the same moment as the first,
 // places and bills exactly one call; both get the same answer.
-on_both_dbs!(
+each_db!(
     call_me_retried_through_another_relay_places_one_call,
+    [sqlite: Sqlite, postgres: Postgres, two_relays: TwoRelays],
     |db: Db| async move {
         if !have_sipp() {
             return;
@@ -563,9 +537,7 @@ on_both_dbs!(
             .await
             .unwrap();
         let (mut a, _) = t.signed_in_widget(ALICE).await;
-        let mut b = t.peer_widget().await;
-        let reply = b.request(sign_in(ALICE)).await;
-        assert!(matches!(reply, RelayToWidget::SignedIn(_)), "{reply:?}");
+        let mut b = t.peer_signed_in_widget(ALICE).await;
         let tap = || {
             WidgetMsg::CallMe(CallMe {
                 button: "sales".into(),

@@ -14,7 +14,7 @@ use ringlink_relay::live::nats::NatsBus;
 use ringlink_relay::live::{Bus, Frame, RequestError, Subject};
 use ringlink_relay::store::Store;
 
-const CLAIM_TTL: Duration = Duration::from_secs(60);
+const CLAIM_TTL: i64 = 60;
 
 /// A nats-server with JetStream on a free loopback port, and its URL; `None` (skipped, reason
 /// printed; a failure under CI) when nats-server is not installed.
@@ -59,10 +59,9 @@ async fn two_relays_share_one_bus() {
     let store = Store::open(&db).await.unwrap();
     store.migrate().await.unwrap();
     // Two relays: two NATS connections, two pools on the one database file.
-    let a = NatsBus::connect(&url, store).await.unwrap();
-    let b = NatsBus::connect(&url, Store::open(&db).await.unwrap())
-        .await
-        .unwrap();
+    let store_b = Store::open(&db).await.unwrap();
+    let a = NatsBus::connect(&url).await.unwrap();
+    let b = NatsBus::connect(&url).await.unwrap();
 
     // A member's widget on relay B hears a call state published on relay A.
     let widgets = Subject::WidgetsOf(5);
@@ -107,23 +106,28 @@ async fn two_relays_share_one_bus() {
     let e = a.request(&agents, f("dial"), Duration::from_secs(2)).await;
     assert_eq!(e, Err(RequestError::NoResponders), "unsubscribed on drop");
 
-    // One client id retried through both relays at once: one claim wins.
+    // One client id retried through both relays at once: one claim wins (claims are rows in
+    // the database the relays share).
+    let (sa, sb) = (store.clone(), store_b.clone());
     let claims = (0..8).map(|i| {
-        let bus = if i % 2 == 0 { a.clone() } else { b.clone() };
-        tokio::spawn(async move { bus.claim("call-me:5:client-1", CLAIM_TTL).await.unwrap() })
+        let s = if i % 2 == 0 { sa.clone() } else { sb.clone() };
+        tokio::spawn(async move { s.claim("call-me:5:client-1", CLAIM_TTL).await.unwrap() })
     });
     let mut won = 0;
     for c in claims {
         won += usize::from(c.await.unwrap());
     }
     assert_eq!(won, 1, "exactly one relay may place it");
-    assert!(b.claim("call-me:5:client-2", CLAIM_TTL).await.unwrap());
+    assert!(store_b
+        .claim("call-me:5:client-2", CLAIM_TTL)
+        .await
+        .unwrap());
     // An expired claim is taken over.
-    assert!(a.claim("short", Duration::from_secs(1)).await.unwrap());
-    assert!(!b.claim("short", Duration::from_secs(1)).await.unwrap());
+    assert!(store.claim("short", 1).await.unwrap());
+    assert!(!store_b.claim("short", 1).await.unwrap());
     tokio::time::sleep(Duration::from_millis(2100)).await;
     assert!(
-        b.claim("short", Duration::from_secs(1)).await.unwrap(),
+        store_b.claim("short", 1).await.unwrap(),
         "expired, taken over"
     );
 }

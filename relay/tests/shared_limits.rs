@@ -53,27 +53,6 @@ macro_rules! on_postgres_pair {
     };
 }
 
-/// Runs `body` with one relay on each backend the environment provides.
-macro_rules! both_dbs_one {
-    ($name:ident, $body:expr) => {
-        mod $name {
-            use super::*;
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn sqlite() {
-                let t = TestRelay::start(Db::Sqlite).await.unwrap();
-                ($body)(t).await;
-            }
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn postgres() {
-                let Some(t) = TestRelay::start(Db::Postgres).await else {
-                    return;
-                };
-                ($body)(t).await;
-            }
-        }
-    };
-}
-
 /// Relay A serving (node "node-a"), and relay B started on the same database and data folder
 /// (node "node-b").
 struct Pair {
@@ -358,7 +337,7 @@ on_postgres_pair!(live_calls_are_limited_across_relays, |p: Pair| async move {
 
 // covers #10 §2 give_back refunds, expiry and purge: a refund frees a hit for the next take;
 // an expired slot is free to take over before any purge; the purge deletes only expired rows.
-both_dbs_one!(refunds_expiry_and_purge, |t: TestRelay| async move {
+both_dbs!(refunds_expiry_and_purge, |t: TestRelay| async move {
     let store = &t.running.relay.store;
     for _ in 0..3 {
         store.take("refund", 3, HOUR).await.unwrap();

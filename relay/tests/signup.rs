@@ -16,23 +16,6 @@ use ringlink_relay::signup::{
 };
 use support::*;
 
-/// Runs `body` with each backend the environment provides (the relay is started inside).
-macro_rules! on_both_dbs {
-    ($name:ident, $body:expr) => {
-        mod $name {
-            use super::*;
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn sqlite() {
-                ($body)(support::Db::Sqlite).await;
-            }
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn postgres() {
-                ($body)(support::Db::Postgres).await;
-            }
-        }
-    };
-}
-
 /// Numbers with no account (Alice and Bob are members).
 const NEW: &str = "+8613700137000";
 const NEW_PASSWORD: &str = "a brand new secret";
@@ -301,7 +284,9 @@ both_dbs!(
 // covers #9 §2 atomic caps: twelve parallel requests for one number send exactly the per-number
 // cap; twelve more for twelve numbers stop at the site's hourly SMS cap (shared with CALL's
 // codes), with the shop named in the refusal.
-on_both_dbs!(a_parallel_burst_cannot_pass_the_caps, |db: Db| async move {
+each_db!(
+    a_parallel_burst_cannot_pass_the_caps,
+    [sqlite: Sqlite, postgres: Postgres], |db: Db| async move {
     let Some(t) = TestRelay::start_with(db, |c| c.calls.sms_per_site_per_hour = 5).await else {
         return;
     };

@@ -28,6 +28,17 @@ const FAILOVER_LIMIT: Duration = Duration::from_secs(5);
 /// Wrong passwords per (number, address) before the pair is locked (relay/src/signin_guard.rs).
 const FAILURES_PER_NUMBER_AT_ADDRESS: u32 = 5;
 
+/// Alice's widget on relay A, signed in; with her session token.
+async fn alice_on_a(cluster: &Cluster) -> (Widget, ringlink_protocol::secret::Secret) {
+    let mut w = widget_via(cluster, cluster.relay_addr(RELAY_A), CLIENT_IP, &[]).await;
+    let token = w
+        .sign_in(ALICE, PASSWORD)
+        .await
+        .expect("sign in on A")
+        .token;
+    (w, token)
+}
+
 async fn widget_via(
     cluster: &Cluster,
     addr: std::net::SocketAddr,
@@ -179,19 +190,13 @@ async fn next_state(w: &mut Widget, call_id: &str) -> CallEvent {
 }
 
 // covers #10 §2 DIAL on the live layer, DIAL-5: a widget on relay A dials an agent connected to relay C
-// (waits for the lead's wiring: today relay A answers agent_not_connected)
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_widget_on_relay_a_dials_an_agent_on_relay_c() {
     let Some(cluster) = Cluster::start() else {
         return;
     };
     let (mut agent, device) = agent_on(&cluster, RELAY_C, "handset on C").await;
-    let mut w = widget_via(&cluster, cluster.relay_addr(RELAY_A), CLIENT_IP, &[]).await;
-    let token = w
-        .sign_in(ALICE, PASSWORD)
-        .await
-        .expect("sign in on A")
-        .token;
+    let (mut w, token) = alice_on_a(&cluster).await;
     let call_id = dial(&mut w, "cross-node-1").await;
     let order = agent
         .wait_for(REPLY_WITHIN, |env| match &env.msg {
@@ -228,8 +233,7 @@ async fn a_widget_on_relay_a_dials_an_agent_on_relay_c() {
 }
 
 // covers #10 §Tests kill -9 of the relay holding the agent, DIAL-3: the real agent is back through nginx
-// within 5 s and every widget on a surviving relay is pushed its presence (the widget on the
-// relay the agent did not land on waits for the lead's wiring)
+// within 5 s and every widget on a surviving relay is pushed its presence
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn kill_9_of_the_agents_relay_reconnects_it_through_nginx_within_5_s() {
     let Some(mut cluster) = Cluster::start() else {
@@ -312,19 +316,14 @@ async fn listed_times(cluster: &Cluster, i: usize, f: &failover::Failover) -> us
 }
 
 // covers #10 §1 streams: no call event a widget saw is lost or shown twice when it resumes with
-// `since` on another relay (waits for the lead's wiring: durable streams and cross-node DIAL)
+// `since` on another relay
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn no_seen_call_event_is_lost_or_repeated_after_resume_on_another_relay() {
     let Some(cluster) = Cluster::start() else {
         return;
     };
     let (mut agent, _device) = agent_on(&cluster, RELAY_C, "handset on C").await;
-    let mut w = widget_via(&cluster, cluster.relay_addr(RELAY_A), CLIENT_IP, &[]).await;
-    let token = w
-        .sign_in(ALICE, PASSWORD)
-        .await
-        .expect("sign in on A")
-        .token;
+    let (mut w, token) = alice_on_a(&cluster).await;
     let call_id = dial(&mut w, "resume-1").await;
     let sent = next_state(&mut w, &call_id).await;
     assert_eq!(sent.state, CallState::Sent);
@@ -395,19 +394,14 @@ async fn no_seen_call_event_is_lost_or_repeated_after_resume_on_another_relay() 
 
 // covers #10 §2 cluster-wide client-id de-duplication, DIAL-5: a dial retried with the same
 // client id through another relay (the widget reconnected elsewhere) is answered with the first
-// acceptance and the handset is ordered to dial once (waits for the lead's wiring)
+// acceptance and the handset is ordered to dial once
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_dial_retried_through_another_relay_dials_once() {
     let Some(cluster) = Cluster::start() else {
         return;
     };
     let (mut agent, _device) = agent_on(&cluster, RELAY_C, "handset on C").await;
-    let mut w = widget_via(&cluster, cluster.relay_addr(RELAY_A), CLIENT_IP, &[]).await;
-    let token = w
-        .sign_in(ALICE, PASSWORD)
-        .await
-        .expect("sign in on A")
-        .token;
+    let (mut w, token) = alice_on_a(&cluster).await;
     let first = dial(&mut w, "retry-1").await;
     w.close().await;
     let mut again = widget_via(&cluster, cluster.relay_addr(RELAY_B), CLIENT_IP, &[]).await;

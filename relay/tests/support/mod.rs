@@ -94,34 +94,39 @@ pub struct Peer {
     _nats: Nats,
 }
 
-/// Runs `body` on one relay over SQLite, one over PostgreSQL, and two relays sharing
-/// PostgreSQL and nats-server (widgets on one, agents on the other).
+/// One test per backend in the list (`sqlite: Sqlite, postgres: Postgres, two_relays:
+/// TwoRelays`), each given a fresh [`TestRelay`]; a backend the environment lacks is skipped
+/// with a printed reason (a failure under `CI=true`).
 #[macro_export]
-macro_rules! both_buses {
-    ($name:ident, $body:expr) => {
+macro_rules! each_relay {
+    ($name:ident, [$($test:ident: $db:ident),+], $body:expr) => {
         mod $name {
             use super::*;
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn sqlite() {
-                let t = support::TestRelay::start(support::Db::Sqlite)
-                    .await
-                    .unwrap();
-                ($body)(t).await;
-            }
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn postgres() {
-                let Some(t) = support::TestRelay::start(support::Db::Postgres).await else {
-                    return;
-                };
-                ($body)(t).await;
-            }
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn two_relays() {
-                let Some(t) = support::TestRelay::start(support::Db::TwoRelays).await else {
-                    return;
-                };
-                ($body)(t).await;
-            }
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $test() {
+                    let Some(t) = support::TestRelay::start(support::Db::$db).await else {
+                        return;
+                    };
+                    ($body)(t).await;
+                }
+            )+
+        }
+    };
+}
+
+/// One test per backend in the list, each given its [`Db`] (the body starts its own relay).
+#[macro_export]
+macro_rules! each_db {
+    ($name:ident, [$($test:ident: $db:ident),+], $body:expr) => {
+        mod $name {
+            use super::*;
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $test() {
+                    ($body)(support::Db::$db).await;
+                }
+            )+
         }
     };
 }
@@ -130,23 +135,20 @@ macro_rules! both_buses {
 #[macro_export]
 macro_rules! both_dbs {
     ($name:ident, $body:expr) => {
-        mod $name {
-            use super::*;
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn sqlite() {
-                let t = support::TestRelay::start(support::Db::Sqlite)
-                    .await
-                    .unwrap();
-                ($body)(t).await;
-            }
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn postgres() {
-                let Some(t) = support::TestRelay::start(support::Db::Postgres).await else {
-                    return;
-                };
-                ($body)(t).await;
-            }
-        }
+        $crate::each_relay!($name, [sqlite: Sqlite, postgres: Postgres], $body);
+    };
+}
+
+/// Runs `body` on one relay over SQLite, one over PostgreSQL, and two relays sharing
+/// PostgreSQL and nats-server (widgets on one, agents on the other).
+#[macro_export]
+macro_rules! both_buses {
+    ($name:ident, $body:expr) => {
+        $crate::each_relay!(
+            $name,
+            [sqlite: Sqlite, postgres: Postgres, two_relays: TwoRelays],
+            $body
+        );
     };
 }
 
