@@ -58,6 +58,16 @@ pub enum ErrorCode {
     CallInProgress,
     /// This relay has no telephony (SIP trunk) or SMS configured for this.
     Unavailable,
+    /// The conversation is unknown, or not one this visitor or agent is part of (CHAT).
+    UnknownConversation,
+    /// The visitor has left the site: a line cannot reach them (CHAT-7).
+    VisitorLeft,
+    /// The request needs a staff member signed in to the console, or an admin (CHAT-6).
+    NotStaff,
+    /// Open the chat panel first (`chat_open`).
+    ChatNotOpen,
+    /// The attachment's type or size is not accepted (CHAT: images and PDF, up to a limit).
+    AttachmentRefused,
     /// Something broke on the relay; the message says nothing secret.
     Internal,
 }

@@ -10,6 +10,8 @@
 //! - [`call`]: call states reported by the phone agent and shown in the widget.
 //! - [`call_me`]: CALL ("call me now") requests and two-leg call progress.
 //! - [`call_end`]: why a two-leg call ended.
+//! - [`chat`]: CHAT lines, statuses and the visitor's requests.
+//! - [`console`]: staff console <-> relay messages (CHAT).
 //! - [`widget`]: widget <-> relay messages.
 //! - [`agent`]: phone agent <-> relay messages.
 //! - [`rest`]: REST bodies for agent sign-in and pairing.
@@ -21,6 +23,8 @@ pub mod agent;
 pub mod call;
 pub mod call_end;
 pub mod call_me;
+pub mod chat;
+pub mod console;
 pub mod envelope;
 pub mod error;
 pub mod limits;

@@ -39,3 +39,11 @@ pub const MAX_VERIFY_CODE: usize = 12;
 /// Display names a member gives at sign-up ("Li Wei"): enough for a full name, short enough for
 /// one line of the panel.
 pub const MAX_DISPLAY_NAME: usize = 64;
+
+/// A chat line: 2,000 characters is a long message and, even in three-byte Chinese, keeps the
+/// frame under `MAX_FRAME_BYTES`.
+pub const MAX_CHAT_TEXT: usize = 2000;
+
+/// Page URLs and referrers a visitor's widget reports (CHAT-8): long enough for real URLs with
+/// query strings, short enough that a visitor cannot make an agent's list megabytes.
+pub const MAX_URL: usize = 1000;

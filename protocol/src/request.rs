@@ -4,6 +4,8 @@
 use crate::account::{AskAccountCode, ResetPassword, SignUp};
 use crate::agent::{AgentMsg, Hello, RelayToAgent, Welcome};
 use crate::call_me::*;
+use crate::chat::*;
+use crate::console::*;
 use crate::widget::*;
 
 /// A request message and the one response type that answers it.
@@ -16,14 +18,23 @@ pub trait Request: Sized {
     type Response: Into<Self::Reply>;
 }
 
-macro_rules! request_messages {
-    ($msg:ty => $reply:ty: $(($req:ident, $resp:ident)),* $(,)?) => {
+/// Pairs each request with its response type (a response may answer several requests).
+macro_rules! pairs {
+    ($msg:ty => $reply:ty: $(($req:ty, $resp:ident)),* $(,)?) => {
         $(
             impl Request for $req {
                 type Msg = $msg;
                 type Reply = $reply;
                 type Response = $resp;
             }
+        )*
+    };
+}
+
+/// Lets each response travel in its reply enum, as the variant of the same name.
+macro_rules! replies {
+    ($reply:ty: $($resp:ident),* $(,)?) => {
+        $(
             impl From<$resp> for $reply {
                 fn from(value: $resp) -> Self {
                     <$reply>::$resp(value)
@@ -33,44 +44,56 @@ macro_rules! request_messages {
     };
 }
 
-request_messages!(WidgetMsg => RelayToWidget:
+// `Resume`, `SignUp` and `ResetPassword` share `SignedIn` with `SignIn`; an account code is
+// answered like a callback code.
+pairs!(WidgetMsg => RelayToWidget:
     (SignIn, SignedIn),
+    (Resume, SignedIn),
+    (SignUp, SignedIn),
+    (ResetPassword, SignedIn),
     (SignOut, SignedOut),
     (Dial, DialAccepted),
     (ConfirmPairing, Paired),
     (Ping, Pong),
     (CallOptions, CallOffer),
     (SendCode, CodeSent),
+    (AskAccountCode, CodeSent),
     (VerifyCode, NumberVerified),
     (CallMe, CallPlaced),
     (HangUp, HungUp),
+    (ChatOpen, ChatOpened),
+    (ChatSend, ChatSent),
+    (ChatTyping, ChatAck),
+    (ChatRead, ChatAck),
+    (ChatEnd, ChatAck),
+    (LeaveMessage, MessageLeft),
 );
+replies!(RelayToWidget: SignedIn, SignedOut, DialAccepted, Paired, Pong, CallOffer, CodeSent,
+    NumberVerified, CallPlaced, HungUp, ChatOpened, ChatSent, ChatAck, MessageLeft);
 
-request_messages!(AgentMsg => RelayToAgent:
-    (Hello, Welcome),
+pairs!(AgentMsg => RelayToAgent: (Hello, Welcome));
+replies!(RelayToAgent: Welcome);
+
+// The console's ping is the widget's (one `Request` impl per type): its socket answers it with
+// the same `Pong`, which travels in `RelayToConsole` too.
+pairs!(ConsoleMsg => RelayToConsole:
+    (StaffSignIn, StaffSignedIn),
+    (StaffResume, StaffSignedIn),
+    (SetState, StateSet),
+    (StaffSend, ChatSent),
+    (StaffTyping, ChatAck),
+    (StaffRead, ChatAck),
+    (CloseConversation, ChatAck),
+    (Transfer, ChatAck),
+    (AnswerTransfer, ChatAck),
+    (OpenColleague, Opened),
+    (InviteVisitor, Opened),
+    (GetHistory, History),
+    (SearchChats, SearchHits),
+    (AnswerLeftMessage, ChatAck),
 );
-
-/// Pairs requests whose response type another request already answers with (no second `From`).
-macro_rules! shared_responses {
-    ($(($req:ident, $resp:ident)),* $(,)?) => {
-        $(
-            impl Request for $req {
-                type Msg = WidgetMsg;
-                type Reply = RelayToWidget;
-                type Response = $resp;
-            }
-        )*
-    };
-}
-
-// `Resume`, `SignUp` and `ResetPassword` share `SignedIn` with `SignIn`; an account code is
-// answered like a callback code.
-shared_responses!(
-    (Resume, SignedIn),
-    (SignUp, SignedIn),
-    (ResetPassword, SignedIn),
-    (AskAccountCode, CodeSent),
-);
+replies!(RelayToConsole: StaffSignedIn, Pong, StateSet, ChatSent, ChatAck, Opened, History,
+    SearchHits);
 
 #[cfg(test)]
 mod tests {

@@ -19,6 +19,8 @@ pub fn document() -> serde_json::Value {
         "relay_to_widget": s::<Envelope<crate::widget::RelayToWidget>>(),
         "agent_to_relay": s::<Envelope<crate::agent::AgentMsg>>(),
         "relay_to_agent": s::<Envelope<crate::agent::RelayToAgent>>(),
+        "console_to_relay": s::<Envelope<crate::console::ConsoleMsg>>(),
+        "relay_to_console": s::<Envelope<crate::console::RelayToConsole>>(),
         "rest": {
             "agent_login": s::<crate::rest::AgentLogin>(),
             "device_grant": s::<crate::rest::DeviceGrant>(),

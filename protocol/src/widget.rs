@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 use crate::account::*;
 use crate::call::CallEvent;
 use crate::call_me::*;
+use crate::chat::*;
 use crate::envelope::Validate;
 use crate::error::{check_len, ErrorBody};
 use crate::limits::*;
@@ -90,6 +91,12 @@ pub enum WidgetMsg {
     AskAccountCode(AskAccountCode),
     SignUp(SignUp),
     ResetPassword(ResetPassword),
+    ChatOpen(ChatOpen),
+    ChatSend(ChatSend),
+    ChatTyping(ChatTyping),
+    ChatRead(ChatRead),
+    ChatEnd(ChatEnd),
+    LeaveMessage(LeaveMessage),
 }
 
 impl Validate for WidgetMsg {
@@ -131,6 +138,11 @@ impl Validate for WidgetMsg {
             WidgetMsg::AskAccountCode(m) => validate_ask(m),
             WidgetMsg::SignUp(m) => validate_sign_up(m),
             WidgetMsg::ResetPassword(m) => validate_reset(m),
+            WidgetMsg::ChatOpen(m) => validate_open(m),
+            WidgetMsg::ChatSend(m) => validate_send(m),
+            WidgetMsg::ChatTyping(_) | WidgetMsg::ChatRead(_) => Ok(()),
+            WidgetMsg::ChatEnd(m) => validate_end(m),
+            WidgetMsg::LeaveMessage(m) => validate_leave(m),
         }
     }
 }
@@ -219,6 +231,18 @@ pub enum RelayToWidget {
     HungUp(HungUp),
     /// Push: a two-leg call moved on (CALL).
     CallProgress(CallProgress),
+    ChatOpened(ChatOpened),
+    ChatSent(ChatSent),
+    ChatAck(ChatAck),
+    MessageLeft(MessageLeft),
+    /// Push: a line in the visitor's conversation (CHAT-1).
+    Line(ChatLine),
+    /// Push: the visitor's conversation changed (agent, queue place, offer, ended).
+    ChatStatus(ChatStatus),
+    /// Push: the agent is typing.
+    Typing(TypingNotice),
+    /// Push: the agent read the visitor's lines.
+    Read(ReadNotice),
     /// The reply to a request that failed, or a push explaining a closed connection.
     Error(ErrorBody),
 }

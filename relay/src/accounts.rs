@@ -288,7 +288,10 @@ pub async fn hash_password(password: &Secret) -> Result<String, AuthError> {
 
 /// Verifies off the async threads, behind the [`PasswordGate`]. With no stored hash, a dummy one
 /// is checked so an unknown number takes as long as a wrong password.
-async fn verify_password(stored: Option<String>, password: Secret) -> Result<bool, Busy> {
+pub(crate) async fn verify_password(
+    stored: Option<String>,
+    password: Secret,
+) -> Result<bool, Busy> {
     static DUMMY: OnceLock<String> = OnceLock::new();
     PasswordGate::global()
         .run(move || {

@@ -81,6 +81,8 @@ pub struct Config {
     pub sms: ringlink_sms::SmsConfig,
     /// The live layer (`[live]`): the NATS URL for several relays, and this relay's node id.
     pub live: crate::live::config::LiveConfig,
+    /// CHAT's relay-wide limits (`[chat]`): attachment size, sweep interval, retention.
+    pub chat: crate::chat::ChatConfig,
 }
 
 /// CALL's abuse controls. Calls cost money and ring strangers' phones: every limit here is on
@@ -194,6 +196,7 @@ impl Default for Config {
             telephony: None,
             sms: ringlink_sms::SmsConfig::default(),
             live: crate::live::config::LiveConfig::default(),
+            chat: crate::chat::ChatConfig::default(),
         }
     }
 }

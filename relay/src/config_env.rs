@@ -13,7 +13,7 @@ pub const NESTING: &str = "__";
 /// Top-level keys that are unset by default (absent from the defaults' table) but the relay's.
 const OPTIONAL_KEYS: &[&str] = &["public_url", "widget_dir", "trust_forwarded_for"];
 /// Sections whose keys may be set from the environment.
-const SECTIONS: &[&str] = &["http", "calls", "dial", "telephony", "sms", "live"];
+const SECTIONS: &[&str] = &["http", "calls", "dial", "telephony", "sms", "live", "chat"];
 
 /// One variable the relay took, with where it went.
 #[derive(Debug, Clone)]

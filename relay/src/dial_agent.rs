@@ -14,7 +14,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::accounts::Identity;
 use crate::dial_log::LogOp;
-use crate::live::{push_frame, BusError, Delivery, Frame, Subject, Subscription};
+use crate::live::{push_frame, BusError, Delivery, Frame, Listening, Subject};
 use crate::store::live::PresenceRow;
 use crate::store::now;
 use crate::Relay;
@@ -51,7 +51,8 @@ pub struct AgentLink {
     calls: HashMap<String, LiveCall>,
     /// Requests for this device; dropped (unsubscribed) when the link goes or the device
     /// connects again.
-    pub orders: Option<Subscription>,
+    /// The device subject's orders (slot 0; empty once the device was replaced).
+    pub orders: Listening,
     /// The "sent" state of the order just handed to the socket, numbered once it went out.
     sent: Option<CallEvent>,
 }
@@ -96,7 +97,9 @@ impl AgentLink {
             device,
             conn_key,
             calls: HashMap::new(),
-            orders: Some(orders),
+            orders: Listening {
+                slots: [Some(orders), None],
+            },
             sent: None,
         })
     }
@@ -110,7 +113,7 @@ impl AgentLink {
             // The newer connection takes the dials; this one keeps only the calls it has.
             // It is not closed: two agents sharing one device token would take turns forever.
             ToDevice::Replaced { by } if by != self.conn_key => {
-                self.orders = None;
+                self.orders.slots[0] = None;
                 if let Err(e) = relay
                     .live
                     .presence
@@ -195,7 +198,7 @@ impl AgentLink {
 
     /// The connection ended: out of presence, its unfinished calls fail, widgets are told.
     pub async fn leave(&mut self, relay: &Relay) {
-        self.orders = None;
+        self.orders.slots[0] = None;
         self.order_sent(relay).await;
         let (member_id, device, conn_key) = (self.member_id, &self.device, &self.conn_key);
         let calls = std::mem::take(&mut self.calls);

@@ -23,6 +23,7 @@
 //! - [`signup`]: sign-up and forgotten passwords by SMS code.
 //! - [`gateways`]: the SMS gateway and call control, started once for every domain.
 //! - [`calls`]: CALL ("call me now"): checks, verification codes, the live two-leg call.
+//! - [`chat`]: CHAT: visitors, staff, routing, the queue, conversations and their lines.
 //! - [`admin`]: operator tasks behind `ringlink-relay admin`.
 //! - [`admin_billing`]: billing's operator tasks: accounts, sponsors, tariffs, call records.
 //! - [`telemetry`]: logs and Prometheus metrics.
@@ -36,6 +37,7 @@ pub mod admin;
 pub mod admin_billing;
 pub mod billing;
 pub mod calls;
+pub mod chat;
 pub mod config;
 mod config_env;
 pub mod connection_caps;
@@ -50,8 +52,8 @@ pub mod faults;
 pub mod forwarded;
 pub mod gateways;
 mod http;
-/// The widget socket's routing table: every request and who may send it.
-pub use http::{Role, WIDGET_ROUTES};
+/// The widget's and the console's routing tables: every request and who may send it.
+pub use http::{Role, CONSOLE_ROUTES, WIDGET_ROUTES};
 pub mod http_config;
 pub mod live;
 pub mod live_keeper;
@@ -107,6 +109,12 @@ pub struct Relay {
     pub calls: calls::Calls,
     /// Sign-up and reset codes' per-number and per-address limits.
     pub signup: signup::Signup,
+    /// CHAT: its clock and the keeper's nudge.
+    pub chat: chat::Chat,
+    /// Failed console sign-ins per account and address (per relay, in memory: guards no money).
+    pub staff_throttle: throttle::Throttle,
+    /// Chat SMS per staff member per hour (on top of the shared SMS caps).
+    pub chat_sms_throttle: throttle::Throttle,
     /// Cancelled on shutdown: every socket closes with 1001.
     pub shutdown: CancellationToken,
     /// Open WebSocket tasks, awaited on shutdown.
@@ -180,6 +188,12 @@ impl Relay {
             gateways: gateways::Gateways::default(),
             calls,
             signup: signup::Signup::default(),
+            chat: chat::Chat::new(config.chat.clone()),
+            staff_throttle: chat::staff::sign_in_throttle(),
+            chat_sms_throttle: throttle::Throttle::new(
+                chat::desk::SMS_PER_STAFF_HOUR,
+                Duration::from_secs(3600),
+            ),
             dial_log,
             dial_ids,
             dial_cap,
@@ -220,6 +234,9 @@ pub async fn start(config: Config) -> Result<Running, StartError> {
     token_janitor::spawn(relay.store.clone(), relay.shutdown.clone());
     live_keeper::spawn(relay.clone());
     calls::spawn_janitor(&relay);
+    // Chat sockets this node held before a crash or restart are gone.
+    chat::node_gone(&relay, &relay.live.node_id.clone()).await;
+    chat::keeper::spawn(&relay);
     relay
         .gateways
         .connect(&relay.config, relay.shutdown.clone())

@@ -30,6 +30,7 @@ pub fn spawn(relay: Arc<Relay>) {
                     match relay.live.bury_lapsed().await {
                         Ok(nodes) => for (node, held) in nodes {
                             crate::dial_agent::node_buried(&relay, &node, &held).await;
+                            crate::chat::node_gone(&relay, &node).await;
                             // Its calls' SIP dialogs died with it: their live-call places go.
                             match relay.store.release_node(&node).await {
                                 Ok(n) if n > 0 => tracing::warn!(node = %node, slots = n, "freed a lost relay's live-call places"),

@@ -44,6 +44,12 @@ fn refused(c: char) -> Option<&'static str> {
     }
 }
 
+/// True for a character a name may not hold (for names cleaned rather than refused, such as
+/// an uploaded file's).
+pub fn is_refused(c: char) -> bool {
+    refused(c).is_some()
+}
+
 /// Checks a name; `what` names it in the error ("device name", "label").
 pub fn check_name(what: &'static str, name: &str) -> Result<(), NameError> {
     match name

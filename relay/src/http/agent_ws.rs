@@ -18,7 +18,7 @@ use super::socket::{self, Beat, Conn};
 use super::ws::{self, Incoming};
 use crate::accounts::Identity;
 use crate::dial_agent::{AgentLink, Next};
-use crate::live::{Delivery, Frame, Subscription};
+use crate::live::{Delivery, Frame, Listening};
 use crate::store::tokens::TokenKind;
 use crate::Relay;
 
@@ -189,7 +189,7 @@ impl Conn for AgentConn {
         RelayToAgent::Error(e)
     }
 
-    fn updates(&mut self) -> &mut Option<Subscription> {
+    fn updates(&mut self) -> &mut Listening {
         &mut self.link.orders
     }
 

@@ -58,6 +58,11 @@ pub fn status_of(code: ErrorCode) -> StatusCode {
         ErrorCode::NumberNotVerified | ErrorCode::DestinationNotAllowed => StatusCode::FORBIDDEN,
         ErrorCode::InsufficientBalance => StatusCode::PAYMENT_REQUIRED,
         ErrorCode::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
+        ErrorCode::UnknownConversation => StatusCode::NOT_FOUND,
+        ErrorCode::VisitorLeft => StatusCode::GONE,
+        ErrorCode::NotStaff => StatusCode::UNAUTHORIZED,
+        ErrorCode::ChatNotOpen => StatusCode::CONFLICT,
+        ErrorCode::AttachmentRefused => StatusCode::UNPROCESSABLE_ENTITY,
         ErrorCode::Internal => StatusCode::INTERNAL_SERVER_ERROR,
     }
 }

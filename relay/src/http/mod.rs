@@ -5,6 +5,7 @@ mod agent_api;
 mod agent_ws;
 mod api;
 mod assets;
+mod console_ws;
 mod dev_outbox;
 mod help_phone;
 mod home;
@@ -17,6 +18,7 @@ mod widget_origin;
 mod widget_ws;
 mod ws;
 
+pub use console_ws::CONSOLE_ROUTES;
 pub use routes::Role;
 pub use widget_ws::WIDGET_ROUTES;
 
@@ -48,6 +50,7 @@ pub fn router(relay: Arc<Relay>) -> Router {
         .route("/v1/agent/pair/poll", post(agent_api::pair_poll))
         .route("/v1/agent/ws", get(agent_ws::upgrade))
         .route("/v1/widget/ws", get(widget_ws::upgrade))
+        .route("/v1/console/ws", get(console_ws::upgrade))
         .route("/widget/frame", get(widget_frame::page))
         .nest(assets::PREFIX, assets::router())
         .route("/dev/outbox", get(dev_outbox::page))

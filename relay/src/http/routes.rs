@@ -19,11 +19,30 @@ pub enum Role {
     Guest,
     /// A signed-in member of the socket's site.
     Member,
+    /// A visitor who opened the chat panel (`chat_open`), signed in or not.
+    Visitor,
+    /// A staff member signed in to the site's console (CHAT-6).
+    Staff,
 }
 
-/// A socket whose routes may require a signed-in member.
+/// A socket whose routes may require a signed-in member, a visitor or a staff member.
 pub trait Caller {
-    fn member(&self) -> Option<&crate::accounts::Identity>;
+    fn member(&self) -> Option<&crate::accounts::Identity> {
+        None
+    }
+    fn visitor(&self) -> Option<&crate::chat::visitor::VisitorSession> {
+        None
+    }
+    fn staff(&self) -> Option<&crate::chat::staff::StaffIdentity> {
+        None
+    }
+}
+
+pub fn not_staff() -> ringlink_protocol::ErrorBody {
+    ringlink_protocol::ErrorBody::new(
+        ringlink_protocol::ErrorCode::NotStaff,
+        "sign in to the console with your staff account first",
+    )
 }
 
 pub fn not_signed_in() -> ringlink_protocol::ErrorBody {
@@ -39,6 +58,12 @@ macro_rules! route_role {
     };
     (member) => {
         $crate::http::routes::Role::Member
+    };
+    (visitor) => {
+        $crate::http::routes::Role::Visitor
+    };
+    (staff) => {
+        $crate::http::routes::Role::Staff
     };
 }
 
@@ -56,6 +81,26 @@ macro_rules! route_arm {
                 $body.await
             }
             None => Err($crate::http::routes::not_signed_in()),
+        }
+    }};
+    ($this:ident, $req:ident, visitor |$c:ident, $v:ident, $r:ident| $body:expr) => {{
+        let $c = &*$this;
+        match $crate::http::routes::Caller::visitor($c) {
+            Some($v) => {
+                let $r = $req;
+                $body.await
+            }
+            None => Err($crate::chat::visitor::not_open()),
+        }
+    }};
+    ($this:ident, $req:ident, staff |$c:ident, $s:ident, $r:ident| $body:expr) => {{
+        let $c = &*$this;
+        match $crate::http::routes::Caller::staff($c) {
+            Some($s) => {
+                let $r = $req;
+                $body.await
+            }
+            None => Err($crate::http::routes::not_staff()),
         }
     }};
 }

@@ -14,7 +14,7 @@ use serde::de::DeserializeOwned;
 use serde::Serialize;
 
 use super::ws::{self, Incoming};
-use crate::live::{next_of, Delivery, Frame, Subscription};
+use crate::live::{Delivery, Frame, Listening};
 use crate::Relay;
 
 /// What a heartbeat found.
@@ -45,7 +45,7 @@ pub trait Conn: Send {
     fn error(e: ErrorBody) -> Self::Out;
 
     /// Deliveries from the live bus this socket listens to (none until signed in).
-    fn updates(&mut self) -> &mut Option<Subscription>;
+    fn updates(&mut self) -> &mut Listening;
 
     /// A delivery turned into the frame the peer gets (`None`: nothing to send).
     fn deliver(&mut self, d: Delivery) -> impl Future<Output = Option<Frame>> + Send;
@@ -129,7 +129,7 @@ pub async fn serve<C: Conn>(relay: &Relay, socket: &mut WebSocket, conn: &mut C)
                     break;
                 }
             },
-            Some(d) = next_of(conn.updates()) => {
+            Some(d) = conn.updates().next() => {
                 if let Some(frame) = Box::pin(conn.deliver(d)).await {
                     if !ws::send_frame(socket, frame).await { break }
                     Box::pin(conn.delivered()).await;

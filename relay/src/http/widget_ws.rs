@@ -13,6 +13,7 @@ use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Response};
 use ringlink_protocol::account::{AskAccountCode, ResetPassword, SignUp};
 use ringlink_protocol::call_me::*;
+use ringlink_protocol::chat::*;
 use ringlink_protocol::widget::*;
 use ringlink_protocol::{Envelope, ErrorBody, ErrorCode};
 
@@ -21,9 +22,10 @@ use super::routes::{routes, Caller};
 use super::socket::{self, Beat, Conn};
 use super::ws;
 use crate::accounts::Identity;
-use crate::live::{streams, Delivery, Frame, Subject, Subscription};
+use crate::chat::visitor::VisitorSession;
+use crate::live::{streams, Delivery, Frame, Listening, Subject};
 use crate::store::tokens::TokenKind;
-use crate::{calls, dial, pairing, signup, Relay};
+use crate::{calls, chat, dial, pairing, signup, Relay};
 
 pub async fn upgrade(
     State(relay): State<Arc<Relay>>,
@@ -76,8 +78,13 @@ pub(super) struct WidgetConn {
     site_id: i64,
     address: String,
     member: Option<Identity>,
-    /// The member's presence and call events, from any relay, once signed in.
-    updates: Option<Subscription>,
+    /// Slot 0: the member's presence and call events, from any relay, once signed in. Slot 1:
+    /// the visitor's chat, once the chat panel opened.
+    updates: Listening,
+    /// The visitor this socket opened chat for (CHAT), and its connection's key.
+    visitor: Option<(VisitorSession, String)>,
+    /// Pushes a request queued to follow its reply (a reopened chat's missed lines).
+    then_push: Vec<RelayToWidget>,
     /// The last call event a resuming widget saw: what it missed is pushed after the reply.
     resume_since: Option<u64>,
 }
@@ -88,8 +95,10 @@ async fn run(relay: Arc<Relay>, mut socket: WebSocket, address: String, site_id:
         site_id,
         address,
         member: None,
-        updates: None,
+        updates: Listening::default(),
         resume_since: None,
+        visitor: None,
+        then_push: Vec::new(),
     };
     socket::serve(&relay, &mut socket, &mut me).await;
 }
@@ -116,11 +125,20 @@ routes! { WidgetConn: WidgetMsg => RelayToWidget, WIDGET_ROUTES;
     VerifyCode: member |c, m, req| calls::verify::verify_code(&c.relay, m, &req.number, &req.code);
     CallMe: member |c, m, req| calls::call_me(&c.relay, c.site_id, m, &c.address, req);
     HangUp: member |c, m, req| calls::hang_up(&c.relay, m, req);
+    ChatOpen: guest |c, req| c.chat_open(req);
+    ChatSend: visitor |c, v, req| chat::visitor::send(&c.relay, v, &req);
+    ChatTyping: visitor |c, v, req| chat::visitor::typing(&c.relay, v, req.typing);
+    ChatRead: visitor |c, v, req| chat::visitor::read(&c.relay, v, req.upto);
+    ChatEnd: visitor |c, v, req| chat::visitor::end(&c.relay, v, &req);
+    LeaveMessage: guest |c, req| chat::visitor::leave_message(&c.relay, c.site_id, &c.address, &req);
 }
 
 impl Caller for WidgetConn {
     fn member(&self) -> Option<&Identity> {
         self.member.as_ref()
+    }
+    fn visitor(&self) -> Option<&VisitorSession> {
+        self.visitor.as_ref().map(|(v, _)| v)
     }
 }
 
@@ -138,11 +156,12 @@ impl Conn for WidgetConn {
         let reply = self.route(env.id, env.msg).await;
         let since = self.resume_since.take();
         // Every sign-in (or resume) left the old session's subscription first.
-        let push = if self.member.is_some() && self.updates.is_none() {
+        let mut push = if self.member.is_some() && self.updates.slots[0].is_none() {
             self.subscribe(since).await
         } else {
             Vec::new()
         };
+        push.append(&mut self.then_push);
         (Some(reply), push)
     }
 
@@ -150,7 +169,7 @@ impl Conn for WidgetConn {
         RelayToWidget::Error(e)
     }
 
-    fn updates(&mut self) -> &mut Option<Subscription> {
+    fn updates(&mut self) -> &mut Listening {
         &mut self.updates
     }
 
@@ -165,12 +184,14 @@ impl Conn for WidgetConn {
         }
     }
 
+    /// A widget with only the chat open (no member) is a visitor: it may stay without signing in.
     fn signed_in(&self) -> bool {
-        self.member.is_some()
+        self.member.is_some() || self.visitor.is_some()
     }
 
     async fn leave(&mut self) {
         self.leave_session();
+        self.leave_chat().await;
     }
 }
 
@@ -251,7 +272,7 @@ impl WidgetConn {
         let live = &self.relay.live;
         match live.bus.subscribe(&Subject::WidgetsOf(member_id)).await {
             Ok(sub) => {
-                self.updates = Some(sub);
+                self.updates.slots[0] = Some(sub);
                 live.widgets_here
                     .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
             }
@@ -276,12 +297,60 @@ impl WidgetConn {
 
     fn leave_session(&mut self) {
         self.member = None;
-        if self.updates.take().is_some() {
+        if self.updates.slots[0].take().is_some() {
             self.relay
                 .live
                 .widgets_here
                 .fetch_sub(1, std::sync::atomic::Ordering::Relaxed);
         }
+    }
+
+    /// Opens the chat panel (CHAT): the visitor is found or minted, this socket listens to
+    /// their chat from any relay and counts as their connection, and the lines the panel
+    /// missed follow the reply.
+    async fn chat_open(&mut self, req: ChatOpen) -> Result<ChatOpened, ErrorBody> {
+        let member = self.member.as_ref().map(|m| m.number.to_string());
+        let (v, opened) =
+            chat::visitor::open(&self.relay, self.site_id, &self.address, member, &req).await?;
+        self.leave_chat().await;
+        let live = &self.relay.live;
+        match live
+            .bus
+            .subscribe(&Subject::Visitor(v.public_id.clone()))
+            .await
+        {
+            Ok(sub) => self.updates.slots[1] = Some(sub),
+            Err(e) => tracing::warn!("visitor not subscribed to their chat: {e}"),
+        }
+        let key = live.conn_key(live.next_conn());
+        let who = chat::visitor_key(v.visitor_id);
+        let now = self.relay.chat.clock.now_ms();
+        self.relay
+            .store
+            .add_chat_connection(&key, &live.node_id, &who, now)
+            .await
+            .map_err(chat::internal)?;
+        self.then_push = chat::visitor::missed(&self.relay, &v, req.since.unwrap_or(0)).await;
+        chat::visitor::presence_changed(&self.relay, &v).await;
+        self.visitor = Some((v, key));
+        Ok(opened)
+    }
+
+    /// The chat panel's connection ends: the visitor's agent sees them away once no widget of
+    /// theirs is left.
+    async fn leave_chat(&mut self) {
+        let Some((v, key)) = self.visitor.take() else {
+            return;
+        };
+        self.updates.slots[1] = None;
+        let store = &self.relay.store;
+        let who = chat::visitor_key(v.visitor_id);
+        if let Ok(0) = store.remove_chat_connection(&key, &who).await {
+            let _ = store
+                .touch_chat_visitor(v.visitor_id, self.relay.chat.clock.now_ms())
+                .await;
+        }
+        chat::visitor::presence_changed(&self.relay, &v).await;
     }
 
     /// On every heartbeat: a session revoked or expired elsewhere stops here too.

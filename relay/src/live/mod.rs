@@ -98,6 +98,28 @@ pub async fn next_of(sub: &mut Option<Subscription>) -> Option<Delivery> {
     }
 }
 
+/// A socket's subscriptions: a widget's member events and its visitor's chat, a console's own
+/// subject and its site's. Polled together by the socket loop; an empty slot never delivers.
+#[derive(Default)]
+pub struct Listening {
+    pub slots: [Option<Subscription>; 2],
+}
+
+impl Listening {
+    /// The next delivery of any slot (never, while all are empty).
+    pub async fn next(&mut self) -> Option<Delivery> {
+        std::future::poll_fn(|cx| {
+            for sub in self.slots.iter_mut().flatten() {
+                if let std::task::Poll::Ready(Some(d)) = sub.rx.poll_recv(cx) {
+                    return std::task::Poll::Ready(Some(d));
+                }
+            }
+            std::task::Poll::Pending
+        })
+        .await
+    }
+}
+
 /// What every bus implementation gives the domains. Futures are boxed so the relay can hold one
 /// `Arc<dyn Bus>` whichever implementation runs.
 pub trait Bus: Send + Sync {

@@ -17,6 +17,8 @@ pub enum Subject {
     Staff(i64),
     /// A site's queue of visitors waiting for an agent.
     SiteQueue(i64),
+    /// Every staff console of a site: colleagues' states, the queue, left messages.
+    StaffOf(i64),
     /// Everyone in a conversation.
     Conversation(i64),
     /// A call, answered by the node that owns its SIP dialog (hang-up from anywhere).
@@ -53,6 +55,7 @@ impl fmt::Display for Subject {
             Subject::Visitor(v) => write!(f, "rl.visitor.{}", token(v)),
             Subject::Staff(s) => write!(f, "rl.staff.{s}"),
             Subject::SiteQueue(s) => write!(f, "rl.site.{s}.queue"),
+            Subject::StaffOf(s) => write!(f, "rl.site.{s}.staff"),
             Subject::Conversation(c) => write!(f, "rl.conversation.{c}"),
             Subject::Call(c) => write!(f, "rl.call.{}", token(c)),
         }

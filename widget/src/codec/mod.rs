@@ -7,6 +7,7 @@
 use ringlink_protocol::account::{AskAccountCode, ResetPassword, SignUp};
 use ringlink_protocol::call::{CallEvent, CallState};
 use ringlink_protocol::call_me::*;
+use ringlink_protocol::chat::*;
 use ringlink_protocol::secret::Secret;
 use ringlink_protocol::widget::*;
 use ringlink_protocol::{ErrorBody, ErrorCode, E164};
@@ -162,7 +163,7 @@ fn payer(name: &str) -> Option<PayerKind> {
 }
 
 /// Every error code (the decoder looks names up here).
-pub(crate) const ERROR_CODES: [ErrorCode; 26] = [
+pub(crate) const ERROR_CODES: [ErrorCode; 31] = [
     ErrorCode::BadFrame,
     ErrorCode::FrameTooLarge,
     ErrorCode::BadField,
@@ -188,6 +189,11 @@ pub(crate) const ERROR_CODES: [ErrorCode; 26] = [
     ErrorCode::InsufficientBalance,
     ErrorCode::CallInProgress,
     ErrorCode::Unavailable,
+    ErrorCode::UnknownConversation,
+    ErrorCode::VisitorLeft,
+    ErrorCode::NotStaff,
+    ErrorCode::ChatNotOpen,
+    ErrorCode::AttachmentRefused,
     ErrorCode::Internal,
 ];
 
@@ -219,6 +225,11 @@ fn error_code_name(code: ErrorCode) -> &'static str {
         ErrorCode::InsufficientBalance => "insufficient_balance",
         ErrorCode::CallInProgress => "call_in_progress",
         ErrorCode::Unavailable => "unavailable",
+        ErrorCode::UnknownConversation => "unknown_conversation",
+        ErrorCode::VisitorLeft => "visitor_left",
+        ErrorCode::NotStaff => "not_staff",
+        ErrorCode::ChatNotOpen => "chat_not_open",
+        ErrorCode::AttachmentRefused => "attachment_refused",
         ErrorCode::Internal => "internal",
     }
 }
@@ -253,6 +264,12 @@ pub fn encode(id: u64, msg: &WidgetMsg) -> String {
         WidgetMsg::AskAccountCode(_) => "ask_account_code",
         WidgetMsg::SignUp(_) => "sign_up",
         WidgetMsg::ResetPassword(_) => "reset_password",
+        WidgetMsg::ChatOpen(_) => "chat_open",
+        WidgetMsg::ChatSend(_) => "chat_send",
+        WidgetMsg::ChatTyping(_) => "chat_typing",
+        WidgetMsg::ChatRead(_) => "chat_read",
+        WidgetMsg::ChatEnd(_) => "chat_end",
+        WidgetMsg::LeaveMessage(_) => "leave_message",
     };
     w.raw(kind);
     w.raw("\",\"data\":{");
@@ -263,10 +280,7 @@ pub fn encode(id: u64, msg: &WidgetMsg) -> String {
         }
         WidgetMsg::Resume(Resume { token, since }) => {
             w.field("token", Some(token.expose()));
-            if let Some(since) = since {
-                w.raw(",\"since\":");
-                w.raw(&since.to_string());
-            }
+            w.uint("since", *since);
         }
         WidgetMsg::Dial(Dial {
             number,
@@ -329,6 +343,47 @@ pub fn encode(id: u64, msg: &WidgetMsg) -> String {
             w.field("code", Some(code));
             w.field("password", Some(password.expose()));
         }
+        WidgetMsg::ChatOpen(ChatOpen {
+            visitor,
+            page,
+            referrer,
+            lang,
+            since,
+            invite,
+        }) => {
+            w.field("visitor", visitor.as_ref().map(Secret::expose));
+            w.field("page", page.as_deref());
+            w.field("referrer", referrer.as_deref());
+            w.field("lang", lang.as_deref());
+            w.uint("since", *since);
+            w.field("invite", invite.as_deref());
+        }
+        WidgetMsg::ChatSend(ChatSend {
+            text,
+            client_id,
+            attachment,
+        }) => {
+            w.field("text", Some(text));
+            w.field("client_id", Some(client_id));
+            w.field("attachment", attachment.as_deref());
+        }
+        WidgetMsg::ChatTyping(ChatTyping { typing }) => w.flag("typing", *typing),
+        WidgetMsg::ChatRead(ChatRead { upto }) => w.uint("upto", Some(*upto)),
+        WidgetMsg::ChatEnd(ChatEnd { rating, comment }) => {
+            w.uint("rating", rating.map(u64::from));
+            w.field("comment", comment.as_deref());
+        }
+        WidgetMsg::LeaveMessage(LeaveMessage {
+            name,
+            number,
+            text,
+            reply_by_sms,
+        }) => {
+            w.field("name", Some(name));
+            w.field("number", Some(number));
+            w.field("text", Some(text));
+            w.flag("reply_by_sms", *reply_by_sms);
+        }
     }
     w.raw("}}}");
     w.0
@@ -339,6 +394,27 @@ struct Writer(String);
 impl Writer {
     fn raw(&mut self, s: &str) {
         self.0.push_str(s);
+    }
+
+    fn key(&mut self, key: &str) {
+        if !self.0.ends_with('{') {
+            self.0.push(',');
+        }
+        self.0.push('"');
+        self.0.push_str(key);
+        self.0.push_str("\":");
+    }
+
+    /// `"key":123`; nothing for `None`.
+    fn uint(&mut self, key: &str, value: Option<u64>) {
+        let Some(value) = value else { return };
+        self.key(key);
+        self.0.push_str(&value.to_string());
+    }
+
+    fn flag(&mut self, key: &str, value: bool) {
+        self.key(key);
+        self.0.push_str(if value { "true" } else { "false" });
     }
 
     /// `"key":"value"`, after a comma unless it is the first member; nothing for `None`.

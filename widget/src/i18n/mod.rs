@@ -119,6 +119,11 @@ impl Lang {
                 ErrorCode::NotYourDevice => "这台手机不属于您的账号：请选择您自己的手机。",
                 ErrorCode::OriginNotAllowed => "这个网站未获准使用此服务：请联系网站管理员。",
                 ErrorCode::UnknownSite => "这个网站尚未开通此服务：请联系网站管理员。",
+                ErrorCode::UnknownConversation => "找不到这个对话：它可能已经结束。",
+                ErrorCode::VisitorLeft => "对方已离开，消息无法送达。",
+                ErrorCode::NotStaff => "请先以客服账号登录。",
+                ErrorCode::ChatNotOpen => "请先打开在线客服窗口。",
+                ErrorCode::AttachmentRefused => "只能发送图片或 PDF 文件，且不能超过大小上限。",
                 ErrorCode::Internal => "服务出了点问题：请稍后再试。",
             };
             return fill(zh, wait.as_deref().unwrap_or_default());
