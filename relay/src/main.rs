@@ -47,6 +47,9 @@ enum Admin {
     Member(MemberCmd),
     #[command(subcommand)]
     Device(DeviceCmd),
+    /// CHAT staff accounts of a site (the first admin; admins issue more in the console).
+    #[command(subcommand)]
+    Staff(StaffCmd),
     /// A member's recent dial log (`--number`), or `calls records` for CALL records.
     #[command(args_conflicts_with_subcommands = true)]
     Calls {
@@ -142,6 +145,34 @@ enum MemberCmd {
     /// Sign a member out everywhere: every web session and phone agent is revoked (connected
     /// ones are dropped within one heartbeat); the password stays.
     RevokeSessions { number: String },
+}
+
+#[derive(Subcommand)]
+enum StaffCmd {
+    /// Issue a staff account; the password is read from stdin (one line) or asked on the terminal.
+    Add {
+        #[arg(long)]
+        site: String,
+        #[arg(long)]
+        account: String,
+        /// The name colleagues and visitors see.
+        #[arg(long)]
+        name: String,
+        /// Optional mobile number (for colleague messages by SMS while offline).
+        #[arg(long)]
+        number: Option<String>,
+        /// agent or admin.
+        #[arg(long, default_value = "agent")]
+        role: String,
+        /// Send colleagues' lines by SMS while this person is offline (needs --number).
+        #[arg(long)]
+        sms_offline: bool,
+    },
+    /// A site's staff accounts and their states.
+    List {
+        #[arg(long)]
+        site: String,
+    },
 }
 
 #[derive(Subcommand)]
@@ -307,6 +338,48 @@ async fn run_button(relay: &Relay, cmd: ButtonCmd) -> Result<()> {
     Ok(())
 }
 
+async fn run_staff(relay: &Relay, cmd: StaffCmd) -> Result<()> {
+    use ringlink_protocol::console::StaffRole;
+    let site_of = |key: String| async move {
+        relay
+            .store
+            .site_by_key(&key)
+            .await?
+            .with_context(|| format!("no site has the key '{key}'"))
+    };
+    match cmd {
+        StaffCmd::Add { site, account, name, number, role, sms_offline } => {
+            let Some(role) = StaffRole::parse(&role) else {
+                bail!("--role {role}: use agent or admin");
+            };
+            let site = site_of(site).await?;
+            let form = ringlink_relay::chat::staff::StaffForm {
+                account: account.clone(),
+                password: Some(read_password()?),
+                name,
+                number,
+                role,
+                sms_offline,
+            };
+            let id = ringlink_relay::chat::staff::create(relay, site.id, &form)
+                .await
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
+            println!("staff account '{account}' ({}) issued on site {}: id {id}", role.as_str(), site.key);
+            println!("console: /console?site={}", site.key);
+        }
+        StaffCmd::List { site } => {
+            let site = site_of(site).await?;
+            for s in relay.store.staff_of_site(site.id).await? {
+                println!(
+                    "{}\t{}\t{}\t{}\t{}\topen {}",
+                    s.id, s.account, s.name, s.role.as_str(), s.state.as_str(), s.open
+                );
+            }
+        }
+    }
+    Ok(())
+}
+
 async fn run_admin(config: Config, cmd: Admin) -> Result<()> {
     let relay = Relay::open(config).await?;
     match cmd {
@@ -321,6 +394,7 @@ async fn run_admin(config: Config, cmd: Admin) -> Result<()> {
             println!("origin {origin} allowed for site {key}");
         }
         Admin::Button(cmd) => run_button(&relay, cmd).await?,
+        Admin::Staff(cmd) => run_staff(&relay, cmd).await?,
         Admin::Site(SiteCmd::List) => {
             for s in relay.store.list_sites().await? {
                 println!("{}\t{}\t{}", s.key, s.name, s.origins.join(","));
