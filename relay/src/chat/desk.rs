@@ -588,13 +588,14 @@ pub async fn search(
     let mut convs: std::collections::HashMap<i64, Option<ConversationRow>> = Default::default();
     let mut out = Vec::new();
     for l in rows {
-        if !convs.contains_key(&l.conversation_id) {
-            let c = relay
-                .store
-                .conversation_by_id(l.conversation_id)
-                .await
-                .map_err(internal)?;
-            convs.insert(l.conversation_id, c);
+        if let std::collections::hash_map::Entry::Vacant(e) = convs.entry(l.conversation_id) {
+            e.insert(
+                relay
+                    .store
+                    .conversation_by_id(l.conversation_id)
+                    .await
+                    .map_err(internal)?,
+            );
         }
         let Some(Some(c)) = convs.get(&l.conversation_id) else {
             continue;

@@ -5,6 +5,7 @@ mod agent_api;
 mod agent_ws;
 mod api;
 mod assets;
+mod chat_files;
 mod console_ws;
 mod dev_outbox;
 mod help_phone;
@@ -51,6 +52,13 @@ pub fn router(relay: Arc<Relay>) -> Router {
         .route("/v1/agent/ws", get(agent_ws::upgrade))
         .route("/v1/widget/ws", get(widget_ws::upgrade))
         .route("/v1/console/ws", get(console_ws::upgrade))
+        .route(
+            "/v1/chat/attachments",
+            post(chat_files::upload).layer(DefaultBodyLimit::max(
+                relay.config.chat.max_attachment_bytes + 1,
+            )),
+        )
+        .route("/v1/chat/attachments/{id}", get(chat_files::download))
         .route("/widget/frame", get(widget_frame::page))
         .nest(assets::PREFIX, assets::router())
         .route("/dev/outbox", get(dev_outbox::page))
