@@ -102,15 +102,23 @@ pub async fn open(
 /// The lines of the visitor's open conversation after `since` (internal notes never), for a
 /// panel that reopens: read after the visitor's subscription started, so nothing falls
 /// between; a line in both arrives twice with one `seq`, and the panel keeps the first.
-pub async fn missed(relay: &Relay, v: &VisitorSession, since: u64) -> Vec<RelayToWidget> {
+///
+/// With `since`, the lines after it, oldest first, at most [`REPLAY_AT_MOST`] (ask again from
+/// the last to page on); without, the newest [`REPLAY_AT_MOST`] (a fresh tab shows the end).
+pub async fn missed(relay: &Relay, v: &VisitorSession, since: Option<u64>) -> Vec<RelayToWidget> {
     let Ok(Some(c)) = relay.store.open_conversation_of_visitor(v.visitor_id).await else {
         return Vec::new();
     };
-    let rows = relay
-        .store
-        .lines_after(&[c.id], since, REPLAY_AT_MOST)
-        .await
-        .unwrap_or_default();
+    let rows = match since {
+        Some(since) => {
+            relay
+                .store
+                .lines_after(&[c.id], since, REPLAY_AT_MOST)
+                .await
+        }
+        None => relay.store.lines_before(c.id, None, REPLAY_AT_MOST).await,
+    }
+    .unwrap_or_default();
     let mut out = Vec::new();
     for l in rows.iter().filter(|l| !l.internal) {
         out.push(RelayToWidget::Line(
