@@ -6,6 +6,7 @@ mod agent_ws;
 mod api;
 mod assets;
 mod chat_files;
+mod console_api;
 mod console_ws;
 mod dev_outbox;
 mod help_phone;
@@ -59,6 +60,32 @@ pub fn router(relay: Arc<Relay>) -> Router {
             )),
         )
         .route("/v1/chat/attachments/{id}", get(chat_files::download))
+        .route("/v1/chat/transcript", get(console_api::visitor_transcript))
+        .route(
+            "/v1/console/staff",
+            get(console_api::list_staff).post(console_api::add_staff),
+        )
+        .route(
+            "/v1/console/staff/{id}",
+            axum::routing::put(console_api::edit_staff).delete(console_api::remove_staff),
+        )
+        .route(
+            "/v1/console/settings",
+            get(console_api::get_settings).put(console_api::put_settings),
+        )
+        .route(
+            "/v1/console/canned",
+            get(console_api::list_canned).post(console_api::add_canned),
+        )
+        .route(
+            "/v1/console/canned/{id}",
+            axum::routing::delete(console_api::remove_canned),
+        )
+        .route(
+            "/v1/console/transcript/{id}",
+            get(console_api::staff_transcript),
+        )
+        .route("/v1/console/dashboard", get(console_api::dashboard))
         .route("/widget/frame", get(widget_frame::page))
         .nest(assets::PREFIX, assets::router())
         .route("/dev/outbox", get(dev_outbox::page))
