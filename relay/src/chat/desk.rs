@@ -69,6 +69,24 @@ pub async fn signed_in(
                 .collect(),
         ));
     }
+    if let Ok(rows) = relay
+        .store
+        .pageviews_of_site(me.site_id, super::pageviews::LISTED_AT_MOST)
+        .await
+    {
+        out.push(RelayToConsole::VisitorsNow(
+            rows.into_iter()
+                .filter(|p| p.invite.is_none())
+                .map(|p| BrowsingVisitor {
+                    pageview: p.public_id,
+                    page: p.page,
+                    referrer: p.referrer,
+                    lang: p.lang,
+                    since: p.since_ms,
+                })
+                .collect(),
+        ));
+    }
     if let Some(since) = since {
         let ids: Vec<i64> = convs.iter().map(|c| c.id).collect();
         let by_id: std::collections::HashMap<i64, &ConversationRow> =

@@ -19,6 +19,7 @@
 //! - [`keeper`]: the sweep that moves conversations off offline and silent agents.
 //! - [`deliver`]: pushes to visitors' widgets and staff consoles through the live bus.
 //! - [`attachments`]: files sniffed by content and kept in the database.
+//! - [`pageviews`]: visitors browsing now, and agent-started chats (CHAT-9).
 //! - [`store`]: the chat's store functions.
 
 pub mod assign;
@@ -30,6 +31,7 @@ pub mod desk;
 pub mod desk_admin;
 pub mod keeper;
 pub mod lines;
+pub mod pageviews;
 pub mod routing;
 pub mod staff;
 pub mod store;

@@ -13,6 +13,7 @@ mod help_phone;
 mod home;
 mod metrics_access;
 mod pages;
+mod pageview_ws;
 pub(crate) mod routes;
 mod socket;
 mod widget_frame;
@@ -61,6 +62,7 @@ pub fn router(relay: Arc<Relay>) -> Router {
         )
         .route("/v1/chat/attachments/{id}", get(chat_files::download))
         .route("/v1/chat/transcript", get(console_api::visitor_transcript))
+        .route("/v1/visitor/watch", get(pageview_ws::upgrade))
         .route(
             "/v1/console/staff",
             get(console_api::list_staff).post(console_api::add_staff),

@@ -462,6 +462,11 @@ impl<Out: serde::Serialize, In: serde::de::DeserializeOwned + std::fmt::Debug> C
         }
     }
 
+    /// A client over a socket a test opened itself.
+    pub fn from_ws(ws: WebSocketStream<MaybeTlsStream<TcpStream>>) -> Self {
+        Self::new(ws)
+    }
+
     pub async fn send(&mut self, msg: Out) -> u64 {
         self.next_id += 1;
         self.raw(&encode(&Envelope::request(self.next_id, msg)))

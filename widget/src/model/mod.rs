@@ -498,7 +498,8 @@ impl Model {
             | RelayToWidget::Line(_)
             | RelayToWidget::ChatStatus(_)
             | RelayToWidget::Typing(_)
-            | RelayToWidget::Read(_) => {}
+            | RelayToWidget::Read(_)
+            | RelayToWidget::Invited(_) => {}
             RelayToWidget::Presence(p) => {
                 self.agents = p.agents;
                 if let Some(d) = &self.device {
