@@ -597,3 +597,98 @@ both_dbs!(
         assert!(o.status.is_none());
     }
 );
+
+// covers CHAT-7 (SMS): a line to an offline colleague who chose SMS and has a number goes by
+// SMS; answering a left message by SMS reaches the visitor's number
+both_buses!(
+    offline_colleagues_and_left_messages_get_sms,
+    |t: support::TestRelay| async move {
+        let site = site_id(&t, support::SITE).await;
+        agent_account(&t, "li", "Li").await;
+        let form = ringlink_relay::chat::staff::StaffForm {
+            account: "wang".into(),
+            password: Some(ringlink_protocol::secret::Secret::new(support::PASSWORD)),
+            name: "Wang".into(),
+            number: Some("+8613900139000".into()),
+            role: StaffRole::Agent,
+            sms_offline: true,
+        };
+        let wang = ringlink_relay::chat::staff::create(&t.running.relay, site, &form)
+            .await
+            .unwrap();
+        let (mut li, _) = signed_in_console(&t, "li").await;
+        let RelayToConsole::Opened(o) = li
+            .request(ConsoleMsg::OpenColleague(OpenColleague { staff: wang }))
+            .await
+        else {
+            panic!()
+        };
+        li.request(reply_to(
+            &o.conversation.id,
+            "please call the customer back",
+            "c1",
+        ))
+        .await;
+        // The console's relay sends it (the second one, with two relays).
+        let relay = t
+            .peer
+            .as_ref()
+            .map_or(&t.running.relay, |p| &p.running.relay)
+            .clone();
+        let outbox = relay.gateways.sms().unwrap().as_dev().unwrap().outbox();
+        let sms = outbox
+            .iter()
+            .find(|m| m.to.as_str() == "+8613900139000")
+            .expect("an SMS to the offline colleague");
+        assert!(
+            sms.text.contains("Li: please call the customer back"),
+            "{}",
+            sms.text
+        );
+
+        let (mut v, _) = visitor(&t).await;
+        li.request(ConsoleMsg::SetState(SetState {
+            state: AgentState::Offline,
+        }))
+        .await;
+        let r = v
+            .request(WidgetMsg::LeaveMessage(LeaveMessage {
+                name: "Zhang".into(),
+                number: "+8613800138000".into(),
+                text: "call me".into(),
+                reply_by_sms: true,
+            }))
+            .await;
+        assert!(matches!(r, RelayToWidget::MessageLeft(_)), "{r:?}");
+        let left = until(&mut li, 10, |m| match m {
+            RelayToConsole::LeftMessages(l) if !l.is_empty() => Some(l),
+            _ => None,
+        })
+        .await;
+        li.request(ConsoleMsg::SetState(SetState {
+            state: AgentState::Normal,
+        }))
+        .await;
+        let r = li
+            .request(ConsoleMsg::AnswerLeftMessage(AnswerLeftMessage {
+                id: left[0].id.clone(),
+                text: "We will call at 3 pm".into(),
+            }))
+            .await;
+        assert!(matches!(r, RelayToConsole::ChatAck(_)), "{r:?}");
+        let outbox = relay.gateways.sms().unwrap().as_dev().unwrap().outbox();
+        assert!(outbox
+            .iter()
+            .any(|m| m.to.as_str() == "+8613800138000" && m.text == "We will call at 3 pm"));
+        let again = li
+            .request(ConsoleMsg::AnswerLeftMessage(AnswerLeftMessage {
+                id: left[0].id.clone(),
+                text: "again".into(),
+            }))
+            .await;
+        assert!(
+            matches!(again, RelayToConsole::Error(_)),
+            "answered once: {again:?}"
+        );
+    }
+);
