@@ -3,7 +3,6 @@
 
 use super::*;
 use ringlink_protocol::account::CodePurpose;
-use ringlink_protocol::chat::*;
 use ringlink_protocol::Envelope;
 use serde_json::Value;
 
