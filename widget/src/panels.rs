@@ -70,7 +70,7 @@ pub struct Chunks<V> {
 impl<V> Default for Chunks<V> {
     fn default() -> Self {
         Chunks {
-            slots: [Load::NotYet, Load::NotYet],
+            slots: std::array::from_fn(|_| Load::NotYet),
         }
     }
 }
