@@ -119,7 +119,8 @@ cp "$work/split/__wasm_split.js" "$work/app/"
 #    less. Without it the files ship as written, which works the same.
 if command -v esbuild >/dev/null; then
     for f in ringlink_widget.js __wasm_split.js; do
-        esbuild --log-level=warning --minify --format=esm --outfile="$work/app/$f.min" "$work/app/$f"
+        esbuild --log-level=warning --log-override:duplicate-object-key=silent --minify --format=esm \
+            --outfile="$work/app/$f.min" "$work/app/$f"
         mv "$work/app/$f.min" "$work/app/$f"
     done
     esbuild --log-level=warning --minify --outfile="$dist/widget.js" widget/loader/widget.js
