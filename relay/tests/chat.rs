@@ -692,3 +692,45 @@ both_buses!(
         );
     }
 );
+
+// covers CHAT-4 (skip_on_call): an agent whose number is on a live CALL call is passed over
+both_dbs!(
+    agents_on_a_live_call_are_passed_over,
+    |t: support::TestRelay| async move {
+        let site = site_id(&t, support::SITE).await;
+        let form = ringlink_relay::chat::staff::StaffForm {
+            account: "li".into(),
+            password: Some(ringlink_protocol::secret::Secret::new(support::PASSWORD)),
+            name: "Li".into(),
+            number: Some("+8613900139000".into()),
+            role: StaffRole::Agent,
+            sms_offline: false,
+        };
+        ringlink_relay::chat::staff::create(&t.running.relay, site, &form)
+            .await
+            .unwrap();
+        let wang = agent_account(&t, "wang", "Wang").await;
+        let (_li, _) = signed_in_console(&t, "li").await;
+        let (_w, _) = signed_in_console(&t, "wang").await;
+        // Li's phone is the line of a call button with a call on it.
+        t.running
+            .relay
+            .store
+            .set_on_call_by_number(site, "+8613900139000", true)
+            .await
+            .unwrap();
+        let (mut v, _) = visitor(&t).await;
+        v.request(say("hello", "1")).await;
+        let st = next_status(&mut v).await;
+        assert_eq!(st.agent.as_deref(), Some("Wang"));
+        let c = t
+            .running
+            .relay
+            .store
+            .conversation_by_public(&st.conversation)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(c.agent_id, Some(wang));
+    }
+);

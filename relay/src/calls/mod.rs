@@ -336,9 +336,15 @@ async fn place(
         reservation,
         hang_ups,
     );
+    // A chat agent whose number is the button's line is on this call while it lasts (CHAT-4's
+    // option not to route visitors to an agent on a live call).
+    let line = b.number.to_string();
+    let store = relay.store.clone();
+    let _ = store.set_on_call_by_number(site_id, &line, true).await;
     relay.tasks.spawn(async move {
         run.follow(handle).await;
         slot.release().await;
+        let _ = store.set_on_call_by_number(site_id, &line, false).await;
     });
     Ok(placed)
 }

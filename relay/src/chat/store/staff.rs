@@ -282,6 +282,24 @@ impl Store {
         Ok(())
     }
 
+    /// Marks the site's staff whose number is `number` as on (or off) a live CALL call: the
+    /// merchant's line of a call button rings them (routing may skip them, `skip_on_call`).
+    pub async fn set_on_call_by_number(
+        &self,
+        site_id: i64,
+        number: &str,
+        on_call: bool,
+    ) -> Result<u64> {
+        let done =
+            sqlx::query("UPDATE chat_staff SET on_call = $1 WHERE site_id = $2 AND number = $3")
+                .bind(on_call as i64)
+                .bind(site_id)
+                .bind(number)
+                .execute(self.pool())
+                .await?;
+        Ok(done.rows_affected())
+    }
+
     /// Agents not offline whose consoles have been away since before `before_ms`.
     pub async fn staff_away_before(&self, before_ms: i64) -> Result<Vec<StaffRow>> {
         let rows = sqlx::query(&format!(
