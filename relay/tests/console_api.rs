@@ -304,3 +304,38 @@ both_dbs!(
         );
     }
 );
+
+// covers #11 Admin (the site's CALL setup in the console): buttons, balance and calls per day,
+// for the site's admins only
+both_dbs!(
+    admins_see_their_sites_call_setup,
+    |t: support::TestRelay| async move {
+        let site = site_id(&t, support::SITE).await;
+        staff_on(&t, site, "boss", "Boss", StaffRole::Admin).await;
+        agent_account(&t, "li", "Li").await;
+        let relay = &t.running.relay;
+        let spec = ringlink_relay::admin::ButtonSpec {
+            site_key: support::SITE,
+            key: "sales",
+            label: "Sales",
+            number: "+861065529988",
+            payer: ringlink_protocol::call_me::PayerKind::Merchant,
+            sponsor: None,
+            capacity: Some(2),
+        };
+        ringlink_relay::admin::set_call_button(&relay.accounts, &relay.calls.guard, spec)
+            .await
+            .unwrap();
+        let (_b, boss) = signed_in_console(&t, "boss").await;
+        let (_l, li) = signed_in_console(&t, "li").await;
+        let (s, _) = call(&t, "GET", "/v1/console/calls", li.token.expose(), None).await;
+        assert_eq!(s, 403);
+        let (s, body) = call(&t, "GET", "/v1/console/calls", boss.token.expose(), None).await;
+        assert_eq!(s, 200, "{body}");
+        let v: Value = serde_json::from_str(&body).unwrap();
+        assert_eq!(v["buttons"][0]["key"], "sales");
+        assert_eq!(v["buttons"][0]["number"], "+861065529988");
+        assert_eq!(v["balance"], 0);
+        assert_eq!(v["per_day"].as_array().unwrap().len(), 14);
+    }
+);

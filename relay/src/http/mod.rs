@@ -7,6 +7,7 @@ mod api;
 mod assets;
 mod chat_files;
 mod console_api;
+mod console_calls;
 mod console_ws;
 mod dev_outbox;
 mod help_phone;
@@ -88,6 +89,7 @@ pub fn router(relay: Arc<Relay>) -> Router {
             get(console_api::staff_transcript),
         )
         .route("/v1/console/dashboard", get(console_api::dashboard))
+        .route("/v1/console/calls", get(console_calls::calls))
         .route("/widget/frame", get(widget_frame::page))
         .nest(assets::PREFIX, assets::router())
         .route("/dev/outbox", get(dev_outbox::page))

@@ -346,6 +346,26 @@ impl Store {
         row.map(|r| call_record(&r)).transpose()
     }
 
+    /// A merchant site's call records since `since` (Unix seconds), newest first.
+    pub async fn call_records_of_site(
+        &self,
+        site_id: i64,
+        since: i64,
+        limit: i64,
+    ) -> Result<Vec<CallRecord>> {
+        sqlx::query(&format!(
+            "{CALL_SELECT} WHERE site_id = $1 AND created_at >= $2 ORDER BY id DESC LIMIT $3"
+        ))
+        .bind(site_id)
+        .bind(since)
+        .bind(limit)
+        .fetch_all(self.pool())
+        .await?
+        .iter()
+        .map(call_record)
+        .collect()
+    }
+
     /// The newest call records first, of one member or of everyone.
     pub async fn call_records(&self, member: Option<i64>, limit: i64) -> Result<Vec<CallRecord>> {
         let by_member = format!("{CALL_SELECT} WHERE member_id = $1 ORDER BY id DESC LIMIT $2");
