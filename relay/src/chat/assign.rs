@@ -44,15 +44,9 @@ pub async fn agents_online(relay: &Relay, site_id: i64) -> u32 {
     }
 }
 
-/// Tries to give a waiting conversation to an agent; true when one took it.
-pub async fn route(
-    relay: &Relay,
-    c: &ConversationRow,
-    exclude: Option<i64>,
-) -> Result<bool, StoreError> {
-    let s = settings(relay, c.site_id).await;
-    let staff = relay.store.staff_of_site(c.site_id).await?;
-    let candidates: Vec<Candidate> = staff
+/// The site's staff as routing sees them.
+fn candidates(staff: &[super::store::staff::StaffRow]) -> Vec<Candidate> {
+    staff
         .iter()
         .map(|a| Candidate {
             staff_id: a.id,
@@ -61,7 +55,18 @@ pub async fn route(
             idle_since_ms: a.idle_since_ms,
             on_call: a.on_call,
         })
-        .collect();
+        .collect()
+}
+
+/// Tries to give a waiting conversation to an agent; true when one took it.
+pub async fn route(
+    relay: &Relay,
+    c: &ConversationRow,
+    exclude: Option<i64>,
+) -> Result<bool, StoreError> {
+    let s = settings(relay, c.site_id).await;
+    let staff = relay.store.staff_of_site(c.site_id).await?;
+    let candidates = candidates(&staff);
     let now = relay.chat.clock.now_ms();
     for id in ranked(
         &candidates,
@@ -265,16 +270,7 @@ pub async fn someone_else_free(
 ) -> Result<bool, StoreError> {
     let s = settings(relay, site_id).await;
     let staff = relay.store.staff_of_site(site_id).await?;
-    let candidates: Vec<Candidate> = staff
-        .iter()
-        .map(|a| Candidate {
-            staff_id: a.id,
-            state: a.state,
-            open: a.open,
-            idle_since_ms: a.idle_since_ms,
-            on_call: a.on_call,
-        })
-        .collect();
+    let candidates = candidates(&staff);
     Ok(!ranked(
         &candidates,
         s.capacity,

@@ -1,7 +1,7 @@
 //! The agent's side of CHAT, on the console socket: what a signed-in console is sent first,
 //! states (CHAT-5), replies and internal notes, typing and read receipts, closing, transfers
-//! with a note and an accept timer, colleague conversations (CHAT-3, CHAT-7), history, search,
-//! and answering left messages (by SMS when the visitor asked).
+//! with a note and an accept timer, and colleague conversations (CHAT-3, CHAT-7). History and
+//! search are in [`super::archive`], SMS in [`super::sms`].
 
 use ringlink_protocol::chat::*;
 use ringlink_protocol::console::*;
@@ -69,23 +69,8 @@ pub async fn signed_in(
                 .collect(),
         ));
     }
-    if let Ok(rows) = relay
-        .store
-        .pageviews_of_site(me.site_id, super::pageviews::LISTED_AT_MOST)
-        .await
-    {
-        out.push(RelayToConsole::VisitorsNow(
-            rows.into_iter()
-                .filter(|p| p.invite.is_none())
-                .map(|p| BrowsingVisitor {
-                    pageview: p.public_id,
-                    page: p.page,
-                    referrer: p.referrer,
-                    lang: p.lang,
-                    since: p.since_ms,
-                })
-                .collect(),
-        ));
+    if let Ok(list) = super::pageviews::visitors_now(relay, me.site_id).await {
+        out.push(RelayToConsole::VisitorsNow(list));
     }
     if let Some(since) = since {
         let ids: Vec<i64> = convs.iter().map(|c| c.id).collect();
@@ -138,7 +123,7 @@ pub async fn set_state(
 
 /// One of this staff member's conversations by its public id; another site's, or one they are
 /// not part of, reads as unknown (no id guessing across tenants).
-async fn mine(
+pub(super) async fn mine(
     relay: &Relay,
     me: &StaffIdentity,
     public_id: &str,
@@ -244,12 +229,7 @@ pub async fn send(
             .map_err(internal)?;
     }
     if c.kind == ConversationKind::Colleague {
-        let other = if c.agent_id == Some(me.staff_id) {
-            c.colleague_id
-        } else {
-            c.agent_id
-        };
-        if let Some(other) = other {
+        if let Some(other) = other_staff(me, &c) {
             colleague_away(relay, me, other, &req.text).await;
         }
     }
@@ -282,47 +262,9 @@ async fn colleague_away(relay: &Relay, me: &StaffIdentity, other: i64, text: &st
         me.name,
         text.chars().take(140).collect::<String>()
     );
-    if let Err(e) = sms(relay, me, &number, &body).await {
+    if let Err(e) = super::sms::send(relay, me, &number, &body).await {
         tracing::info!(staff = other, "colleague SMS not sent: {}", e.message);
     }
-}
-
-/// Sends an SMS on a staff member's behalf, within their hourly allowance and the site's and
-/// the service's SMS caps.
-pub async fn sms(
-    relay: &Relay,
-    me: &StaffIdentity,
-    to: &E164,
-    text: &str,
-) -> Result<(), ErrorBody> {
-    relay
-        .chat_sms_throttle
-        .hit(&staff_key(me.staff_id))
-        .map_err(|wait| ErrorBody {
-            code: ErrorCode::RateLimited,
-            message: format!(
-                "you have sent {SMS_PER_STAFF_HOUR} SMS this hour; try again in {} min",
-                wait.div_ceil(60)
-            ),
-            retry_after: Some(wait),
-        })?;
-    relay.calls.sms_caps.take(me.site_id, to).await?;
-    let Some(gw) = relay.gateways.sms() else {
-        relay.calls.sms_caps.give_back(me.site_id, to).await;
-        return Err(ErrorBody::new(
-            ErrorCode::Unavailable,
-            "this relay cannot send SMS right now",
-        ));
-    };
-    if let Err(e) = gw.send(to, text).await {
-        tracing::warn!("chat SMS not sent: {e}");
-        relay.calls.sms_caps.give_back(me.site_id, to).await;
-        return Err(ErrorBody::new(
-            ErrorCode::Unavailable,
-            "the SMS could not be sent right now; try again in a minute",
-        ));
-    }
-    Ok(())
 }
 
 pub async fn typing(
@@ -340,24 +282,47 @@ pub async fn typing(
         who,
         typing: req.typing,
     };
+    to_other_side(
+        relay,
+        me,
+        &c,
+        RelayToWidget::Typing(n.clone()),
+        RelayToConsole::Typing(n),
+    )
+    .await;
+    Ok(ChatAck {})
+}
+
+/// The other side of `me` in `c`: the visitor of a visitor conversation, the colleague of a
+/// colleague one.
+fn other_staff(me: &StaffIdentity, c: &ConversationRow) -> Option<i64> {
+    if c.agent_id == Some(me.staff_id) {
+        c.colleague_id
+    } else {
+        c.agent_id
+    }
+}
+
+/// Sends a notice (typing, read) to the other side of `me` in `c`.
+async fn to_other_side(
+    relay: &Relay,
+    me: &StaffIdentity,
+    c: &ConversationRow,
+    to_visitor: RelayToWidget,
+    to_staff: RelayToConsole,
+) {
     match c.kind {
         ConversationKind::Visitor => {
-            if let Some(v) = lines::visitor_public(relay, &c).await {
-                deliver::to_visitor(relay, &v, RelayToWidget::Typing(n)).await;
+            if let Some(v) = lines::visitor_public(relay, c).await {
+                deliver::to_visitor(relay, &v, to_visitor).await;
             }
         }
         ConversationKind::Colleague => {
-            let other = if c.agent_id == Some(me.staff_id) {
-                c.colleague_id
-            } else {
-                c.agent_id
-            };
-            if let Some(o) = other {
-                deliver::to_staff(relay, o, &RelayToConsole::Typing(n)).await;
+            if let Some(o) = other_staff(me, c) {
+                deliver::to_staff(relay, o, &to_staff).await;
             }
         }
     }
-    Ok(ChatAck {})
 }
 
 pub async fn read(
@@ -381,23 +346,14 @@ pub async fn read(
         who,
         upto,
     };
-    match c.kind {
-        ConversationKind::Visitor => {
-            if let Some(v) = lines::visitor_public(relay, &c).await {
-                deliver::to_visitor(relay, &v, RelayToWidget::Read(n)).await;
-            }
-        }
-        ConversationKind::Colleague => {
-            let other = if c.agent_id == Some(me.staff_id) {
-                c.colleague_id
-            } else {
-                c.agent_id
-            };
-            if let Some(o) = other {
-                deliver::to_staff(relay, o, &RelayToConsole::Read(n)).await;
-            }
-        }
-    }
+    to_other_side(
+        relay,
+        me,
+        &c,
+        RelayToWidget::Read(n.clone()),
+        RelayToConsole::Read(n),
+    )
+    .await;
     Ok(ChatAck {})
 }
 
@@ -557,112 +513,4 @@ pub async fn open_colleague(
     Ok(Opened {
         conversation: assign::summary(relay, &c, me.staff_id).await,
     })
-}
-
-/// Up to 200 lines before `before`; admins may read any conversation of their site.
-pub async fn history(
-    relay: &Relay,
-    me: &StaffIdentity,
-    req: &GetHistory,
-) -> Result<History, ErrorBody> {
-    let c = match mine(relay, me, &req.conversation).await {
-        Ok(c) => c,
-        Err(e) if me.is_admin() => relay
-            .store
-            .conversation_by_public(&req.conversation)
-            .await
-            .map_err(internal)?
-            .filter(|c| c.site_id == me.site_id && c.kind == ConversationKind::Visitor)
-            .ok_or(e)?,
-        Err(e) => return Err(e),
-    };
-    let rows = relay
-        .store
-        .lines_before(c.id, req.before, 200)
-        .await
-        .map_err(internal)?;
-    let mut out = Vec::with_capacity(rows.len());
-    for l in &rows {
-        out.push(lines::to_wire(relay, &c.public_id, l).await);
-    }
-    Ok(History {
-        conversation: c.public_id,
-        lines: out,
-    })
-}
-
-/// The site's visitor conversations, and the colleague ones this person is in, that contain
-/// the words.
-pub async fn search(
-    relay: &Relay,
-    me: &StaffIdentity,
-    req: &SearchChats,
-) -> Result<SearchHits, ErrorBody> {
-    let rows = relay
-        .store
-        .search_lines(me.site_id, req.query.trim(), 100)
-        .await
-        .map_err(internal)?;
-    let mut convs: std::collections::HashMap<i64, Option<ConversationRow>> = Default::default();
-    let mut out = Vec::new();
-    for l in rows {
-        if let std::collections::hash_map::Entry::Vacant(e) = convs.entry(l.conversation_id) {
-            e.insert(
-                relay
-                    .store
-                    .conversation_by_id(l.conversation_id)
-                    .await
-                    .map_err(internal)?,
-            );
-        }
-        let Some(Some(c)) = convs.get(&l.conversation_id) else {
-            continue;
-        };
-        if c.kind == ConversationKind::Colleague && !c.has_staff(me.staff_id) {
-            continue;
-        }
-        out.push(lines::to_wire(relay, &c.public_id, &l).await);
-        if out.len() >= 50 {
-            break;
-        }
-    }
-    Ok(SearchHits { lines: out })
-}
-
-/// Answers a left message; by SMS when the visitor asked for one.
-pub async fn answer_left(
-    relay: &Relay,
-    me: &StaffIdentity,
-    req: &AnswerLeftMessage,
-) -> Result<ChatAck, ErrorBody> {
-    let now = relay.chat.clock.now_ms();
-    let left = relay
-        .store
-        .left_messages(me.site_id, 0)
-        .await
-        .map_err(internal)?
-        .into_iter()
-        .find(|l| l.public_id == req.id)
-        .ok_or_else(|| ErrorBody::new(ErrorCode::BadField, "no such left message on this site"))?;
-    if left.answered_by.is_some() {
-        return Err(ErrorBody::new(
-            ErrorCode::BadField,
-            "a colleague has answered this message already",
-        ));
-    }
-    if left.reply_by_sms {
-        let to = E164::new(&left.number).map_err(|_| {
-            ErrorBody::new(
-                ErrorCode::InvalidNumber,
-                "the visitor's number cannot take an SMS",
-            )
-        })?;
-        sms(relay, me, &to, &req.text).await?;
-    }
-    relay
-        .store
-        .answer_left_message(me.site_id, &req.id, me.staff_id, now)
-        .await
-        .map_err(internal)?;
-    Ok(ChatAck {})
 }

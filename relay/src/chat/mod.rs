@@ -14,7 +14,8 @@
 //! - [`assign`]: routing against the store, the queue, and moving conversations.
 //! - [`lines`]: storing a line once and delivering it to the conversation's parties.
 //! - [`visitor`]: the visitor's side: opening the panel, writing, ending, leaving a message.
-//! - [`desk`]: the agent's side: states, replies, transfers, colleagues, history, search.
+//! - [`desk`]: the agent's side: states, replies, transfers, colleagues.
+//! - [`archive`]: history and search over stored conversations; [`sms`]: SMS from the chat.
 //! - [`desk_admin`]: canned responses filled in, transcripts, the dashboard's figures.
 //! - [`keeper`]: the sweep that moves conversations off offline and silent agents.
 //! - [`deliver`]: pushes to visitors' widgets and staff consoles through the live bus.
@@ -22,6 +23,7 @@
 //! - [`pageviews`]: visitors browsing now, and agent-started chats (CHAT-9).
 //! - [`store`]: the chat's store functions.
 
+pub mod archive;
 pub mod assign;
 pub mod attachments;
 pub mod clock;
@@ -33,6 +35,7 @@ pub mod keeper;
 pub mod lines;
 pub mod pageviews;
 pub mod routing;
+pub mod sms;
 pub mod staff;
 pub mod store;
 pub mod visitor;

@@ -25,12 +25,16 @@ pub fn subject_id(pageview: &str) -> String {
     format!("pv.{pageview}")
 }
 
-/// Tells every console of the site who is browsing now.
-pub async fn push_visitors_now(relay: &Relay, site_id: i64) {
-    let Ok(rows) = relay.store.pageviews_of_site(site_id, LISTED_AT_MOST).await else {
-        return;
-    };
-    let list = rows
+/// Who is browsing the site now, not yet invited, newest first.
+pub async fn visitors_now(
+    relay: &Relay,
+    site_id: i64,
+) -> Result<Vec<BrowsingVisitor>, crate::store::StoreError> {
+    let rows = relay
+        .store
+        .pageviews_of_site(site_id, LISTED_AT_MOST)
+        .await?;
+    Ok(rows
         .into_iter()
         .filter(|p| p.invite.is_none())
         .map(|p| BrowsingVisitor {
@@ -40,8 +44,14 @@ pub async fn push_visitors_now(relay: &Relay, site_id: i64) {
             lang: p.lang,
             since: p.since_ms,
         })
-        .collect();
-    deliver::to_site_staff(relay, site_id, &RelayToConsole::VisitorsNow(list)).await;
+        .collect())
+}
+
+/// Tells every console of the site who is browsing now.
+pub async fn push_visitors_now(relay: &Relay, site_id: i64) {
+    if let Ok(list) = visitors_now(relay, site_id).await {
+        deliver::to_site_staff(relay, site_id, &RelayToConsole::VisitorsNow(list)).await;
+    }
 }
 
 /// A page view opened its socket.

@@ -87,9 +87,9 @@ routes! { StaffConn: ConsoleMsg => RelayToConsole, CONSOLE_ROUTES;
     AnswerTransfer: staff |c, s, req| desk::answer_transfer(&c.relay, s, &req);
     OpenColleague: staff |c, s, req| desk::open_colleague(&c.relay, s, &req);
     InviteVisitor: staff |c, s, req| chat::pageviews::invite(&c.relay, s, &req);
-    GetHistory: staff |c, s, req| desk::history(&c.relay, s, &req);
-    SearchChats: staff |c, s, req| desk::search(&c.relay, s, &req);
-    AnswerLeftMessage: staff |c, s, req| desk::answer_left(&c.relay, s, &req);
+    GetHistory: staff |c, s, req| chat::archive::history(&c.relay, s, &req);
+    SearchChats: staff |c, s, req| chat::archive::search(&c.relay, s, &req);
+    AnswerLeftMessage: staff |c, s, req| chat::sms::answer_left(&c.relay, s, &req);
 }
 
 impl Caller for StaffConn {
