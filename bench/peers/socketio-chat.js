@@ -4,14 +4,17 @@
 // A client connects as ws://HOST:PORT/socket.io/?EIO=4&transport=websocket&role=agent&room=N
 // (or role=visitor&room=N); a visitor's `msg` event goes to room N's agents as `line`.
 "use strict";
+const http = require("http");
 const { Server } = require("socket.io");
 
 const port = Number(process.argv[2]);
-const io = new Server(port, {
+const server = http.createServer();
+const io = new Server(server, {
   transports: ["websocket"],
   serveClient: false,
   perMessageDeflate: false,
 });
+server.listen(port, "127.0.0.1");
 
 io.on("connection", (socket) => {
   const { role, room } = socket.handshake.query;

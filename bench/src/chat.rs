@@ -62,6 +62,8 @@ impl Path {
     /// The stamp of a line an agent received.
     fn received(self, text: &str) -> Option<u64> {
         match self {
+            // Only `line` pushes are parsed: staff lists and the like go by unread.
+            Path::Relay if !text.contains("\"line\"") => None,
             Path::Relay => match serde_json::from_str::<Envelope<RelayToConsole>>(text)
                 .ok()?
                 .msg

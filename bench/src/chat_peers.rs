@@ -29,6 +29,8 @@ pub const PER_AGENT: usize = 3;
 const PASSWORD: &str = "bench-staff-password";
 /// Connections being set up at once.
 const SETUP_GATE: usize = 50;
+/// Staff sign-ins at once: the relay's password gate queues 32 and refuses more ("busy").
+const SIGN_IN_GATE: usize = 16;
 
 /// Where `scripts/setup.sh test` installs socket.io (`RINGLINK_NPM_DIR` overrides).
 pub fn npm_dir() -> PathBuf {
@@ -71,17 +73,17 @@ pub async fn run_once(
             let dir = crate::tempdir()?;
             seed(&dir, agents).await?;
             let relay = RelayProc::start(relay_bin, &dir, core)?;
-            let consoles = connect_all(agents, |i| console(relay.addr, i)).await?;
-            let widgets = connect_all(visitors, |v| visitor(relay.addr, agents + v)).await?;
-            // Let the first lines' pushes (conversation, line) reach the consoles.
-            tokio::time::sleep(Duration::from_millis(500)).await;
+            let consoles = connect_all(agents, SIGN_IN_GATE, |i| console(relay.addr, i)).await?;
+            let widgets =
+                connect_all(visitors, SETUP_GATE, |v| visitor(relay.addr, agents + v)).await?;
+            let consoles = settle(consoles).await?;
             crate::chat::drive(path, widgets, consoles, relay.pid(), rate, secs).await
         }
         Path::SocketIo => {
             let server = SocketIoProc::start(core)?;
             let addr = server.addr;
-            let a = connect_all(agents, |i| socketio(addr, "agent", i, i)).await?;
-            let w = connect_all(visitors, |v| {
+            let a = connect_all(agents, SETUP_GATE, |i| socketio(addr, "agent", i, i)).await?;
+            let w = connect_all(visitors, SETUP_GATE, |v| {
                 socketio(addr, "visitor", v / PER_AGENT, agents + v)
             })
             .await?;
@@ -92,12 +94,12 @@ pub async fn run_once(
             let floor = crate::floor::FloorProc::start(core)?;
             let addr = floor.addr;
             let url = move |who: &str, n: usize| format!("ws://{addr}/{who}/{n}");
-            let a = connect_all(agents, |i| {
+            let a = connect_all(agents, SETUP_GATE, |i| {
                 let u = url("a", i);
                 async move { connect(addr, &u, &[], i).await }
             })
             .await?;
-            let w = connect_all(visitors, |v| {
+            let w = connect_all(visitors, SETUP_GATE, |v| {
                 let u = url("w", v / PER_AGENT);
                 async move { connect(addr, &u, &[], agents + v).await }
             })
@@ -108,13 +110,49 @@ pub async fn run_once(
     }
 }
 
-/// `n` connections made by `make(i)`, at most [`SETUP_GATE`] at a time, in order.
-async fn connect_all<F, Fut>(n: usize, make: F) -> Result<Vec<Ws>>
+/// Reads every console until it has been quiet for a second: each routed conversation pushes
+/// the site's whole staff list to every console (`assign::push_colleagues`), so setting up V
+/// conversations over A agents queues V × A lists of A entries, which must not land in the run.
+async fn settle(consoles: Vec<Ws>) -> Result<Vec<Ws>> {
+    let started = Instant::now();
+    let mut tasks = Vec::with_capacity(consoles.len());
+    for mut ws in consoles {
+        tasks.push(tokio::spawn(async move {
+            let (mut frames, mut bytes) = (0u64, 0u64);
+            while let Ok(m) = tokio::time::timeout(Duration::from_secs(1), ws.next()).await {
+                match m {
+                    Some(Ok(m)) => {
+                        frames += 1;
+                        bytes += m.len() as u64;
+                    }
+                    _ => anyhow::bail!("a console closed while settling"),
+                }
+            }
+            Ok((ws, frames, bytes))
+        }));
+    }
+    let (mut out, mut frames, mut bytes) = (Vec::with_capacity(tasks.len()), 0, 0);
+    for t in tasks {
+        let (ws, f, b) = t.await??;
+        out.push(ws);
+        frames += f;
+        bytes += b;
+    }
+    eprintln!(
+        "chat: consoles settled in {:.1} s after {frames} set-up pushes ({:.1} MB)",
+        started.elapsed().as_secs_f64(),
+        bytes as f64 / 1e6
+    );
+    Ok(out)
+}
+
+/// `n` connections made by `make(i)`, at most `at_once` at a time, in order.
+async fn connect_all<F, Fut>(n: usize, at_once: usize, make: F) -> Result<Vec<Ws>>
 where
     F: Fn(usize) -> Fut,
     Fut: std::future::Future<Output = Result<Ws>> + Send + 'static,
 {
-    let gate = Arc::new(Semaphore::new(SETUP_GATE));
+    let gate = Arc::new(Semaphore::new(at_once));
     let mut tasks = Vec::with_capacity(n);
     for i in 0..n {
         let permit = gate.clone().acquire_owned().await?;
@@ -197,17 +235,26 @@ async fn console(addr: SocketAddr, i: usize) -> Result<Ws> {
         account: format!("agent{i}"),
         password: Secret::new(PASSWORD),
     });
-    ws.send(Message::Text(encode(&Envelope::request(1, sign_in)).into()))
-        .await?;
-    loop {
-        let env: Envelope<RelayToConsole> =
-            serde_json::from_str(&next_text(&mut ws, "staff sign-in").await?)?;
-        match env.msg {
-            RelayToConsole::StaffSignedIn(_) => return Ok(ws),
-            RelayToConsole::Error(e) => bail!("agent{i} not signed in: {}", e.message),
-            _ => {}
+    for _ in 0..30 {
+        let frame = encode(&Envelope::request(1, sign_in.clone()));
+        ws.send(Message::Text(frame.into())).await?;
+        loop {
+            let env: Envelope<RelayToConsole> =
+                serde_json::from_str(&next_text(&mut ws, "staff sign-in").await?)?;
+            match env.msg {
+                RelayToConsole::StaffSignedIn(_) => return Ok(ws),
+                // The password gate is full: wait as told and ask again.
+                RelayToConsole::Error(e) if e.retry_after.is_some() => {
+                    let secs = e.retry_after.unwrap_or(1);
+                    tokio::time::sleep(Duration::from_secs(secs)).await;
+                    break;
+                }
+                RelayToConsole::Error(e) => bail!("agent{i} not signed in: {}", e.message),
+                _ => {}
+            }
         }
     }
+    bail!("agent{i} not signed in: the relay stayed busy")
 }
 
 /// A visitor with the chat open whose first line was stored (so the conversation is routed to
@@ -263,7 +310,19 @@ pub struct SocketIoProc {
 }
 
 impl SocketIoProc {
+    /// Started on a free port (tried three times: a port picked free can be taken meanwhile).
     pub fn start(core: usize) -> Result<Self> {
+        let mut last = None;
+        for _ in 0..3 {
+            match Self::start_once(core) {
+                Ok(s) => return Ok(s),
+                Err(e) => last = Some(e),
+            }
+        }
+        Err(last.expect("tried"))
+    }
+
+    fn start_once(core: usize) -> Result<Self> {
         let port = std::net::TcpListener::bind("127.0.0.1:0")?
             .local_addr()?
             .port();

@@ -485,7 +485,7 @@ async fn chat_scenario(
 ) -> Result<serde_json::Value> {
     use chat::Path;
     let quick = cli.quick;
-    let visitors = cli.visitors.unwrap_or(if quick { 6 } else { 600 });
+    let visitors = cli.visitors.unwrap_or(if quick { 6 } else { 300 });
     let visitors = cap_to_fd_limit("chat visitors and agents", visitors, 3, fd_limit);
     let agents = visitors.div_ceil(chat_peers::PER_AGENT);
     let rates = cli.chat_rates.clone().unwrap_or(if quick {
