@@ -113,7 +113,7 @@ pub struct ChatResult {
     pub rate: u32,
     pub secs: u64,
     pub sent: u64,
-    /// Lines the agents received (within two seconds after the last send).
+    /// Lines the agents received (within two seconds after the last send; one in `--quick`).
     pub delivered: u64,
     /// Lines received within the sending window, per second.
     pub achieved_per_sec: f64,
@@ -166,7 +166,8 @@ pub async fn drive(
     let window_end = (start + Duration::from_secs(secs))
         .duration_since(epoch)
         .as_nanos() as u64;
-    tokio::time::sleep(Duration::from_secs(2)).await;
+    // Two seconds for the last lines to land (one in a one-second smoke run).
+    tokio::time::sleep(Duration::from_secs(secs.clamp(1, 2))).await;
     let cpu = cpu_seconds(pid) - cpu0;
     drop(triggers);
 
