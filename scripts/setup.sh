@@ -75,6 +75,14 @@ if [ "$mode" = test ] && ! grep -qs "\"version\": \"$AXE_CORE_VERSION\"" "$AXE_D
   fi
 fi
 
+# socket.io (npm registry): the chat benchmark's peer server (bench/peers/socketio-chat.js).
+SOCKET_IO_VERSION=4.8.1
+if [ "$mode" = test ] && command -v npm >/dev/null && ! grep -qs "\"version\": \"$SOCKET_IO_VERSION\"" "$AXE_DIR/node_modules/socket.io/package.json"; then
+  say "installing socket.io $SOCKET_IO_VERSION from npm into $AXE_DIR"
+  mkdir -p "$AXE_DIR"
+  npm install --silent --no-audit --no-fund --prefix "$AXE_DIR" "socket.io@$SOCKET_IO_VERSION" >/dev/null
+fi
+
 have_bindgen=$(wasm-bindgen --version 2>/dev/null | awk '{print $2}' || true)
 if [ "$have_bindgen" != "$WASM_BINDGEN_VERSION" ]; then
   # Unlocked on purpose: the CLI's lockfile pins a webpki-roots release the registry lacks.

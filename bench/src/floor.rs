@@ -89,6 +89,10 @@ impl FloorProc {
         }
         Ok(Self { child, addr })
     }
+
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
 }
 
 impl Drop for FloorProc {

@@ -2,13 +2,16 @@
 //! The relay (and each anchor server) runs pinned to core 0, the load generator to core 1.
 //!
 //! - `relay_proc`: seeding and starting the relay binary. `conns`: agent and widget clients.
-//! - `idle`, `dial`, `nats`, `floor`, `weight`, `calls`: the scenarios. `stats`: histograms and
+//! - `idle`, `dial`, `nats`, `floor`, `weight`, `calls`, `chat`: the scenarios. `stats`: histograms and
 //!   /proc. `cluster`: `cross_node_dial` and `failover` on several relays (asked for by name;
 //!   they need PostgreSQL, nats-server and nginx). For CALL: `call_setup` (seeding, placing calls), `sip_phone` (the bench's SIP UAS),
-//!   `rtp_probe` (G.711 test streams), `rtp_floor` (the plain UDP forwarder).
+//!   `rtp_probe` (G.711 test streams), `rtp_floor` (the plain UDP forwarder). For CHAT:
+//!   `chat` (the sweep and its table), `chat_peers` (the relay's staff and visitors, socket.io).
 
 mod call_setup;
 mod calls;
+mod chat;
+mod chat_peers;
 mod cluster;
 mod conns;
 mod dial;
@@ -63,11 +66,20 @@ struct Cli {
     /// CALL: offered call setup rates per second.
     #[arg(long, value_delimiter = ',')]
     setup_rates: Option<Vec<u32>>,
+    /// CHAT: visitors (over a third as many agents).
+    #[arg(long)]
+    visitors: Option<usize>,
+    /// CHAT: offered visitor line rates per second.
+    #[arg(long, value_delimiter = ',')]
+    chat_rates: Option<Vec<u32>>,
+    /// CHAT: paths to measure (relay, socketio, floor).
+    #[arg(long, value_delimiter = ',', default_value = "relay,socketio,floor")]
+    chat_paths: Vec<String>,
     /// Scenarios to run.
     #[arg(
         long,
         value_delimiter = ',',
-        default_value = "startup,idle,dial,nats,floor,weight,calls"
+        default_value = "startup,idle,dial,nats,floor,weight,calls,chat"
     )]
     scenarios: Vec<String>,
     #[arg(long)]
@@ -368,6 +380,13 @@ async fn run(cli: Cli, fd_limit: u64) -> Result<()> {
         );
     }
 
+    if want("chat") {
+        results.insert(
+            "chat".into(),
+            chat_scenario(&cli, &binary, runs, fd_limit).await?,
+        );
+    }
+
     if let Some(dir) = cli.out.parent() {
         std::fs::create_dir_all(dir)?;
     }
@@ -455,6 +474,75 @@ async fn cluster_scenarios(
         out.insert("failover".into(), json!(rows));
     }
     Ok(serde_json::Value::Object(out))
+}
+
+/// CHAT (#11): the sweep of offered rates on the relay, socket.io and the forwarder.
+async fn chat_scenario(
+    cli: &Cli,
+    binary: &std::path::Path,
+    runs: usize,
+    fd_limit: u64,
+) -> Result<serde_json::Value> {
+    use chat::Path;
+    let quick = cli.quick;
+    let visitors = cli.visitors.unwrap_or(if quick { 6 } else { 300 });
+    let visitors = cap_to_fd_limit("chat visitors and agents", visitors, 3, fd_limit);
+    let agents = visitors.div_ceil(chat_peers::PER_AGENT);
+    let rates = cli.chat_rates.clone().unwrap_or(if quick {
+        vec![100]
+    } else {
+        vec![500, 1_000, 2_000, 4_000]
+    });
+    let secs = cli.secs.unwrap_or(if quick { 1 } else { 10 });
+    let mut paths = Vec::new();
+    for name in &cli.chat_paths {
+        let path = match name.as_str() {
+            "relay" => Path::Relay,
+            "socketio" => Path::SocketIo,
+            "floor" => Path::Floor,
+            other => anyhow::bail!("unknown chat path {other}: relay, socketio or floor"),
+        };
+        if path == Path::SocketIo {
+            if let Some(why) = chat_peers::socketio_missing() {
+                anyhow::ensure!(std::env::var("CI").as_deref() != Ok("true"), "{why}");
+                eprintln!("chat: socket.io skipped: {why}");
+                continue;
+            }
+        }
+        paths.push(path);
+    }
+    let mut rows = Vec::new();
+    for &rate in &rates {
+        // The paths alternate within a rate, so a noisy minute hits all of them alike.
+        let mut per_path: Vec<Vec<chat::ChatResult>> = vec![Vec::new(); paths.len()];
+        for _ in 0..runs {
+            for (i, &path) in paths.iter().enumerate() {
+                let r =
+                    chat_peers::run_once(path, binary, visitors, rate, secs, SERVER_CORE).await?;
+                eprintln!(
+                    "chat {path:?} {rate}/s: {} of {} delivered, p99 {:.0} µs (load {:.1})",
+                    r.delivered, r.sent, r.latency.p99_us, r.load_average
+                );
+                per_path[i].push(r);
+            }
+        }
+        for (path, rs) in paths.iter().zip(per_path) {
+            rows.push((*path, rate, rs));
+        }
+    }
+    rows.sort_by_key(|(p, rate, _)| (paths.iter().position(|x| x == p), *rate));
+    chat::print(&rows, visitors, agents, secs);
+    let best: Vec<_> = paths
+        .iter()
+        .map(|&p| json!({"path": p, "best": chat::best_rate(&rows, p).map(|(rate, got)| json!({"rate": rate, "achieved_per_sec": got}))}))
+        .collect();
+    let as_json: Vec<_> = rows
+        .iter()
+        .map(|(p, rate, rs)| json!({"path": p, "rate": rate, "runs": rs}))
+        .collect();
+    Ok(
+        json!({"visitors": visitors, "agents": agents, "secs": secs, "sweep": as_json, "best_under_50ms_p99": best}),
+    )
 }
 
 /// A scratch directory removed when dropped.
