@@ -327,6 +327,7 @@ pub async fn move_off(
                         client_id: None,
                         attachment_id: None,
                         internal: false,
+                        visitor: None,
                     },
                 )
                 .await;

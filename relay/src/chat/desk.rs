@@ -218,6 +218,7 @@ pub async fn send(
             client_id: Some(&req.client_id),
             attachment_id,
             internal: req.internal && c.kind == ConversationKind::Visitor,
+            visitor: None,
         },
     )
     .await?;
@@ -478,6 +479,7 @@ pub async fn answer_transfer(
                 client_id: None,
                 attachment_id: None,
                 internal: false,
+                visitor: None,
             },
         )
         .await;

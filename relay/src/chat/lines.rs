@@ -60,6 +60,8 @@ pub struct Post<'a> {
     pub client_id: Option<&'a str>,
     pub attachment_id: Option<i64>,
     pub internal: bool,
+    /// The visitor's public id when the caller knows it (saves a lookup per line).
+    pub visitor: Option<&'a str>,
 }
 
 /// Stores the line and, when it is new, delivers it. A retry with the same client id gets the
@@ -95,18 +97,28 @@ pub async fn post(relay: &Relay, c: &ConversationRow, p: Post<'_>) -> Result<Cha
         if let Some(a) = p.attachment_id {
             let _ = relay.store.bind_attachment(a, c.id).await;
         }
-        deliver_line(relay, c, &line).await;
+        deliver_line_to(relay, c, &line, p.visitor).await;
     }
     Ok(line)
 }
 
-/// Sends a stored line to the conversation's parties.
-pub async fn deliver_line(relay: &Relay, c: &ConversationRow, line: &ChatLine) {
+/// Sends a stored line to the conversation's parties (`visitor`: the visitor's public id, when
+/// known).
+async fn deliver_line_to(
+    relay: &Relay,
+    c: &ConversationRow,
+    line: &ChatLine,
+    visitor: Option<&str>,
+) {
     let staff_msg = RelayToConsole::Line(line.clone());
     match c.kind {
         ConversationKind::Visitor => {
             if !line.internal {
-                if let Some(v) = visitor_public(relay, c).await {
+                let v = match visitor {
+                    Some(v) => Some(v.to_owned()),
+                    None => visitor_public(relay, c).await,
+                };
+                if let Some(v) = v {
                     deliver::to_visitor(relay, &v, RelayToWidget::Line(line.clone())).await;
                 }
             }

@@ -163,6 +163,7 @@ pub async fn invite(
             client_id: None,
             attachment_id: None,
             internal: false,
+            visitor: Some(&v.public_id),
         },
     )
     .await?;

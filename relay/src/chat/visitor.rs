@@ -165,6 +165,7 @@ pub async fn send(
             client_id: Some(&req.client_id),
             attachment_id,
             internal: false,
+            visitor: Some(&v.public_id),
         },
     )
     .await?;
