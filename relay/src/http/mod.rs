@@ -5,6 +5,7 @@ mod agent_api;
 mod agent_ws;
 mod api;
 mod assets;
+mod console_page;
 mod console_ws;
 mod dev_outbox;
 mod help_phone;
@@ -51,6 +52,8 @@ pub fn router(relay: Arc<Relay>) -> Router {
         .route("/v1/agent/ws", get(agent_ws::upgrade))
         .route("/v1/widget/ws", get(widget_ws::upgrade))
         .route("/v1/console/ws", get(console_ws::upgrade))
+        .route("/console", get(console_page::page))
+        .nest(console_page::PREFIX, console_page::router())
         .route("/widget/frame", get(widget_frame::page))
         .nest(assets::PREFIX, assets::router())
         .route("/dev/outbox", get(dev_outbox::page))
