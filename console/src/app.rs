@@ -274,16 +274,19 @@ pub fn mount() {
         move || app.now.set(js_sys::Date::now() as i64),
         Duration::from_secs(1),
     );
-    Effect::new(move |_| {
-        let n = app.desk.with(|d| d.unread_total());
-        notify::title(n, app.lang.get().text().title);
-    });
     if let Some(w) = web_sys::window() {
         let on_focus = Closure::<dyn FnMut()>::new(move || app.read_in_view());
         let _ = w.add_event_listener_with_callback("focus", on_focus.as_ref().unchecked_ref());
         on_focus.forget();
     }
-    leptos::mount::mount_to_body(move || root(app));
+    leptos::mount::mount_to_body(move || {
+        // Effects need the executor that mounting starts.
+        Effect::new(move |_| {
+            let n = app.desk.with(|d| d.unread_total());
+            notify::title(n, app.lang.get().text().title);
+        });
+        root(app)
+    });
 }
 
 fn root(app: App) -> impl IntoView {

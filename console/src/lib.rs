@@ -41,5 +41,9 @@ mod tools;
 #[cfg(target_arch = "wasm32")]
 #[wasm_bindgen::prelude::wasm_bindgen(start)]
 pub fn start() {
+    // A panic aborts the wasm (panic = "abort"): say where in the browser's console first.
+    std::panic::set_hook(Box::new(|info| {
+        web_sys::console::error_1(&format!("ringlink console: {info}").into());
+    }));
     app::mount();
 }

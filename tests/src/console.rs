@@ -1,0 +1,152 @@
+//! The staff console as the end-to-end tests drive it: staff accounts issued with the relay's
+//! admin CLI (password on stdin), and the console page (`/console`, a top-level document of the
+//! relay's origin) read and clicked through WebDriver by its `data-c` hooks.
+
+use std::io::Write;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use fantoccini::elements::{Element, ElementRef};
+use serde_json::json;
+
+use crate::browser::Browser;
+use crate::shop::Shop;
+
+/// W3C WebDriver's key for element references in script results.
+const ELEMENT_KEY: &str = "element-6066-11e4-a52e-4f735466cecf";
+
+/// `ringlink-relay admin staff add` on the shop's relay; returns the new staff id.
+pub fn staff_add(shop: &Shop, account: &str, name: &str, role: &str, password: &str) -> i64 {
+    let dir = shop.dir.path();
+    let mut c = Command::new(crate::binary("ringlink-relay"))
+        .env("RINGLINK_DATA_DIR", dir)
+        .env("RINGLINK_CONFIG", dir.join("relay.toml"))
+        .env("RUST_LOG", "warn")
+        .args([
+            "admin",
+            "staff",
+            "add",
+            "--site",
+            "demo",
+            "--account",
+            account,
+        ])
+        .args(["--name", name, "--role", role])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    writeln!(c.stdin.take().unwrap(), "{password}").unwrap();
+    let out = c.wait_with_output().unwrap();
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(out.status.success(), "admin staff add {account}: {text}");
+    text.rsplit("id ")
+        .next()
+        .and_then(|s| s.split_whitespace().next())
+        .and_then(|s| s.parse().ok())
+        .unwrap_or_else(|| panic!("no staff id in {text:?}"))
+}
+
+/// The console page in a browser.
+pub struct ConsolePage<'a>(pub &'a Browser);
+
+impl ConsolePage<'_> {
+    /// The first element matching `selector`, if it is there now.
+    pub async fn find(&self, selector: &str) -> Option<Element> {
+        let v = self
+            .0
+            .client
+            .execute(
+                "return document.querySelector(arguments[0]);",
+                vec![json!(selector)],
+            )
+            .await
+            .ok()?;
+        let id = v.get(ELEMENT_KEY)?.as_str()?.to_owned();
+        Some(Element::from_element_id(
+            self.0.client.clone(),
+            ElementRef::from(id),
+        ))
+    }
+
+    async fn dump(&self, why: &str) {
+        let body = self
+            .0
+            .client
+            .execute("return document.body.innerHTML;", vec![])
+            .await;
+        eprintln!("console markup ({why}): {body:?}");
+    }
+
+    pub async fn wait_for(&self, selector: &str, limit: Duration) -> Element {
+        let start = Instant::now();
+        loop {
+            if let Some(e) = self.find(selector).await {
+                return e;
+            }
+            if start.elapsed() > limit {
+                self.dump("timeout").await;
+                panic!("'{selector}' did not appear in the console within {limit:?}");
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    /// Waits until `js` (an expression over `document`) is true.
+    pub async fn wait_until(&self, what: &str, js: &str, limit: Duration) {
+        let start = Instant::now();
+        let script = format!("return !!({js});");
+        loop {
+            let v = self.0.client.execute(&script, vec![]).await;
+            if matches!(v, Ok(serde_json::Value::Bool(true))) {
+                return;
+            }
+            if start.elapsed() > limit {
+                self.dump("timeout").await;
+                panic!("{what}: `{js}` was not true within {limit:?} ({v:?})");
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    /// The texts of every element matching `selector`.
+    pub async fn texts(&self, selector: &str) -> Vec<String> {
+        let v = self
+            .0
+            .client
+            .execute(
+                "return Array.from(document.querySelectorAll(arguments[0])).map(e => e.textContent);",
+                vec![json!(selector)],
+            )
+            .await
+            .unwrap();
+        serde_json::from_value(v).unwrap_or_default()
+    }
+
+    pub async fn text(&self, selector: &str) -> String {
+        self.wait_for(selector, Duration::from_secs(10))
+            .await
+            .text()
+            .await
+            .unwrap_or_default()
+    }
+
+    pub async fn click(&self, selector: &str) {
+        self.wait_for(selector, Duration::from_secs(10))
+            .await
+            .click()
+            .await
+            .unwrap();
+    }
+
+    /// Types into a field, keystroke by keystroke (WebDriver key codes work: `\u{E007}` is Enter).
+    pub async fn type_into(&self, selector: &str, text: &str) {
+        let e = self.wait_for(selector, Duration::from_secs(10)).await;
+        e.click().await.unwrap();
+        e.send_keys(text).await.unwrap();
+    }
+
+    pub async fn eval(&self, script: &str) -> serde_json::Value {
+        self.0.client.execute(script, vec![]).await.unwrap()
+    }
+}

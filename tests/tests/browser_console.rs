@@ -1,0 +1,409 @@
+//! The staff console end to end, as an agent sees it: Chromium opens the relay's `/console`,
+//! the agent signs in with the account the admin CLI issued, a visitor (a protocol client on the
+//! widget socket, as the widget frame opens it) writes, and the agent sees the line with what
+//! the first message told about the visitor, replies (Enter), writes an internal note the
+//! visitor never gets, switches state, sees typing and read receipts, is offered a colleague's
+//! conversation and accepts it, and closes a conversation.
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use ringlink_e2e::browser::Browser;
+use ringlink_e2e::console::{staff_add, ConsolePage};
+use ringlink_e2e::live_client::{self, Console, Widget, CLIENT_IP};
+use ringlink_e2e::shop::Shop;
+use ringlink_e2e::{require, workspace};
+use ringlink_protocol::chat::{
+    Author, ChatOpen, ChatRead, ChatSend, ChatTyping, ConversationState,
+};
+use ringlink_protocol::console::*;
+use ringlink_protocol::secret::Secret;
+use ringlink_protocol::widget::{RelayToWidget, WidgetMsg};
+
+const WAIT: Duration = Duration::from_secs(20);
+const LI_PASSWORD: &str = "li-console-pass-1";
+const WANG_PASSWORD: &str = "wang-console-pass-1";
+const ENTER: &str = "\u{E007}";
+const SHIFT: &str = "\u{E008}";
+/// Releases held modifier keys (WebDriver's NULL key).
+const RELEASE: &str = "\u{E000}";
+
+fn console_built() -> bool {
+    let wasm = workspace()
+        .join("console/dist/ringlink_console_bg.wasm")
+        .exists();
+    require(
+        "the built console",
+        wasm,
+        "run scripts/build-console.sh, then rebuild the relay",
+    )
+}
+
+fn addr(shop: &Shop) -> SocketAddr {
+    shop.relay_url
+        .trim_start_matches("http://")
+        .parse()
+        .unwrap()
+}
+
+/// A visitor on the demo shop's product page: the widget socket as the frame opens it.
+async fn visitor(shop: &Shop, page: &str) -> Widget {
+    let parent = shop.shop_url.trim_end_matches('/');
+    let mut w = live_client::widget(addr(shop), &shop.relay_url, parent, "demo", CLIENT_IP, &[])
+        .await
+        .expect("widget socket");
+    let open = WidgetMsg::ChatOpen(ChatOpen {
+        page: Some(format!("{}{page}", shop.shop_url)),
+        referrer: Some("https://search.example/?q=green+tea".into()),
+        lang: Some("zh-CN".into()),
+        ..Default::default()
+    });
+    match w.request(open, WAIT).await {
+        RelayToWidget::ChatOpened(_) => w,
+        other => panic!("chat_open answered with {other:?}"),
+    }
+}
+
+async fn say(w: &mut Widget, text: &str, id: &str) -> u64 {
+    let msg = WidgetMsg::ChatSend(ChatSend {
+        text: text.into(),
+        client_id: id.into(),
+        attachment: None,
+    });
+    match w.request(msg, WAIT).await {
+        RelayToWidget::ChatSent(s) => s.line.seq,
+        other => panic!("chat_send answered with {other:?}"),
+    }
+}
+
+/// The staff line with `text` the visitor receives, and whether a typing notice came first.
+async fn visitor_gets(w: &mut Widget, text: &str) -> (ringlink_protocol::chat::ChatLine, bool) {
+    let mut typing = false;
+    let line = w
+        .wait_for(WAIT, |env| match &env.msg {
+            RelayToWidget::Typing(t) if t.typing => {
+                typing = true;
+                None
+            }
+            RelayToWidget::Line(l) if l.text == text => Some(l.clone()),
+            _ => None,
+        })
+        .await
+        .unwrap_or_else(|| panic!("the visitor never got '{text}'"));
+    (line, typing)
+}
+
+/// A colleague signed in on a console socket of their own.
+async fn colleague(shop: &Shop, account: &str, password: &str) -> Console {
+    let mut c = live_client::console(addr(shop), &shop.relay_url, CLIENT_IP)
+        .await
+        .expect("console socket");
+    let msg = ConsoleMsg::StaffSignIn(StaffSignIn {
+        site: "demo".into(),
+        account: account.into(),
+        password: Secret::new(password),
+    });
+    match c.request(msg, WAIT).await {
+        RelayToConsole::StaffSignedIn(_) => c,
+        other => panic!("{account}'s sign-in answered with {other:?}"),
+    }
+}
+
+async fn sign_in(page: &ConsolePage<'_>, shop: &Shop) {
+    page.0
+        .goto(&format!("{}/console?site=demo", shop.relay_url))
+        .await;
+    let site = page.wait_for("[data-c=signin-site]", WAIT).await;
+    assert_eq!(
+        site.prop("value").await.unwrap().as_deref(),
+        Some("demo"),
+        "the site key comes from ?site="
+    );
+    page.type_into("[data-c=signin-account]", "li").await;
+    page.type_into("[data-c=signin-password]", LI_PASSWORD)
+        .await;
+    page.click("[data-c=signin-submit]").await;
+    page.wait_for("[data-c=desk]", WAIT).await;
+}
+
+// covers CHAT-1, CHAT-5, CHAT-6, CHAT-8
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_agent_serves_a_visitor_from_the_console() {
+    if !console_built() {
+        return;
+    }
+    let Some(b) = Browser::start().await else {
+        return;
+    };
+    let shop = Shop::start("", &[]);
+    let li = staff_add(&shop, "li", "Li", "agent", LI_PASSWORD);
+    let page = ConsolePage(&b);
+    let shots = workspace().join("target/e2e");
+
+    // CHAT-6: the account the admin issued signs in; the agent starts normal.
+    sign_in(&page, &shop).await;
+    assert_eq!(page.text("[data-c=me]").await, "Li");
+    page.wait_until(
+        "the agent starts in the normal state",
+        "document.querySelector('[data-c=states]').dataset.state === 'normal'",
+        WAIT,
+    )
+    .await;
+
+    // CHAT-8: the visitor's first line arrives with what it told about them.
+    let mut v = visitor(&shop, "product/tea").await;
+    say(&mut v, "你好，这个茶还有货吗？", "v-1").await;
+    let conv = page.wait_for("[data-c=conversation]", WAIT).await;
+    page.wait_until(
+        "the new line counts as unread, in the title too",
+        "document.querySelector('[data-c=unread]')?.textContent === '1' && document.title.startsWith('(1) ')",
+        WAIT,
+    )
+    .await;
+    conv.click().await.unwrap();
+    page.wait_until(
+        "the visitor's line shows in the pane",
+        "[...document.querySelectorAll('[data-c=line-text]')].some(e => e.textContent === '你好，这个茶还有货吗？')",
+        WAIT,
+    )
+    .await;
+    page.wait_until(
+        "opened, it is read",
+        "!document.querySelector('[data-c=unread]') && !document.title.startsWith('(')",
+        WAIT,
+    )
+    .await;
+    assert_eq!(page.text("[data-c=vi-ip]").await, CLIENT_IP.to_string());
+    assert_eq!(page.text("[data-c=vi-site]").await, "Demo shop");
+    assert!(page
+        .text("[data-c=vi-page]")
+        .await
+        .ends_with("/product/tea"));
+    assert_eq!(
+        page.text("[data-c=vi-referrer]").await,
+        "https://search.example/?q=green+tea"
+    );
+    assert_eq!(page.text("[data-c=vi-lang]").await, "zh-CN");
+    assert!(!page.text("[data-c=vi-at]").await.is_empty());
+    b.screenshot(&shots.join("console-1-visitor.png")).await;
+
+    // Typing, both ways: the visitor types and the agent sees it.
+    v.send(WidgetMsg::ChatTyping(ChatTyping { typing: true }))
+        .await;
+    page.wait_until(
+        "the visitor's typing shows",
+        "document.querySelector('[data-c=typing]').textContent.includes('typing')",
+        WAIT,
+    )
+    .await;
+
+    // CHAT-1: Enter sends the reply; the visitor hears the agent typing first.
+    page.type_into("[data-c=composer]", &format!("有的，今天发货。{ENTER}"))
+        .await;
+    let (reply, typing_first) = visitor_gets(&mut v, "有的，今天发货。").await;
+    assert!(
+        typing_first,
+        "the visitor saw the agent typing before the reply"
+    );
+    assert!(matches!(&reply.author, Author::Staff { name, .. } if name == "Li"));
+    assert!(!reply.internal);
+    page.wait_until(
+        "Enter sent and emptied the composer",
+        "document.querySelector('[data-c=composer]').value === ''",
+        WAIT,
+    )
+    .await;
+
+    // Read receipts: the visitor reads the reply and the agent's line says so.
+    v.send(WidgetMsg::ChatRead(ChatRead { upto: reply.seq }))
+        .await;
+    page.wait_for("[data-c=read-mark]", WAIT).await;
+
+    // Shift+Enter is a new line; an input method's Enter (composing) sends nothing.
+    page.type_into(
+        "[data-c=composer]",
+        &format!("第一行{SHIFT}{ENTER}{RELEASE}第二行{ENTER}"),
+    )
+    .await;
+    visitor_gets(&mut v, "第一行\n第二行").await;
+    page.type_into("[data-c=composer]", "拼音").await;
+    page.eval(
+        "const c = document.querySelector('[data-c=composer]'); \
+         c.dispatchEvent(new KeyboardEvent('keydown', {key: 'Enter', isComposing: true, bubbles: true})); \
+         c.dispatchEvent(new KeyboardEvent('keydown', {key: 'Enter', keyCode: 229, bubbles: true}));",
+    )
+    .await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert_eq!(
+        page.eval("return document.querySelector('[data-c=composer]').value;")
+            .await,
+        "拼音",
+        "an Enter that confirms an input method's word is not a send"
+    );
+    page.type_into("[data-c=composer]", "\u{E009}a\u{E000}\u{E003}")
+        .await;
+
+    // An internal note: shown to staff as a note, never sent to the visitor.
+    page.click("[data-c=internal]").await;
+    page.type_into("[data-c=composer]", &format!("老客户，优先处理{ENTER}"))
+        .await;
+    page.wait_until(
+        "the note shows as internal",
+        "[...document.querySelectorAll('[data-c=line][data-internal=true]')].some(e => e.textContent.includes('老客户，优先处理'))",
+        WAIT,
+    )
+    .await;
+    page.click("[data-c=internal]").await;
+    page.type_into("[data-c=composer]", &format!("还需要别的吗？{ENTER}"))
+        .await;
+    let frames = v.drain(Duration::from_secs(2)).await;
+    let texts: Vec<&str> = frames
+        .iter()
+        .filter_map(|e| match &e.msg {
+            RelayToWidget::Line(l) => Some(l.text.as_str()),
+            _ => None,
+        })
+        .collect();
+    assert!(
+        texts.contains(&"还需要别的吗？"),
+        "the line after the note arrives: {texts:?}"
+    );
+    assert!(
+        !texts.iter().any(|t| t.contains("老客户")),
+        "the internal note never reaches the visitor: {texts:?}"
+    );
+
+    // CHAT-5: busy and back to normal, as the relay records it.
+    page.click("[data-c=state-busy]").await;
+    page.wait_until(
+        "busy is confirmed",
+        "document.querySelector('[data-c=states]').dataset.state === 'busy'",
+        WAIT,
+    )
+    .await;
+    let list = shop.admin(&["staff", "list", "--site", "demo"]);
+    assert!(list.contains("\tbusy\t"), "{list}");
+    page.click("[data-c=state-normal]").await;
+    page.wait_until(
+        "normal again",
+        "document.querySelector('[data-c=states]').dataset.state === 'normal'",
+        WAIT,
+    )
+    .await;
+
+    // Chinese at a click.
+    page.click("[data-c=lang]").await;
+    assert_eq!(page.text("[data-c=state-busy]").await, "忙碌");
+    page.click("[data-c=lang]").await;
+    assert_eq!(page.text("[data-c=state-busy]").await, "Busy");
+
+    // A transfer offered by a colleague: the second visitor goes to Wang (fewest open), who
+    // offers it to Li with a note; Li accepts in the console and serves it.
+    staff_add(&shop, "wang", "Wang", "agent", WANG_PASSWORD);
+    let mut wang = colleague(&shop, "wang", WANG_PASSWORD).await;
+    page.wait_until(
+        "Wang shows as a normal colleague",
+        "document.querySelector('[data-c=colleague]')?.dataset.state === 'normal'",
+        WAIT,
+    )
+    .await;
+    let mut v2 = visitor(&shop, "product/cup").await;
+    say(&mut v2, "杯子有蓝色的吗？", "v2-1").await;
+    let theirs = wang
+        .wait_for(WAIT, |env| match &env.msg {
+            RelayToConsole::Conversation(s) if s.kind == ConversationKind::Visitor => {
+                Some(s.id.clone())
+            }
+            _ => None,
+        })
+        .await
+        .expect("the second visitor is routed to Wang");
+    let ack = wang
+        .request(
+            ConsoleMsg::Transfer(Transfer {
+                conversation: theirs.clone(),
+                to: li,
+                note: "要蓝色款".into(),
+            }),
+            WAIT,
+        )
+        .await;
+    assert!(matches!(ack, RelayToConsole::ChatAck(_)), "{ack:?}");
+    let offer = page.wait_for("[data-c=offer]", WAIT).await;
+    assert!(offer.text().await.unwrap().contains("要蓝色款"));
+    b.screenshot(&shots.join("console-2-offer.png")).await;
+    page.click("[data-c=offer-accept]").await;
+    page.wait_until(
+        "the accepted conversation is Li's",
+        &format!("document.querySelector('[data-c=conversation][data-conversation=\"{theirs}\"]') && !document.querySelector('[data-c=offer]')"),
+        WAIT,
+    )
+    .await;
+    let gone = wang
+        .wait_for(WAIT, |env| match &env.msg {
+            RelayToConsole::ConversationGone(id) if *id == theirs => Some(()),
+            _ => None,
+        })
+        .await;
+    assert!(gone.is_some(), "Wang's console lets the conversation go");
+    visitor_gets(&mut v2, "Li is now serving you").await;
+
+    // Close: the visitor's conversation ends.
+    page.click(&format!(
+        "[data-c=conversation][data-conversation=\"{theirs}\"]"
+    ))
+    .await;
+    page.wait_for(
+        &format!("[data-c=pane][data-conversation=\"{theirs}\"]"),
+        WAIT,
+    )
+    .await;
+    page.click("[data-c=close]").await;
+    let ended = v2
+        .wait_for(WAIT, |env| match &env.msg {
+            RelayToWidget::ChatStatus(s) if s.state == ConversationState::Ended => Some(()),
+            _ => None,
+        })
+        .await;
+    assert!(
+        ended.is_some(),
+        "closing in the console ends the visitor's chat"
+    );
+    b.screenshot(&shots.join("console-3-closed.png")).await;
+}
+
+// covers CHAT-6
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_wrong_password_is_refused_with_its_reason_and_a_reload_resumes() {
+    if !console_built() {
+        return;
+    }
+    let Some(b) = Browser::start().await else {
+        return;
+    };
+    let shop = Shop::start("", &[]);
+    staff_add(&shop, "li", "Li", "agent", LI_PASSWORD);
+    let page = ConsolePage(&b);
+    b.goto(&format!("{}/console?site=demo", shop.relay_url))
+        .await;
+    page.type_into("[data-c=signin-account]", "li").await;
+    page.type_into("[data-c=signin-password]", "not-the-password")
+        .await;
+    page.click("[data-c=signin-submit]").await;
+    let error = page.text("[data-c=error]").await;
+    assert!(!error.is_empty(), "the refusal says why");
+    assert!(page.find("[data-c=desk]").await.is_none());
+
+    page.type_into("[data-c=signin-password]", "\u{E009}a\u{E000}\u{E003}")
+        .await;
+    page.type_into("[data-c=signin-password]", LI_PASSWORD)
+        .await;
+    page.click("[data-c=signin-submit]").await;
+    page.wait_for("[data-c=desk]", WAIT).await;
+
+    // A reload keeps the tab's session: the console resumes without the form.
+    b.client.refresh().await.unwrap();
+    page.wait_for("[data-c=desk]", WAIT).await;
+    assert!(page.find("[data-c=signin-password]").await.is_none());
+    assert_eq!(page.text("[data-c=me]").await, "Li");
+}
