@@ -38,8 +38,13 @@ pub struct App {
     pub info: RwSignal<Option<&'static str>>,
 }
 
+/// How long a "typing" notice shows without a fresh one.
+const TYPING_FORGOTTEN: Duration = Duration::from_secs(8);
+
 thread_local! {
     static CONN: RefCell<Option<Connection>> = const { RefCell::new(None) };
+    /// Typing notices received, so only the latest one's timer clears the indicator.
+    static TYPING_NOTICES: std::cell::Cell<u32> = const { std::cell::Cell::new(0) };
 }
 
 fn session() -> Option<Storage> {
@@ -206,6 +211,11 @@ impl App {
         let focused = notify::page_focused();
         let sel = before.clone();
         let visible = move |c: &str| focused && sel.as_deref() == Some(c);
+        if let RelayToConsole::Typing(n) = &msg {
+            if n.typing {
+                self.forget_typing_later(n.conversation.clone());
+            }
+        }
         let opened = matches!(msg, RelayToConsole::Opened(_));
         let new_line = matches!(msg, RelayToConsole::Line(_) | RelayToConsole::History(_));
         let notices = self
@@ -228,6 +238,23 @@ impl App {
         }
     }
 
+    /// A "typing" whose "stopped" never came (a closed tab) is forgotten after a while; a
+    /// newer notice restarts the wait.
+    fn forget_typing_later(self, conversation: String) {
+        let n = TYPING_NOTICES.with(|c| {
+            c.set(c.get().wrapping_add(1));
+            c.get()
+        });
+        set_timeout(
+            move || {
+                if TYPING_NOTICES.with(|c| c.get()) == n {
+                    self.desk.update(|d| d.stop_typing(&conversation));
+                }
+            },
+            TYPING_FORGOTTEN,
+        );
+    }
+
     fn notice(self, n: Notice, focused: bool, selected: Option<&str>) {
         let t = self.t();
         let (title, body, conv) = match n {
@@ -247,6 +274,7 @@ impl App {
                 (t.new_visitor.to_owned(), String::new(), Some(conversation))
             }
             Notice::Offer { from } => (t.new_offer.to_owned(), from, None),
+            Notice::LeftMessage { name } => (t.left_messages.to_owned(), name, None),
         };
         if !focused || conv.as_deref() != selected {
             notify::beep();

@@ -84,6 +84,8 @@ pub enum Notice {
     NewVisitor { conversation: String },
     /// A colleague offers a conversation.
     Offer { from: String },
+    /// A visitor left a message while nobody was free.
+    LeftMessage { name: String },
 }
 
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -271,7 +273,20 @@ impl Desk {
                 self.add_offer(o);
                 out.push(Notice::Offer { from });
             }
-            RelayToConsole::LeftMessages(list) => self.left = list,
+            RelayToConsole::LeftMessages(list) => {
+                // The full list after sign-in, then one message as a visitor leaves it.
+                for l in list {
+                    match self.left.iter_mut().find(|x| x.id == l.id) {
+                        Some(x) => *x = l,
+                        None => {
+                            out.push(Notice::LeftMessage {
+                                name: l.name.clone(),
+                            });
+                            self.left.insert(0, l);
+                        }
+                    }
+                }
+            }
             RelayToConsole::SearchHits(h) => self.hits = Some(h.lines),
             RelayToConsole::Error(e) => self.error = Some(e.message),
             RelayToConsole::Pong(_)
@@ -309,6 +324,12 @@ impl Desk {
             who,
             text,
         })
+    }
+
+    pub fn stop_typing(&mut self, id: &str) {
+        if let Some(c) = self.conv_mut(id) {
+            c.typing = false;
+        }
     }
 
     /// The agent is looking at `id`: its unread count goes to 0, and the read receipt to send

@@ -208,10 +208,24 @@ fn an_answered_left_message_shows_who_answered() {
         }]),
         |_| false,
     );
+    let later = LeftMessage {
+        id: "lm2".into(),
+        ..d.left[0].clone()
+    };
+    let n = d.apply(RelayToConsole::LeftMessages(vec![later]), |_| false);
+    assert_eq!(n.len(), 1, "a message left now is noticed");
+    assert_eq!(
+        d.left.len(),
+        2,
+        "a live push adds to the list, it does not replace it"
+    );
     d.reply(
         &Asked::AnswerLeft { id: "lm1".into() },
         RelayToConsole::ChatAck(Default::default()),
         |_| false,
     );
-    assert_eq!(d.left[0].answered_by, Some(7));
+    assert_eq!(
+        d.left.iter().find(|l| l.id == "lm1").unwrap().answered_by,
+        Some(7)
+    );
 }

@@ -14,7 +14,7 @@ use ringlink_e2e::live_client::{self, Console, Widget, CLIENT_IP};
 use ringlink_e2e::shop::Shop;
 use ringlink_e2e::{require, workspace};
 use ringlink_protocol::chat::{
-    Author, ChatOpen, ChatRead, ChatSend, ChatTyping, ConversationState,
+    Author, ChatOpen, ChatRead, ChatSend, ChatTyping, ConversationState, LeaveMessage,
 };
 use ringlink_protocol::console::*;
 use ringlink_protocol::secret::Secret;
@@ -126,7 +126,7 @@ async fn sign_in(page: &ConsolePage<'_>, shop: &Shop) {
     page.wait_for("[data-c=desk]", WAIT).await;
 }
 
-// covers CHAT-1, CHAT-5, CHAT-6, CHAT-8
+// covers CHAT-1, CHAT-3, CHAT-5, CHAT-6, CHAT-8
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_agent_serves_a_visitor_from_the_console() {
     if !console_built() {
@@ -369,7 +369,54 @@ async fn an_agent_serves_a_visitor_from_the_console() {
         ended.is_some(),
         "closing in the console ends the visitor's chat"
     );
-    b.screenshot(&shots.join("console-3-closed.png")).await;
+
+    // CHAT-3: a conversation with a colleague, beside the visitors'.
+    page.click("[data-c=colleague]").await;
+    page.wait_for("[data-c=colleague-chat-list] [data-c=conversation]", WAIT)
+        .await;
+    assert!(
+        page.find("[data-c=internal]").await.is_none(),
+        "no internal notes between colleagues"
+    );
+    page.type_into("[data-c=composer]", &format!("下午三点开会{ENTER}"))
+        .await;
+    let to_wang = wang
+        .wait_for(WAIT, |env| match &env.msg {
+            RelayToConsole::Line(l) if l.text == "下午三点开会" => {
+                Some(l.conversation.clone())
+            }
+            _ => None,
+        })
+        .await
+        .expect("Wang gets Li's line");
+    wang.request(
+        ConsoleMsg::StaffSend(StaffSend {
+            conversation: to_wang,
+            text: "好的".into(),
+            client_id: "w-1".into(),
+            attachment: None,
+            internal: false,
+        }),
+        WAIT,
+    )
+    .await;
+    page.wait_until(
+        "Wang's answer shows",
+        "[...document.querySelectorAll('[data-c=line-text]')].some(e => e.textContent === '好的')",
+        WAIT,
+    )
+    .await;
+
+    // Search over the stored conversations.
+    page.type_into("[data-c=search]", &format!("蓝色{ENTER}"))
+        .await;
+    page.wait_until(
+        "the visitor's line is found",
+        "[...document.querySelectorAll('[data-c=hit]')].some(e => e.textContent.includes('杯子有蓝色的吗？'))",
+        WAIT,
+    )
+    .await;
+    b.screenshot(&shots.join("console-3-colleague.png")).await;
 }
 
 // covers CHAT-6
@@ -384,6 +431,20 @@ async fn a_wrong_password_is_refused_with_its_reason_and_a_reload_resumes() {
     let shop = Shop::start("", &[]);
     staff_add(&shop, "li", "Li", "agent", LI_PASSWORD);
     let page = ConsolePage(&b);
+    // A message left while nobody was signed in.
+    let mut v = visitor(&shop, "contact").await;
+    let left = v
+        .request(
+            WidgetMsg::LeaveMessage(LeaveMessage {
+                name: "王女士".into(),
+                number: String::new(),
+                text: "请明天联系我".into(),
+                reply_by_sms: false,
+            }),
+            WAIT,
+        )
+        .await;
+    assert!(matches!(left, RelayToWidget::MessageLeft(_)), "{left:?}");
     b.goto(&format!("{}/console?site=demo", shop.relay_url))
         .await;
     page.type_into("[data-c=signin-account]", "li").await;
@@ -406,4 +467,15 @@ async fn a_wrong_password_is_refused_with_its_reason_and_a_reload_resumes() {
     page.wait_for("[data-c=desk]", WAIT).await;
     assert!(page.find("[data-c=signin-password]").await.is_none());
     assert_eq!(page.text("[data-c=me]").await, "Li");
+
+    // The left message is there to answer; answered, it says so.
+    let msg = page.text("[data-c=left-message]").await;
+    assert!(
+        msg.contains("请明天联系我") && msg.contains("王女士"),
+        "{msg}"
+    );
+    page.type_into("[data-c=left-reply]", "好的，明天上午联系您。")
+        .await;
+    page.click("[data-c=left-answer]").await;
+    page.wait_for("[data-c=left-answered]", WAIT).await;
 }
