@@ -24,13 +24,15 @@ pub fn main(app: App) -> impl IntoView {
             .desk
             .with_untracked(|d| d.conv(&id).map(|c| c.summary.kind))
             .unwrap_or(ConversationKind::Visitor);
-        let (lines_id, typing_id, info_id) = (id.clone(), id.clone(), id.clone());
+        let (lines_id, typing_id, info_id, title_id) =
+            (id.clone(), id.clone(), id.clone(), id.clone());
         let (actions, composer) = (
             actions(app, t, id.clone(), kind),
             crate::composer::composer(app, id.clone(), kind),
         );
         view! {
             <section class="c-pane" data-c="pane" data-conversation=id>
+                <h2 class="c-title" data-c="pane-title">{move || app.desk.with(|d| d.conv(&title_id).map(|c| crate::sidebar::label(t, d, c)))}</h2>
                 {actions}
                 {move || app.desk.with(|d| d.conv(&info_id).map(|c| visitor_info(t, c)))}
                 <ol class="c-lines" data-c="lines" aria-live="polite">

@@ -65,7 +65,7 @@ fn offers(app: App, t: &'static Text) -> impl IntoView {
 }
 
 /// How a conversation is named in the list: the visitor's page or language, or the colleague.
-fn label(t: &Text, d: &Desk, c: &Conv) -> String {
+pub fn label(t: &Text, d: &Desk, c: &Conv) -> String {
     match c.summary.kind {
         ConversationKind::Visitor => {
             let v = c.summary.visitor.as_ref();

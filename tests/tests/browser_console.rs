@@ -9,7 +9,7 @@ use std::net::SocketAddr;
 use std::time::Duration;
 
 use ringlink_e2e::browser::Browser;
-use ringlink_e2e::console::{staff_add, ConsolePage};
+use ringlink_e2e::console::{http_get, staff_add, ConsolePage};
 use ringlink_e2e::live_client::{self, Console, Widget, CLIENT_IP};
 use ringlink_e2e::shop::Shop;
 use ringlink_e2e::{require, workspace};
@@ -431,6 +431,28 @@ async fn a_wrong_password_is_refused_with_its_reason_and_a_reload_resumes() {
     let shop = Shop::start("", &[]);
     staff_add(&shop, "li", "Li", "agent", LI_PASSWORD);
     let page = ConsolePage(&b);
+    // The page: the relay's own, under a strict policy, naming content-hashed files.
+    let head = http_get(addr(&shop), "/console?site=demo").to_ascii_lowercase();
+    assert!(head.starts_with("http/1.1 200"), "{head}");
+    for want in [
+        "script-src 'self' 'wasm-unsafe-eval'",
+        &format!("connect-src 'self' ws://{}", addr(&shop)),
+        "frame-ancestors 'none'",
+    ] {
+        assert!(head.contains(want), "the console's CSP has {want}: {head}");
+    }
+    let wasm = head
+        .split("data-wasm=\"")
+        .nth(1)
+        .and_then(|r| r.split('"').next())
+        .expect("the page names the wasm")
+        .to_owned();
+    let asset = http_get(addr(&shop), &wasm).to_ascii_lowercase();
+    assert!(
+        asset.contains("cache-control: max-age=31536000, immutable"),
+        "{wasm}"
+    );
+
     // A message left while nobody was signed in.
     let mut v = visitor(&shop, "contact").await;
     let left = v
