@@ -341,7 +341,14 @@ fn root(app: App) -> impl IntoView {
             }
             .into_any()
         } else if resuming.get() {
-            view! { <p class="c-wait" data-c="resuming">{app.t().signing_in}</p> }.into_any()
+            let t = app.t();
+            view! {
+                <p class="c-wait" data-c="resuming">{t.signing_in}</p>
+                {move || (!app.online.get()).then(|| view! {
+                    <p class="c-wait c-muted" data-c="offline-note">{t.reconnecting}</p>
+                })}
+            }
+            .into_any()
         } else {
             crate::sign_in::form(app).into_any()
         }

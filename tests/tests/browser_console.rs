@@ -154,6 +154,7 @@ async fn an_agent_serves_a_visitor_from_the_console() {
     let mut v = visitor(&shop, "product/tea").await;
     say(&mut v, "你好，这个茶还有货吗？", "v-1").await;
     let conv = page.wait_for("[data-c=conversation]", WAIT).await;
+    let first = conv.attr("data-conversation").await.unwrap().unwrap();
     page.wait_until(
         "the new line counts as unread, in the title too",
         "document.querySelector('[data-c=unread]')?.textContent === '1' && document.title.startsWith('(1) ')",
@@ -347,6 +348,38 @@ async fn an_agent_serves_a_visitor_from_the_console() {
         .await;
     assert!(gone.is_some(), "Wang's console lets the conversation go");
     visitor_gets(&mut v2, "Li is now serving you").await;
+
+    // And the other way, from the pane: Li offers the first visitor to Wang with a note.
+    page.click(&format!(
+        "[data-c=conversation][data-conversation=\"{first}\"]"
+    ))
+    .await;
+    page.wait_for(
+        &format!("[data-c=pane][data-conversation=\"{first}\"]"),
+        WAIT,
+    )
+    .await;
+    page.type_into("[data-c=transfer-note]", "想要发票").await;
+    page.click("[data-c=transfer]").await;
+    let offered = wang
+        .wait_for(WAIT, |env| match &env.msg {
+            RelayToConsole::TransferOffer(o) if o.conversation == first => Some(o.clone()),
+            _ => None,
+        })
+        .await
+        .expect("Wang is offered the conversation");
+    assert_eq!(offered.note, "想要发票");
+    page.wait_for("[data-c=info]", WAIT).await;
+    let no = wang
+        .request(
+            ConsoleMsg::AnswerTransfer(AnswerTransfer {
+                conversation: first.clone(),
+                accept: false,
+            }),
+            WAIT,
+        )
+        .await;
+    assert!(matches!(no, RelayToConsole::ChatAck(_)), "{no:?}");
 
     // Close: the visitor's conversation ends.
     page.click(&format!(
