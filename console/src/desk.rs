@@ -312,11 +312,13 @@ impl Desk {
         let text = line.text.clone();
         let shown = visible(&conv);
         let c = self.conv_mut(&conv)?;
+        // A line the summary already covered (its `last_seq`) is in its `unread` too.
+        let counted = line.seq <= c.summary.last_seq;
         if !c.add_line(line) || !from_other {
             return None;
         }
         c.typing = false;
-        if !shown {
+        if !shown && !counted {
             c.summary.unread += 1;
         }
         Some(Notice::Line {

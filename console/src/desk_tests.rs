@@ -64,14 +64,15 @@ fn signed_in() -> Desk {
 fn lines_are_kept_once_in_seq_order() {
     // covers CHAT-1: a resume's replay and a live push of the same line show it once
     let mut d = signed_in();
-    for seq in [5, 3, 5, 4, 3] {
+    // 2 comes late (a replay the summary counted already): kept in order, not counted.
+    for seq in [3, 4, 5, 5, 3, 2] {
         d.apply(
             RelayToConsole::Line(line("c1", seq, Author::Visitor)),
             |_| false,
         );
     }
     let seqs: Vec<u64> = d.conv("c1").unwrap().lines.iter().map(|l| l.seq).collect();
-    assert_eq!(seqs, [3, 4, 5]);
+    assert_eq!(seqs, [2, 3, 4, 5]);
     assert_eq!(
         d.conv("c1").unwrap().summary.unread,
         3,
@@ -228,4 +229,22 @@ fn an_answered_left_message_shows_who_answered() {
         d.left.iter().find(|l| l.id == "lm1").unwrap().answered_by,
         Some(7)
     );
+}
+
+#[test]
+fn a_line_the_summary_counted_is_not_counted_again() {
+    // covers CHAT-1: the first line of a new visitor arrives after its summary, or replayed
+    let mut d = signed_in();
+    let mut s = summary("c2");
+    s.last_seq = 4;
+    s.unread = 1;
+    d.apply(RelayToConsole::Conversation(s), |_| false);
+    d.apply(RelayToConsole::Line(line("c2", 4, Author::Visitor)), |_| {
+        false
+    });
+    assert_eq!(d.conv("c2").unwrap().summary.unread, 1);
+    d.apply(RelayToConsole::Line(line("c2", 6, Author::Visitor)), |_| {
+        false
+    });
+    assert_eq!(d.conv("c2").unwrap().summary.unread, 2);
 }
