@@ -131,6 +131,17 @@ pub struct ReadNotice {
     pub upto: u64,
 }
 
+/// Pushed on the loader's page-view socket (CHAT-9): an agent opened a chat with this page
+/// view. The loader opens the panel with `invite`, and the panel's `chat_open` redeems it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(deny_unknown_fields)]
+pub struct Invited {
+    pub invite: String,
+    pub agent: String,
+    pub text: String,
+}
+
 // ---- The visitor's requests on the widget socket --------------------------------------------
 
 /// Open the chat panel. A visitor id is minted on the first open and kept in the frame's

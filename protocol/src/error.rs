@@ -64,6 +64,8 @@ pub enum ErrorCode {
     VisitorLeft,
     /// The request needs a staff member signed in to the console, or an admin (CHAT-6).
     NotStaff,
+    /// Only the site's admins may do this (staff accounts, settings, the dashboard).
+    NotAdmin,
     /// Open the chat panel first (`chat_open`).
     ChatNotOpen,
     /// The attachment's type or size is not accepted (CHAT: images and PDF, up to a limit).

@@ -243,6 +243,8 @@ pub enum RelayToWidget {
     Typing(TypingNotice),
     /// Push: the agent read the visitor's lines.
     Read(ReadNotice),
+    /// Push, on the loader's page-view socket: an agent invites this visitor to chat (CHAT-9).
+    Invited(Invited),
     /// The reply to a request that failed, or a push explaining a closed connection.
     Error(ErrorBody),
 }

@@ -348,7 +348,14 @@ async fn run_staff(relay: &Relay, cmd: StaffCmd) -> Result<()> {
             .with_context(|| format!("no site has the key '{key}'"))
     };
     match cmd {
-        StaffCmd::Add { site, account, name, number, role, sms_offline } => {
+        StaffCmd::Add {
+            site,
+            account,
+            name,
+            number,
+            role,
+            sms_offline,
+        } => {
             let Some(role) = StaffRole::parse(&role) else {
                 bail!("--role {role}: use agent or admin");
             };
@@ -364,7 +371,11 @@ async fn run_staff(relay: &Relay, cmd: StaffCmd) -> Result<()> {
             let id = ringlink_relay::chat::staff::create(relay, site.id, &form)
                 .await
                 .map_err(|e| anyhow::anyhow!("{e}"))?;
-            println!("staff account '{account}' ({}) issued on site {}: id {id}", role.as_str(), site.key);
+            println!(
+                "staff account '{account}' ({}) issued on site {}: id {id}",
+                role.as_str(),
+                site.key
+            );
             println!("console: /console?site={}", site.key);
         }
         StaffCmd::List { site } => {
@@ -372,7 +383,12 @@ async fn run_staff(relay: &Relay, cmd: StaffCmd) -> Result<()> {
             for s in relay.store.staff_of_site(site.id).await? {
                 println!(
                     "{}\t{}\t{}\t{}\t{}\topen {}",
-                    s.id, s.account, s.name, s.role.as_str(), s.state.as_str(), s.open
+                    s.id,
+                    s.account,
+                    s.name,
+                    s.role.as_str(),
+                    s.state.as_str(),
+                    s.open
                 );
             }
         }

@@ -87,6 +87,26 @@ pub async fn widget(
     Ok(Client::new(open(addr, &path, &headers, from).await?))
 }
 
+/// A staff console socket on `addr`, opened from the relay's own console page at `origin`.
+pub async fn console(
+    addr: SocketAddr,
+    origin: &str,
+) -> Result<
+    Client<ringlink_protocol::console::ConsoleMsg, ringlink_protocol::console::RelayToConsole>,
+    Refused,
+> {
+    let headers = [("origin", origin.to_owned())];
+    Ok(Client::new(
+        open(
+            addr,
+            "/v1/console/ws",
+            &headers,
+            IpAddr::from([127, 0, 0, 1]),
+        )
+        .await?,
+    ))
+}
+
 /// An agent socket on `addr` with a device token; not yet said hello.
 pub async fn agent(addr: SocketAddr, token: &str, from: IpAddr) -> Result<Agent, Refused> {
     let headers = [("authorization", format!("Bearer {token}"))];

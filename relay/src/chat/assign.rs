@@ -86,10 +86,20 @@ pub async fn route(
     Ok(false)
 }
 
-/// Tells the visitor and the agent that the agent has the conversation now.
+/// Lines a newly assigned agent is sent with the conversation (older ones: `get_history`).
+const LINES_ON_ASSIGN: i64 = 50;
+
+/// Tells the visitor and the agent that the agent has the conversation now; the agent gets
+/// its latest lines, so the visitor's first message is in front of them at once (CHAT-1).
 async fn announce_assigned(relay: &Relay, c: &ConversationRow, agent: i64) {
     let summary = summary(relay, c, agent).await;
     deliver::to_staff(relay, agent, &RelayToConsole::Conversation(summary)).await;
+    if let Ok(rows) = relay.store.lines_before(c.id, None, LINES_ON_ASSIGN).await {
+        for l in &rows {
+            let line = lines::to_wire(relay, &c.public_id, l).await;
+            deliver::to_staff(relay, agent, &RelayToConsole::Line(line)).await;
+        }
+    }
     push_status(relay, c).await;
     push_colleagues(relay, c.site_id).await;
 }

@@ -69,6 +69,24 @@ pub async fn signed_in(
                 .collect(),
         ));
     }
+    if let Ok(rows) = relay
+        .store
+        .pageviews_of_site(me.site_id, super::pageviews::LISTED_AT_MOST)
+        .await
+    {
+        out.push(RelayToConsole::VisitorsNow(
+            rows.into_iter()
+                .filter(|p| p.invite.is_none())
+                .map(|p| BrowsingVisitor {
+                    pageview: p.public_id,
+                    page: p.page,
+                    referrer: p.referrer,
+                    lang: p.lang,
+                    since: p.since_ms,
+                })
+                .collect(),
+        ));
+    }
     if let Some(since) = since {
         let ids: Vec<i64> = convs.iter().map(|c| c.id).collect();
         let by_id: std::collections::HashMap<i64, &ConversationRow> =
@@ -588,13 +606,14 @@ pub async fn search(
     let mut convs: std::collections::HashMap<i64, Option<ConversationRow>> = Default::default();
     let mut out = Vec::new();
     for l in rows {
-        if !convs.contains_key(&l.conversation_id) {
-            let c = relay
-                .store
-                .conversation_by_id(l.conversation_id)
-                .await
-                .map_err(internal)?;
-            convs.insert(l.conversation_id, c);
+        if let std::collections::hash_map::Entry::Vacant(e) = convs.entry(l.conversation_id) {
+            e.insert(
+                relay
+                    .store
+                    .conversation_by_id(l.conversation_id)
+                    .await
+                    .map_err(internal)?,
+            );
         }
         let Some(Some(c)) = convs.get(&l.conversation_id) else {
             continue;

@@ -15,9 +15,11 @@
 //! - [`lines`]: storing a line once and delivering it to the conversation's parties.
 //! - [`visitor`]: the visitor's side: opening the panel, writing, ending, leaving a message.
 //! - [`desk`]: the agent's side: states, replies, transfers, colleagues, history, search.
+//! - [`desk_admin`]: canned responses filled in, transcripts, the dashboard's figures.
 //! - [`keeper`]: the sweep that moves conversations off offline and silent agents.
 //! - [`deliver`]: pushes to visitors' widgets and staff consoles through the live bus.
 //! - [`attachments`]: files sniffed by content and kept in the database.
+//! - [`pageviews`]: visitors browsing now, and agent-started chats (CHAT-9).
 //! - [`store`]: the chat's store functions.
 
 pub mod assign;
@@ -26,8 +28,10 @@ pub mod clock;
 pub mod config;
 pub mod deliver;
 pub mod desk;
+pub mod desk_admin;
 pub mod keeper;
 pub mod lines;
+pub mod pageviews;
 pub mod routing;
 pub mod staff;
 pub mod store;

@@ -141,6 +141,17 @@ mod tests {
             seed in any::<u64>(),
         ) {
             let mode = if random { RoutingMode::Random } else { RoutingMode::Balanced };
+            // One row per agent, as the store gives them.
+            let agents: Vec<Candidate> = agents
+                .into_iter()
+                .enumerate()
+                .map(|(i, a)| Candidate { staff_id: i as i64, ..a })
+                .collect();
+            let ranked_ids = ranked(&agents, capacity, mode, true, None, seed);
+            let mut unique = ranked_ids.clone();
+            unique.sort();
+            unique.dedup();
+            prop_assert_eq!(unique.len(), ranked_ids.len(), "each agent once");
             for id in ranked(&agents, capacity, mode, true, None, seed) {
                 let a = agents.iter().find(|a| a.staff_id == id).unwrap();
                 prop_assert_eq!(a.state, AgentState::Normal);

@@ -37,7 +37,13 @@ pub async fn open(
     req: &ChatOpen,
 ) -> Result<(VisitorSession, ChatOpened), ErrorBody> {
     let now = relay.chat.clock.now_ms();
-    let known = match &req.visitor {
+    // An agent's invitation (CHAT-9) makes this panel the invited visitor's.
+    let invited = match &req.invite {
+        Some(code) => super::pageviews::redeem(relay, site_id, code).await?,
+        None => None,
+    };
+    let offered = invited.or_else(|| req.visitor.clone());
+    let known = match &offered {
         Some(t) => relay
             .store
             .chat_visitor_by_token(&hash_token(t.expose()))
@@ -46,7 +52,7 @@ pub async fn open(
             .filter(|v| v.site_id == site_id),
         None => None,
     };
-    let (mut v, token): (VisitorRow, Secret) = match (known, &req.visitor) {
+    let (mut v, token): (VisitorRow, Secret) = match (known, &offered) {
         (Some(v), Some(t)) => (v, t.clone()),
         _ => {
             let token = random_token();
@@ -102,15 +108,23 @@ pub async fn open(
 /// The lines of the visitor's open conversation after `since` (internal notes never), for a
 /// panel that reopens: read after the visitor's subscription started, so nothing falls
 /// between; a line in both arrives twice with one `seq`, and the panel keeps the first.
-pub async fn missed(relay: &Relay, v: &VisitorSession, since: u64) -> Vec<RelayToWidget> {
+///
+/// With `since`, the lines after it, oldest first, at most [`REPLAY_AT_MOST`] (ask again from
+/// the last to page on); without, the newest [`REPLAY_AT_MOST`] (a fresh tab shows the end).
+pub async fn missed(relay: &Relay, v: &VisitorSession, since: Option<u64>) -> Vec<RelayToWidget> {
     let Ok(Some(c)) = relay.store.open_conversation_of_visitor(v.visitor_id).await else {
         return Vec::new();
     };
-    let rows = relay
-        .store
-        .lines_after(&[c.id], since, REPLAY_AT_MOST)
-        .await
-        .unwrap_or_default();
+    let rows = match since {
+        Some(since) => {
+            relay
+                .store
+                .lines_after(&[c.id], since, REPLAY_AT_MOST)
+                .await
+        }
+        None => relay.store.lines_before(c.id, None, REPLAY_AT_MOST).await,
+    }
+    .unwrap_or_default();
     let mut out = Vec::new();
     for l in rows.iter().filter(|l| !l.internal) {
         out.push(RelayToWidget::Line(
@@ -140,7 +154,7 @@ pub async fn send(
         .map_err(internal)?
     {
         Some(c) => (c, false),
-        None => (start(relay, v).await?, true),
+        None => (start_for(relay, v).await?, true),
     };
     let line = lines::post(
         relay,
@@ -167,7 +181,10 @@ pub async fn send(
 }
 
 /// A new conversation with what the agent is told about the visitor (CHAT-8).
-async fn start(relay: &Relay, v: &VisitorSession) -> Result<ConversationRow, ErrorBody> {
+pub(crate) async fn start_for(
+    relay: &Relay,
+    v: &VisitorSession,
+) -> Result<ConversationRow, ErrorBody> {
     let row = relay
         .store
         .chat_visitor(v.visitor_id)

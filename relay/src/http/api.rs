@@ -61,6 +61,7 @@ pub fn status_of(code: ErrorCode) -> StatusCode {
         ErrorCode::UnknownConversation => StatusCode::NOT_FOUND,
         ErrorCode::VisitorLeft => StatusCode::GONE,
         ErrorCode::NotStaff => StatusCode::UNAUTHORIZED,
+        ErrorCode::NotAdmin => StatusCode::FORBIDDEN,
         ErrorCode::ChatNotOpen => StatusCode::CONFLICT,
         ErrorCode::AttachmentRefused => StatusCode::UNPROCESSABLE_ENTITY,
         ErrorCode::Internal => StatusCode::INTERNAL_SERVER_ERROR,

@@ -86,12 +86,7 @@ routes! { StaffConn: ConsoleMsg => RelayToConsole, CONSOLE_ROUTES;
     Transfer: staff |c, s, req| desk::transfer(&c.relay, s, &req);
     AnswerTransfer: staff |c, s, req| desk::answer_transfer(&c.relay, s, &req);
     OpenColleague: staff |c, s, req| desk::open_colleague(&c.relay, s, &req);
-    InviteVisitor: staff |_c, _s, _req| async {
-        Err::<Opened, ErrorBody>(ErrorBody::new(
-            ErrorCode::Unavailable,
-            "agent-started chats need the merchant's opt-in tag, which this relay does not serve yet",
-        ))
-    };
+    InviteVisitor: staff |c, s, req| chat::pageviews::invite(&c.relay, s, &req);
     GetHistory: staff |c, s, req| desk::history(&c.relay, s, &req);
     SearchChats: staff |c, s, req| desk::search(&c.relay, s, &req);
     AnswerLeftMessage: staff |c, s, req| desk::answer_left(&c.relay, s, &req);

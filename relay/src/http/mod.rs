@@ -5,6 +5,8 @@ mod agent_api;
 mod agent_ws;
 mod api;
 mod assets;
+mod chat_files;
+mod console_api;
 mod console_page;
 mod console_ws;
 mod dev_outbox;
@@ -12,6 +14,7 @@ mod help_phone;
 mod home;
 mod metrics_access;
 mod pages;
+mod pageview_ws;
 pub(crate) mod routes;
 mod socket;
 mod widget_frame;
@@ -52,6 +55,40 @@ pub fn router(relay: Arc<Relay>) -> Router {
         .route("/v1/agent/ws", get(agent_ws::upgrade))
         .route("/v1/widget/ws", get(widget_ws::upgrade))
         .route("/v1/console/ws", get(console_ws::upgrade))
+        .route(
+            "/v1/chat/attachments",
+            post(chat_files::upload).layer(DefaultBodyLimit::max(
+                relay.config.chat.max_attachment_bytes + 1,
+            )),
+        )
+        .route("/v1/chat/attachments/{id}", get(chat_files::download))
+        .route("/v1/chat/transcript", get(console_api::visitor_transcript))
+        .route("/v1/visitor/watch", get(pageview_ws::upgrade))
+        .route(
+            "/v1/console/staff",
+            get(console_api::list_staff).post(console_api::add_staff),
+        )
+        .route(
+            "/v1/console/staff/{id}",
+            axum::routing::put(console_api::edit_staff).delete(console_api::remove_staff),
+        )
+        .route(
+            "/v1/console/settings",
+            get(console_api::get_settings).put(console_api::put_settings),
+        )
+        .route(
+            "/v1/console/canned",
+            get(console_api::list_canned).post(console_api::add_canned),
+        )
+        .route(
+            "/v1/console/canned/{id}",
+            axum::routing::delete(console_api::remove_canned),
+        )
+        .route(
+            "/v1/console/transcript/{id}",
+            get(console_api::staff_transcript),
+        )
+        .route("/v1/console/dashboard", get(console_api::dashboard))
         .route("/console", get(console_page::page))
         .nest(console_page::PREFIX, console_page::router())
         .route("/widget/frame", get(widget_frame::page))

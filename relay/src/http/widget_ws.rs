@@ -330,7 +330,7 @@ impl WidgetConn {
             .add_chat_connection(&key, &live.node_id, &who, now)
             .await
             .map_err(chat::internal)?;
-        self.then_push = chat::visitor::missed(&self.relay, &v, req.since.unwrap_or(0)).await;
+        self.then_push = chat::visitor::missed(&self.relay, &v, req.since).await;
         chat::visitor::presence_changed(&self.relay, &v).await;
         self.visitor = Some((v, key));
         Ok(opened)

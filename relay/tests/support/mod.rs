@@ -3,6 +3,7 @@
 #![allow(dead_code)]
 
 pub mod calls;
+pub mod chat;
 
 use std::time::Duration;
 
@@ -459,6 +460,11 @@ impl<Out: serde::Serialize, In: serde::de::DeserializeOwned + std::fmt::Debug> C
             next_id: 0,
             _p: std::marker::PhantomData,
         }
+    }
+
+    /// A client over a socket a test opened itself.
+    pub fn from_ws(ws: WebSocketStream<MaybeTlsStream<TcpStream>>) -> Self {
+        Self::new(ws)
     }
 
     pub async fn send(&mut self, msg: Out) -> u64 {

@@ -163,7 +163,7 @@ fn payer(name: &str) -> Option<PayerKind> {
 }
 
 /// Every error code (the decoder looks names up here).
-pub(crate) const ERROR_CODES: [ErrorCode; 31] = [
+pub(crate) const ERROR_CODES: [ErrorCode; 32] = [
     ErrorCode::BadFrame,
     ErrorCode::FrameTooLarge,
     ErrorCode::BadField,
@@ -192,6 +192,7 @@ pub(crate) const ERROR_CODES: [ErrorCode; 31] = [
     ErrorCode::UnknownConversation,
     ErrorCode::VisitorLeft,
     ErrorCode::NotStaff,
+    ErrorCode::NotAdmin,
     ErrorCode::ChatNotOpen,
     ErrorCode::AttachmentRefused,
     ErrorCode::Internal,
@@ -228,6 +229,7 @@ fn error_code_name(code: ErrorCode) -> &'static str {
         ErrorCode::UnknownConversation => "unknown_conversation",
         ErrorCode::VisitorLeft => "visitor_left",
         ErrorCode::NotStaff => "not_staff",
+        ErrorCode::NotAdmin => "not_admin",
         ErrorCode::ChatNotOpen => "chat_not_open",
         ErrorCode::AttachmentRefused => "attachment_refused",
         ErrorCode::Internal => "internal",

@@ -122,6 +122,7 @@ impl Lang {
                 ErrorCode::UnknownConversation => "找不到这个对话：它可能已经结束。",
                 ErrorCode::VisitorLeft => "对方已离开，消息无法送达。",
                 ErrorCode::NotStaff => "请先以客服账号登录。",
+                ErrorCode::NotAdmin => "只有网站管理员可以这样做。",
                 ErrorCode::ChatNotOpen => "请先打开在线客服窗口。",
                 ErrorCode::AttachmentRefused => "只能发送图片或 PDF 文件，且不能超过大小上限。",
                 ErrorCode::Internal => "服务出了点问题：请稍后再试。",

@@ -42,6 +42,8 @@ pub enum Asked {
     AskAccountCode,
     SignUp,
     ResetPassword,
+    /// A chat request (CHAT); the chat panel's own model reads its answers.
+    Chat,
 }
 
 impl Asked {
@@ -61,6 +63,12 @@ impl Asked {
             WidgetMsg::AskAccountCode(_) => Asked::AskAccountCode,
             WidgetMsg::SignUp(_) => Asked::SignUp,
             WidgetMsg::ResetPassword(_) => Asked::ResetPassword,
+            WidgetMsg::ChatOpen(_)
+            | WidgetMsg::ChatSend(_)
+            | WidgetMsg::ChatTyping(_)
+            | WidgetMsg::ChatRead(_)
+            | WidgetMsg::ChatEnd(_)
+            | WidgetMsg::LeaveMessage(_) => Asked::Chat,
         }
     }
 }
@@ -482,6 +490,16 @@ impl Model {
                 self.call_me_resumed(&mut out);
             }
             RelayToWidget::SignedOut(_) | RelayToWidget::Pong(_) => {}
+            // The chat panel is not in this widget yet: its frames change nothing here.
+            RelayToWidget::ChatOpened(_)
+            | RelayToWidget::ChatSent(_)
+            | RelayToWidget::ChatAck(_)
+            | RelayToWidget::MessageLeft(_)
+            | RelayToWidget::Line(_)
+            | RelayToWidget::ChatStatus(_)
+            | RelayToWidget::Typing(_)
+            | RelayToWidget::Read(_)
+            | RelayToWidget::Invited(_) => {}
             RelayToWidget::Presence(p) => {
                 self.agents = p.agents;
                 if let Some(d) = &self.device {

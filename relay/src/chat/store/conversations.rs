@@ -231,6 +231,36 @@ impl Store {
         Ok(true)
     }
 
+    /// Gives a waiting conversation to the agent who started it (CHAT-9), whatever their load.
+    pub async fn take_conversation(
+        &self,
+        conversation_id: i64,
+        staff_id: i64,
+        now_ms: i64,
+    ) -> Result<bool> {
+        let mut tx = self.pool().begin().await?;
+        let conv = sqlx::query(
+            "UPDATE chat_conversations SET agent_id = $1, state = 'active', assigned_ms = $2              WHERE id = $3 AND state = 'waiting'",
+        )
+        .bind(staff_id)
+        .bind(now_ms)
+        .bind(conversation_id)
+        .execute(&mut *tx)
+        .await?;
+        if conv.rows_affected() != 1 {
+            return Ok(false);
+        }
+        sqlx::query(
+            "UPDATE chat_staff SET open_count = open_count + 1, idle_since_ms = $1 WHERE id = $2",
+        )
+        .bind(now_ms)
+        .bind(staff_id)
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(true)
+    }
+
     /// Takes an active conversation back from `staff_id` into the queue, keeping its place
     /// (its original queue time). False when it was not theirs any more.
     pub async fn unassign_conversation(&self, conversation_id: i64, staff_id: i64) -> Result<bool> {

@@ -204,6 +204,16 @@ impl Store {
         Ok(())
     }
 
+    /// Gives a visitor a new token (an invitation redeemed: the one minted with it is unknown).
+    pub async fn set_visitor_token(&self, id: i64, token_hash: &str) -> Result<()> {
+        sqlx::query("UPDATE chat_visitors SET token_hash = $1 WHERE id = $2")
+            .bind(token_hash)
+            .bind(id)
+            .execute(self.pool())
+            .await?;
+        Ok(())
+    }
+
     /// The visitor's widget went away now (their "left" clock starts).
     pub async fn touch_chat_visitor(&self, id: i64, at_ms: i64) -> Result<()> {
         sqlx::query("UPDATE chat_visitors SET last_seen_ms = $1 WHERE id = $2")
@@ -394,5 +404,115 @@ impl Store {
         .fetch_one(self.pool())
         .await?;
         Ok(r.try_get("n")?)
+    }
+}
+
+/// A page view of a site now (CHAT-9).
+#[derive(Clone, Debug)]
+pub struct PageviewRow {
+    pub public_id: String,
+    pub site_id: i64,
+    pub page: String,
+    pub referrer: Option<String>,
+    pub lang: Option<String>,
+    pub since_ms: i64,
+    /// `CODE_HASH VISITOR_ID` once an agent invited this page view; `redeemed` after.
+    pub invite: Option<String>,
+}
+
+fn read_pageview(r: &AnyRow) -> Result<PageviewRow> {
+    Ok(PageviewRow {
+        public_id: r.try_get("public_id")?,
+        site_id: r.try_get("site_id")?,
+        page: r.try_get("page")?,
+        referrer: r.try_get("referrer")?,
+        lang: r.try_get("lang")?,
+        since_ms: r.try_get("since_ms")?,
+        invite: r.try_get("invite")?,
+    })
+}
+
+const PAGEVIEW: &str = "public_id, site_id, page, referrer, lang, since_ms, invite";
+
+impl Store {
+    pub async fn add_pageview(&self, p: &PageviewRow, node_id: &str) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO chat_pageviews (public_id, site_id, node_id, page, referrer, lang, since_ms) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        )
+        .bind(&p.public_id)
+        .bind(p.site_id)
+        .bind(node_id)
+        .bind(&p.page)
+        .bind(&p.referrer)
+        .bind(&p.lang)
+        .bind(p.since_ms)
+        .execute(self.pool())
+        .await?;
+        Ok(())
+    }
+
+    pub async fn remove_pageview(&self, public_id: &str) -> Result<()> {
+        sqlx::query("DELETE FROM chat_pageviews WHERE public_id = $1")
+            .bind(public_id)
+            .execute(self.pool())
+            .await?;
+        Ok(())
+    }
+
+    /// A site's page views now, newest first, at most `limit`.
+    pub async fn pageviews_of_site(&self, site_id: i64, limit: i64) -> Result<Vec<PageviewRow>> {
+        let rows = sqlx::query(&format!(
+            "SELECT {PAGEVIEW} FROM chat_pageviews WHERE site_id = $1 ORDER BY since_ms DESC LIMIT $2"
+        ))
+        .bind(site_id)
+        .bind(limit)
+        .fetch_all(self.pool())
+        .await?;
+        rows.iter().map(read_pageview).collect()
+    }
+
+    pub async fn pageview(&self, public_id: &str) -> Result<Option<PageviewRow>> {
+        let r = sqlx::query(&format!(
+            "SELECT {PAGEVIEW} FROM chat_pageviews WHERE public_id = $1"
+        ))
+        .bind(public_id)
+        .fetch_optional(self.pool())
+        .await?;
+        r.as_ref().map(read_pageview).transpose()
+    }
+
+    /// Records an invitation on a page view that has none yet; false when it had one.
+    pub async fn invite_pageview(&self, public_id: &str, invite: &str) -> Result<bool> {
+        let done = sqlx::query(
+            "UPDATE chat_pageviews SET invite = $1 WHERE public_id = $2 AND invite IS NULL",
+        )
+        .bind(invite)
+        .bind(public_id)
+        .execute(self.pool())
+        .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    /// Takes an invitation by its code (once): the page view it was on.
+    pub async fn redeem_invite(&self, site_id: i64, code: &str) -> Result<Option<PageviewRow>> {
+        let rows = sqlx::query(&format!(
+            "SELECT {PAGEVIEW} FROM chat_pageviews WHERE site_id = $1 AND invite LIKE $2"
+        ))
+        .bind(site_id)
+        .bind(format!("{code} %"))
+        .fetch_all(self.pool())
+        .await?;
+        let Some(p) = rows.iter().map(read_pageview).next().transpose()? else {
+            return Ok(None);
+        };
+        let done = sqlx::query(
+            "UPDATE chat_pageviews SET invite = 'redeemed' WHERE public_id = $1 AND invite = $2",
+        )
+        .bind(&p.public_id)
+        .bind(&p.invite)
+        .execute(self.pool())
+        .await?;
+        Ok((done.rows_affected() == 1).then_some(p))
     }
 }

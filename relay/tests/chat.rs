@@ -1,0 +1,694 @@
+//! CHAT end to end over real sockets: visitors on the widget socket, agents on the console
+//! socket, on SQLite, PostgreSQL, and two relays (visitor on one, agent on the other).
+
+mod support;
+
+use ringlink_protocol::chat::*;
+use ringlink_protocol::console::*;
+use ringlink_protocol::widget::{RelayToWidget, WidgetMsg};
+use ringlink_protocol::ErrorCode;
+use support::chat::*;
+
+// covers CHAT-1, CHAT-4, CHAT-8: a visitor asks, is routed, the agent sees who and where, and
+// answers; an internal note never reaches the visitor
+both_buses!(
+    visitor_asks_and_is_answered,
+    |t: support::TestRelay| async move {
+        agent_account(&t, "li", "Li Na").await;
+        let (mut agent, me) = signed_in_console(&t, "li").await;
+        assert_eq!(
+            me.me.state,
+            AgentState::Normal,
+            "CHAT-6: normal after sign-in"
+        );
+        let (mut v, opened) = visitor(&t).await;
+        assert!(!opened.visitor.expose().is_empty());
+        assert_eq!(opened.agents_online, 1);
+        let sent = v.request(say("有 42 码的吗？", "c1")).await;
+        let RelayToWidget::ChatSent(sent) = sent else {
+            panic!("{sent:?}")
+        };
+        assert_eq!(sent.line.author, Author::Visitor);
+
+        let conv = next_conversation(&mut agent).await;
+        assert_eq!(conv.kind, ConversationKind::Visitor);
+        let info = conv.visitor.clone().expect("CHAT-8 visitor info");
+        assert_eq!(info.ip, "127.0.0.1");
+        assert_eq!(info.site, "Test shop");
+        assert_eq!(info.page.as_deref(), Some("http://shop.test/shoes?size=42"));
+        assert_eq!(
+            info.referrer.as_deref(),
+            Some("https://search.example/?q=shoes")
+        );
+        assert_eq!(info.lang.as_deref(), Some("zh-CN"));
+        assert!(info.at > 0);
+        let line = next_line_console(&mut agent).await;
+        assert_eq!(line.text, "有 42 码的吗？");
+
+        let status = next_status(&mut v).await;
+        assert_eq!(
+            status.agent.as_deref(),
+            Some("Li Na"),
+            "the visitor sees the agent's name"
+        );
+        assert_eq!(status.state, ConversationState::Active);
+
+        let note = ConsoleMsg::StaffSend(StaffSend {
+            conversation: conv.id.clone(),
+            text: "VIP customer".into(),
+            client_id: "n1".into(),
+            attachment: None,
+            internal: true,
+        });
+        assert!(matches!(
+            agent.request(note).await,
+            RelayToConsole::ChatSent(_)
+        ));
+        let r = agent
+            .request(reply_to(&conv.id, "有的，黑色和白色", "a1"))
+            .await;
+        assert!(matches!(r, RelayToConsole::ChatSent(_)), "{r:?}");
+        let got = next_line_visitor(&mut v).await;
+        assert_eq!(
+            got.text, "有的，黑色和白色",
+            "the internal note never reached the visitor"
+        );
+        assert!(matches!(got.author, Author::Staff { ref name, .. } if name == "Li Na"));
+    }
+);
+
+// covers CHAT-2: a retried line (same client id) is stored once and delivered once; a
+// reopening panel gets what it missed
+both_buses!(
+    retries_are_stored_once_and_reopening_loses_nothing,
+    |t: support::TestRelay| async move {
+        agent_account(&t, "li", "Li").await;
+        let (mut agent, _) = signed_in_console(&t, "li").await;
+        let (mut v, opened) = visitor(&t).await;
+        let RelayToWidget::ChatSent(a) = v.request(say("hello", "same")).await else {
+            panic!()
+        };
+        let RelayToWidget::ChatSent(b) = v.request(say("hello", "same")).await else {
+            panic!()
+        };
+        assert_eq!(a.line.seq, b.line.seq, "a retry returns the stored line");
+        let conv = next_conversation(&mut agent).await;
+        let first = next_line_console(&mut agent).await;
+        assert_eq!(first.seq, a.line.seq);
+        // The agent answers while the visitor is away between pages.
+        drop(v);
+        agent.request(reply_to(&conv.id, "one", "r1")).await;
+        agent.request(reply_to(&conv.id, "two", "r2")).await;
+        let mut w = t.widget_from(support::ORIGIN, support::SITE).await.unwrap();
+        let reopened = w
+            .request(WidgetMsg::ChatOpen(ChatOpen {
+                visitor: Some(opened.visitor.clone()),
+                since: Some(a.line.seq),
+                ..ChatOpen::default()
+            }))
+            .await;
+        let RelayToWidget::ChatOpened(o) = reopened else {
+            panic!("{reopened:?}")
+        };
+        assert_eq!(o.unread, 2, "the bubble's unread count");
+        let one = next_line_visitor(&mut w).await;
+        let two = next_line_visitor(&mut w).await;
+        assert_eq!((one.text.as_str(), two.text.as_str()), ("one", "two"));
+        // The console's history has each line once.
+        let h = agent
+            .request(ConsoleMsg::GetHistory(GetHistory {
+                conversation: conv.id.clone(),
+                before: None,
+            }))
+            .await;
+        let RelayToConsole::History(h) = h else {
+            panic!("{h:?}")
+        };
+        let texts: Vec<&str> = h.lines.iter().map(|l| l.text.as_str()).collect();
+        assert_eq!(texts, ["hello", "one", "two"]);
+    }
+);
+
+// covers CHAT-4, CHAT-5: busy takes no new visitors; with everyone full the visitor sees their
+// place in the queue, and it falls as chats close (served in order)
+both_buses!(
+    busy_and_full_agents_queue_visitors_in_order,
+    |t: support::TestRelay| async move {
+        let site = site_id(&t, support::SITE).await;
+        let body = serde_json::to_string(&ringlink_relay::chat::SiteChat {
+            capacity: 1,
+            ..Default::default()
+        })
+        .unwrap();
+        t.running
+            .relay
+            .store
+            .put_chat_settings(site, &body)
+            .await
+            .unwrap();
+        agent_account(&t, "li", "Li").await;
+        let (mut agent, _) = signed_in_console(&t, "li").await;
+        let set = agent
+            .request(ConsoleMsg::SetState(SetState {
+                state: AgentState::Busy,
+            }))
+            .await;
+        assert!(matches!(set, RelayToConsole::StateSet(_)));
+        let (mut v1, _) = visitor(&t).await;
+        v1.request(say("first", "1")).await;
+        let s1 = next_status(&mut v1).await;
+        assert_eq!(
+            s1.state,
+            ConversationState::Waiting,
+            "busy takes no new visitors"
+        );
+        assert_eq!(s1.queue.as_ref().map(|q| q.position), Some(1));
+        assert!(
+            s1.offer.is_none(),
+            "a busy agent is online: no 'no agent' offer"
+        );
+
+        agent
+            .request(ConsoleMsg::SetState(SetState {
+                state: AgentState::Normal,
+            }))
+            .await;
+        let c1 = next_conversation(&mut agent).await;
+        let s1 = next_status(&mut v1).await;
+        assert_eq!(s1.state, ConversationState::Active);
+
+        let (mut v2, _) = visitor(&t).await;
+        v2.request(say("second", "2")).await;
+        assert_eq!(
+            next_status(&mut v2).await.queue.map(|q| q.position),
+            Some(1)
+        );
+        let (mut v3, _) = visitor(&t).await;
+        v3.request(say("third", "3")).await;
+        assert_eq!(
+            next_status(&mut v3).await.queue.map(|q| q.position),
+            Some(2)
+        );
+
+        agent
+            .request(ConsoleMsg::CloseConversation(CloseConversation {
+                conversation: c1.id.clone(),
+            }))
+            .await;
+        let ended = next_status(&mut v1).await;
+        assert_eq!(ended.state, ConversationState::Ended);
+        let s2 = next_status(&mut v2).await;
+        assert_eq!(
+            s2.state,
+            ConversationState::Active,
+            "the head of the queue is served first"
+        );
+        let s3 = next_status(&mut v3).await;
+        assert_eq!(
+            s3.queue.map(|q| q.position),
+            Some(1),
+            "the place falls as chats close"
+        );
+    }
+);
+
+// covers CHAT-5: an offline agent's visitor moves to a colleague after the grace period; the
+// visitor sees the new agent's name, the colleague sees the history, nothing is lost
+both_buses!(
+    offline_agents_visitors_move_after_the_grace,
+    |t: support::TestRelay| async move {
+        agent_account(&t, "li", "Li").await;
+        let wang = agent_account(&t, "wang", "Wang").await;
+        let (mut li, _) = signed_in_console(&t, "li").await;
+        let (mut v, _) = visitor(&t).await;
+        v.request(say("where is my order?", "q1")).await;
+        let conv = next_conversation(&mut li).await;
+        li.request(reply_to(&conv.id, "let me check", "r1")).await;
+        let (mut wang_c, _) = signed_in_console(&t, "wang").await;
+        li.request(ConsoleMsg::SetState(SetState {
+            state: AgentState::Offline,
+        }))
+        .await;
+        advance(&t, 30).await;
+        let s = t
+            .running
+            .relay
+            .store
+            .conversation_by_public(&conv.id)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(s.agent_id, conv.agent, "within the grace period it stays");
+        advance(&t, 31).await;
+        let moved = until(&mut wang_c, 10, |m| match m {
+            RelayToConsole::Conversation(s) if s.id == conv.id => Some(s),
+            _ => None,
+        })
+        .await;
+        assert_eq!(moved.agent, Some(wang));
+        let gone = until(&mut li, 10, |m| match m {
+            RelayToConsole::ConversationGone(id) => Some(id),
+            _ => None,
+        })
+        .await;
+        assert_eq!(gone, conv.id);
+        let status = until(&mut v, 10, |m| match m {
+            RelayToWidget::ChatStatus(s) if s.agent.as_deref() == Some("Wang") => Some(s),
+            _ => None,
+        })
+        .await;
+        assert_eq!(status.state, ConversationState::Active);
+        let h = wang_c
+            .request(ConsoleMsg::GetHistory(GetHistory {
+                conversation: conv.id.clone(),
+                before: None,
+            }))
+            .await;
+        let RelayToConsole::History(h) = h else {
+            panic!("{h:?}")
+        };
+        let texts: Vec<&str> = h.lines.iter().map(|l| l.text.as_str()).collect();
+        assert_eq!(
+            texts[..2],
+            ["where is my order?", "let me check"],
+            "the colleague sees the history"
+        );
+        assert_eq!(texts[2], "Wang is now serving you");
+    }
+);
+
+// covers CHAT-5: closing the console counts as offline once the grace period passes
+both_buses!(
+    a_closed_console_counts_as_offline_after_the_grace,
+    |t: support::TestRelay| async move {
+        let li = agent_account(&t, "li", "Li").await;
+        let (li_c, _) = signed_in_console(&t, "li").await;
+        drop(li_c);
+        tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+        advance(&t, 10).await;
+        let s = t
+            .running
+            .relay
+            .store
+            .staff_by_id(li)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(s.state, AgentState::Normal, "still within the grace period");
+        advance(&t, 60).await;
+        let s = t
+            .running
+            .relay
+            .store
+            .staff_by_id(li)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(s.state, AgentState::Offline);
+    }
+);
+
+// covers CHAT-5 (no-reply): a visitor left unanswered moves to a free colleague after the
+// site's no-reply time, and only then
+both_buses!(
+    an_unanswered_visitor_moves_after_the_no_reply_time,
+    |t: support::TestRelay| async move {
+        agent_account(&t, "li", "Li").await;
+        let wang = agent_account(&t, "wang", "Wang").await;
+        let (mut li, _) = signed_in_console(&t, "li").await;
+        let (mut v, _) = visitor(&t).await;
+        v.request(say("hello?", "h1")).await;
+        let conv = next_conversation(&mut li).await;
+        let (mut wang_c, _) = signed_in_console(&t, "wang").await;
+        advance(&t, 100).await;
+        let s = t
+            .running
+            .relay
+            .store
+            .conversation_by_public(&conv.id)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(s.agent_id, conv.agent, "within the no-reply time it stays");
+        advance(&t, 30).await;
+        let moved = until(&mut wang_c, 10, |m| match m {
+            RelayToConsole::Conversation(s) if s.id == conv.id => Some(s),
+            _ => None,
+        })
+        .await;
+        assert_eq!(moved.agent, Some(wang));
+        let _ = next_status(&mut v).await;
+        // An answered conversation stays put.
+        wang_c.request(reply_to(&conv.id, "here!", "w1")).await;
+        advance(&t, 500).await;
+        let s = t
+            .running
+            .relay
+            .store
+            .conversation_by_public(&conv.id)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(s.agent_id, Some(wang));
+    }
+);
+
+// covers CHAT-3, CHAT-7: agents talk among themselves while serving visitors; a line to an
+// offline colleague waits for their next sign-in; a line to a visitor who left is refused
+both_buses!(
+    colleagues_talk_and_offline_colleagues_get_lines_later,
+    |t: support::TestRelay| async move {
+        agent_account(&t, "li", "Li").await;
+        let wang = agent_account(&t, "wang", "Wang").await;
+        let (mut li, _) = signed_in_console(&t, "li").await;
+        let (mut v, _) = visitor(&t).await;
+        v.request(say("hi", "1")).await;
+        let visit = next_conversation(&mut li).await;
+        let opened = li
+            .request(ConsoleMsg::OpenColleague(OpenColleague { staff: wang }))
+            .await;
+        let RelayToConsole::Opened(o) = opened else {
+            panic!("{opened:?}")
+        };
+        assert_eq!(o.conversation.kind, ConversationKind::Colleague);
+        let r = li
+            .request(reply_to(
+                &o.conversation.id,
+                "can you help with a refund?",
+                "c1",
+            ))
+            .await;
+        assert!(
+            matches!(r, RelayToConsole::ChatSent(_)),
+            "kept for the offline colleague: {r:?}"
+        );
+
+        let (mut wang_c, _) = signed_in_console(&t, "wang").await;
+        let list = until(&mut wang_c, 10, |m| match m {
+            RelayToConsole::Conversations(l) => Some(l),
+            _ => None,
+        })
+        .await;
+        let cc = list
+            .iter()
+            .find(|c| c.id == o.conversation.id)
+            .expect("the colleague conversation");
+        assert_eq!(cc.unread, 1, "delivered at the next sign-in");
+
+        // Both ways, while Li still serves the visitor.
+        wang_c.request(reply_to(&cc.id, "sure", "w1")).await;
+        let l = until(&mut li, 10, |m| match m {
+            RelayToConsole::Line(l)
+                if l.conversation == cc.id
+                    && matches!(l.author, Author::Staff { id, .. } if id == wang) =>
+            {
+                Some(l)
+            }
+            _ => None,
+        })
+        .await;
+        assert_eq!(l.text, "sure");
+        li.request(reply_to(&visit.id, "one moment", "v1")).await;
+        assert_eq!(next_line_visitor(&mut v).await.text, "one moment");
+
+        drop(v);
+        tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+        advance(&t, 30).await;
+        let r = li.request(reply_to(&visit.id, "still there?", "v2")).await;
+        let RelayToConsole::Error(e) = r else {
+            panic!("{r:?}")
+        };
+        assert_eq!(e.code, ErrorCode::VisitorLeft);
+        assert!(e.message.contains("left"), "{}", e.message);
+    }
+);
+
+// covers CHAT-6, the tenant rule: another site's staff can neither read nor write a
+// conversation, by id or by search
+both_buses!(
+    another_sites_staff_never_sees_the_conversation,
+    |t: support::TestRelay| async move {
+        agent_account(&t, "li", "Li").await;
+        let other = ringlink_relay::admin::create_site(
+            &t.running.relay.store,
+            "Other",
+            Some("site_other"),
+            &["http://other.test".into()],
+        )
+        .await
+        .unwrap();
+        staff_on(&t, other.id, "eve", "Eve", StaffRole::Admin).await;
+        let (mut li, _) = signed_in_console(&t, "li").await;
+        let (mut v, _) = visitor(&t).await;
+        v.request(say("my secret order 1234", "1")).await;
+        let conv = next_conversation(&mut li).await;
+        let (mut eve, _) = signed_in_console_on(&t, "site_other", "eve").await;
+        for msg in [
+            ConsoleMsg::GetHistory(GetHistory {
+                conversation: conv.id.clone(),
+                before: None,
+            }),
+            reply_to(&conv.id, "hi from another shop", "e1"),
+            ConsoleMsg::CloseConversation(CloseConversation {
+                conversation: conv.id.clone(),
+            }),
+        ] {
+            let r = eve.request(msg).await;
+            let RelayToConsole::Error(e) = r else {
+                panic!("another tenant got {r:?}")
+            };
+            assert_eq!(e.code, ErrorCode::UnknownConversation);
+        }
+        let hits = eve
+            .request(ConsoleMsg::SearchChats(SearchChats {
+                query: "secret".into(),
+            }))
+            .await;
+        let RelayToConsole::SearchHits(h) = hits else {
+            panic!()
+        };
+        assert!(h.lines.is_empty(), "search stays in the tenant");
+        let hits = li
+            .request(ConsoleMsg::SearchChats(SearchChats {
+                query: "SECRET".into(),
+            }))
+            .await;
+        let RelayToConsole::SearchHits(h) = hits else {
+            panic!()
+        };
+        assert_eq!(h.lines.len(), 1, "search is case-blind on both databases");
+        // A wrong password and an unknown site say so.
+        let mut c = console(&t).await;
+        let r = c
+            .request(ConsoleMsg::StaffSignIn(StaffSignIn {
+                site: support::SITE.into(),
+                account: "eve".into(),
+                password: ringlink_protocol::secret::Secret::new(support::PASSWORD),
+            }))
+            .await;
+        let RelayToConsole::Error(e) = r else {
+            panic!("{r:?}")
+        };
+        assert_eq!(
+            e.code,
+            ErrorCode::BadCredentials,
+            "an account of another site does not sign in here"
+        );
+        // Nothing but sign-in works before it.
+        let r = c.request(reply_to(&conv.id, "x", "x")).await;
+        let RelayToConsole::Error(e) = r else {
+            panic!("{r:?}")
+        };
+        assert_eq!(e.code, ErrorCode::NotStaff);
+    }
+);
+
+// covers CHAT (no agent free): with nobody online the visitor is offered "leave a message",
+// which reaches the staff when they sign in
+both_buses!(
+    no_agent_online_offers_leaving_a_message,
+    |t: support::TestRelay| async move {
+        let (mut v, opened) = visitor(&t).await;
+        assert_eq!(opened.agents_online, 0);
+        v.request(say("anyone?", "1")).await;
+        let st = next_status(&mut v).await;
+        assert_eq!(st.offer.as_ref().map(|o| o.leave_message), Some(true));
+        let r = v
+            .request(WidgetMsg::LeaveMessage(LeaveMessage {
+                name: "Zhang".into(),
+                number: "138 0013 8000".into(),
+                text: "please call me about the order".into(),
+                reply_by_sms: true,
+            }))
+            .await;
+        assert!(matches!(r, RelayToWidget::MessageLeft(_)), "{r:?}");
+        let bad = v
+            .request(WidgetMsg::LeaveMessage(LeaveMessage {
+                name: "Zhang".into(),
+                number: "not a number".into(),
+                text: "x".into(),
+                reply_by_sms: true,
+            }))
+            .await;
+        let RelayToWidget::Error(e) = bad else {
+            panic!("{bad:?}")
+        };
+        assert_eq!(e.code, ErrorCode::InvalidNumber);
+        agent_account(&t, "li", "Li").await;
+        let (mut li, _) = signed_in_console(&t, "li").await;
+        let left = until(&mut li, 10, |m| match m {
+            RelayToConsole::LeftMessages(l) if !l.is_empty() => Some(l),
+            _ => None,
+        })
+        .await;
+        assert_eq!(left[0].number, "+8613800138000");
+        assert!(left[0].reply_by_sms);
+        // Coming online served the waiting visitor too.
+        let st = next_status(&mut v).await;
+        assert_eq!(st.state, ConversationState::Active);
+    }
+);
+
+// covers CHAT (bad input): chat requests before chat_open, blank lines and bad ratings are
+// refused with a reason
+both_dbs!(
+    bad_chat_requests_say_what_is_wrong,
+    |t: support::TestRelay| async move {
+        let mut w = t.widget_from(support::ORIGIN, support::SITE).await.unwrap();
+        let r = w.request(say("hello", "1")).await;
+        let RelayToWidget::Error(e) = r else {
+            panic!("{r:?}")
+        };
+        assert_eq!(e.code, ErrorCode::ChatNotOpen);
+        let (mut v, _) = visitor(&t).await;
+        let r = v.request(say("   ", "2")).await;
+        let RelayToWidget::Error(e) = r else {
+            panic!("{r:?}")
+        };
+        assert_eq!(e.code, ErrorCode::BadField);
+        let r = v
+            .request(WidgetMsg::ChatEnd(ChatEnd {
+                rating: Some(9),
+                comment: None,
+            }))
+            .await;
+        let RelayToWidget::Error(e) = r else {
+            panic!("{r:?}")
+        };
+        assert!(e.message.contains("rating"), "{}", e.message);
+        let long = "长".repeat(2001);
+        let r = v.request(say(&long, "3")).await;
+        let RelayToWidget::Error(e) = r else {
+            panic!("{r:?}")
+        };
+        assert!(e.message.contains("text"), "{}", e.message);
+        // A forged visitor id gets a fresh visitor, not someone else's chat.
+        let mut w2 = t.widget_from(support::ORIGIN, support::SITE).await.unwrap();
+        let r = w2
+            .request(WidgetMsg::ChatOpen(ChatOpen {
+                visitor: Some(ringlink_protocol::secret::Secret::new("rl_forged")),
+                ..ChatOpen::default()
+            }))
+            .await;
+        let RelayToWidget::ChatOpened(o) = r else {
+            panic!("{r:?}")
+        };
+        assert_ne!(o.visitor.expose(), "rl_forged");
+        assert!(o.status.is_none());
+    }
+);
+
+// covers CHAT-7 (SMS): a line to an offline colleague who chose SMS and has a number goes by
+// SMS; answering a left message by SMS reaches the visitor's number
+both_buses!(
+    offline_colleagues_and_left_messages_get_sms,
+    |t: support::TestRelay| async move {
+        let site = site_id(&t, support::SITE).await;
+        agent_account(&t, "li", "Li").await;
+        let form = ringlink_relay::chat::staff::StaffForm {
+            account: "wang".into(),
+            password: Some(ringlink_protocol::secret::Secret::new(support::PASSWORD)),
+            name: "Wang".into(),
+            number: Some("+8613900139000".into()),
+            role: StaffRole::Agent,
+            sms_offline: true,
+        };
+        let wang = ringlink_relay::chat::staff::create(&t.running.relay, site, &form)
+            .await
+            .unwrap();
+        let (mut li, _) = signed_in_console(&t, "li").await;
+        let RelayToConsole::Opened(o) = li
+            .request(ConsoleMsg::OpenColleague(OpenColleague { staff: wang }))
+            .await
+        else {
+            panic!()
+        };
+        li.request(reply_to(
+            &o.conversation.id,
+            "please call the customer back",
+            "c1",
+        ))
+        .await;
+        // The console's relay sends it (the second one, with two relays).
+        let relay = t
+            .peer
+            .as_ref()
+            .map_or(&t.running.relay, |p| &p.running.relay)
+            .clone();
+        let outbox = relay.gateways.sms().unwrap().as_dev().unwrap().outbox();
+        let sms = outbox
+            .iter()
+            .find(|m| m.to.as_str() == "+8613900139000")
+            .expect("an SMS to the offline colleague");
+        assert!(
+            sms.text.contains("Li: please call the customer back"),
+            "{}",
+            sms.text
+        );
+
+        let (mut v, _) = visitor(&t).await;
+        li.request(ConsoleMsg::SetState(SetState {
+            state: AgentState::Offline,
+        }))
+        .await;
+        let r = v
+            .request(WidgetMsg::LeaveMessage(LeaveMessage {
+                name: "Zhang".into(),
+                number: "+8613800138000".into(),
+                text: "call me".into(),
+                reply_by_sms: true,
+            }))
+            .await;
+        assert!(matches!(r, RelayToWidget::MessageLeft(_)), "{r:?}");
+        let left = until(&mut li, 10, |m| match m {
+            RelayToConsole::LeftMessages(l) if !l.is_empty() => Some(l),
+            _ => None,
+        })
+        .await;
+        li.request(ConsoleMsg::SetState(SetState {
+            state: AgentState::Normal,
+        }))
+        .await;
+        let r = li
+            .request(ConsoleMsg::AnswerLeftMessage(AnswerLeftMessage {
+                id: left[0].id.clone(),
+                text: "We will call at 3 pm".into(),
+            }))
+            .await;
+        assert!(matches!(r, RelayToConsole::ChatAck(_)), "{r:?}");
+        let outbox = relay.gateways.sms().unwrap().as_dev().unwrap().outbox();
+        assert!(outbox
+            .iter()
+            .any(|m| m.to.as_str() == "+8613800138000" && m.text == "We will call at 3 pm"));
+        let again = li
+            .request(ConsoleMsg::AnswerLeftMessage(AnswerLeftMessage {
+                id: left[0].id.clone(),
+                text: "again".into(),
+            }))
+            .await;
+        assert!(
+            matches!(again, RelayToConsole::Error(_)),
+            "answered once: {again:?}"
+        );
+    }
+);
