@@ -51,7 +51,7 @@ fn session() -> Option<Storage> {
     web_sys::window()?.session_storage().ok()?
 }
 
-fn token() -> Option<String> {
+pub fn token() -> Option<String> {
     session()?
         .get_item(TOKEN_KEY)
         .ok()?
@@ -335,7 +335,10 @@ fn root(app: App) -> impl IntoView {
                     <div class="c-columns">
                         {crate::sidebar::column(app)}
                         {crate::pane::main(app)}
-                        {crate::tools::column(app)}
+                        <div class="c-right">
+                            {crate::tools::column(app)}
+                            {crate::admin::panel(app)}
+                        </div>
                     </div>
                 </div>
             }

@@ -96,6 +96,12 @@ pub struct Text {
     pub system: &'static str,
     pub new_visitor: &'static str,
     pub new_offer: &'static str,
+    pub add_staff: &'static str,
+    pub staff_name: &'static str,
+    pub role: &'static str,
+    pub agent: &'static str,
+    pub admin: &'static str,
+    pub staff_added: &'static str,
 }
 
 pub static EN: Text = Text {
@@ -155,6 +161,12 @@ pub static EN: Text = Text {
     system: "Ringlink",
     new_visitor: "A new visitor",
     new_offer: "A transfer is offered",
+    add_staff: "Add a staff account",
+    staff_name: "Name shown to visitors",
+    role: "Role",
+    agent: "Agent",
+    admin: "Admin",
+    staff_added: "Staff account added.",
 };
 
 pub static ZH: Text = Text {
@@ -214,6 +226,12 @@ pub static ZH: Text = Text {
     system: "Ringlink",
     new_visitor: "新访客",
     new_offer: "有同事发起转接",
+    add_staff: "添加客服账号",
+    staff_name: "对访客显示的名字",
+    role: "角色",
+    agent: "客服",
+    admin: "管理员",
+    staff_added: "客服账号已添加。",
 };
 
 impl Text {

@@ -14,10 +14,13 @@
 //! - `connection`: the WebSocket: request ids, pings, reconnects with backoff.
 //! - `notify`: the title's count, the beep, desktop notifications.
 //! - `sign_in`, `header`, `sidebar`, `pane`, `composer`, `tools`: the screen's parts.
+//! - `admin`: for the site's admins, issuing staff accounts over the console's REST calls.
 
 pub mod desk;
 pub mod i18n;
 
+#[cfg(target_arch = "wasm32")]
+mod admin;
 #[cfg(target_arch = "wasm32")]
 mod app;
 #[cfg(target_arch = "wasm32")]

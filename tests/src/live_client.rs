@@ -8,7 +8,6 @@ use std::time::{Duration, Instant};
 
 use futures_util::{SinkExt, StreamExt};
 use ringlink_protocol::agent::{AgentMsg, Hello, RelayToAgent, Welcome};
-use ringlink_protocol::console::{ConsoleMsg, RelayToConsole};
 use ringlink_protocol::secret::Secret;
 use ringlink_protocol::widget::{RelayToWidget, Resume, SignIn, SignedIn, WidgetMsg};
 use ringlink_protocol::{encode, Envelope, ErrorBody};
@@ -22,7 +21,6 @@ pub const CLIENT_IP: IpAddr = IpAddr::V4(Ipv4Addr::new(127, 0, 0, 5));
 
 pub type Widget = Client<WidgetMsg, RelayToWidget>;
 pub type Agent = Client<AgentMsg, RelayToAgent>;
-pub type Console = Client<ConsoleMsg, RelayToConsole>;
 
 /// A handshake the server refused, with its status and body, or a transport failure.
 #[derive(Debug)]
@@ -112,14 +110,6 @@ pub async fn agent(addr: SocketAddr, token: &str, from: IpAddr) -> Result<Agent,
     let headers = [("authorization", format!("Bearer {token}"))];
     Ok(Client::new(
         open(addr, "/v1/agent/ws", &headers, from).await?,
-    ))
-}
-
-/// A staff console socket on `addr`, opened by the relay's own console page at `origin`.
-pub async fn console(addr: SocketAddr, origin: &str, from: IpAddr) -> Result<Console, Refused> {
-    let headers = [("origin", origin.to_owned())];
-    Ok(Client::new(
-        open(addr, "/v1/console/ws", &headers, from).await?,
     ))
 }
 

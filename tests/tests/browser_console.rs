@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use ringlink_e2e::browser::Browser;
 use ringlink_e2e::console::{http_get, staff_add, ConsolePage};
-use ringlink_e2e::live_client::{self, Console, Widget, CLIENT_IP};
+use ringlink_e2e::live_client::{self, Client, Widget, CLIENT_IP};
 use ringlink_e2e::shop::Shop;
 use ringlink_e2e::{require, workspace};
 use ringlink_protocol::chat::{
@@ -94,8 +94,12 @@ async fn visitor_gets(w: &mut Widget, text: &str) -> (ringlink_protocol::chat::C
 }
 
 /// A colleague signed in on a console socket of their own.
-async fn colleague(shop: &Shop, account: &str, password: &str) -> Console {
-    let mut c = live_client::console(addr(shop), &shop.relay_url, CLIENT_IP)
+async fn colleague(
+    shop: &Shop,
+    account: &str,
+    password: &str,
+) -> Client<ConsoleMsg, RelayToConsole> {
+    let mut c = live_client::console(addr(shop), &shop.relay_url)
         .await
         .expect("console socket");
     let msg = ConsoleMsg::StaffSignIn(StaffSignIn {
@@ -143,6 +147,10 @@ async fn an_agent_serves_a_visitor_from_the_console() {
     // CHAT-6: the account the admin issued signs in; the agent starts normal.
     sign_in(&page, &shop).await;
     assert_eq!(page.text("[data-c=me]").await, "Li");
+    assert!(
+        page.find("[data-c=add-staff]").await.is_none(),
+        "an agent is not offered the admin's form"
+    );
     page.wait_until(
         "the agent starts in the normal state",
         "document.querySelector('[data-c=states]').dataset.state === 'normal'",
@@ -452,7 +460,7 @@ async fn an_agent_serves_a_visitor_from_the_console() {
     b.screenshot(&shots.join("console-3-colleague.png")).await;
 }
 
-// covers CHAT-6
+// covers CHAT-6: refused sign-in, resume, an admin issuing an account
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_wrong_password_is_refused_with_its_reason_and_a_reload_resumes() {
     if !console_built() {
@@ -462,7 +470,7 @@ async fn a_wrong_password_is_refused_with_its_reason_and_a_reload_resumes() {
         return;
     };
     let shop = Shop::start("", &[]);
-    staff_add(&shop, "li", "Li", "agent", LI_PASSWORD);
+    staff_add(&shop, "li", "Li", "admin", LI_PASSWORD);
     let page = ConsolePage(&b);
     // The page: the relay's own, under a strict policy, naming content-hashed files.
     let head = http_get(addr(&shop), "/console?site=demo").to_ascii_lowercase();
@@ -533,4 +541,30 @@ async fn a_wrong_password_is_refused_with_its_reason_and_a_reload_resumes() {
         .await;
     page.click("[data-c=left-answer]").await;
     page.wait_for("[data-c=left-answered]", WAIT).await;
+
+    // An admin issues a colleague's account in the console; it shows in the list at once.
+    page.type_into("[data-c=staff-account]", "zhao").await;
+    page.type_into("[data-c=staff-name]", "Zhao").await;
+    page.type_into("[data-c=staff-password]", "zhao-console-pass-1")
+        .await;
+    page.click("[data-c=staff-add]").await;
+    page.wait_for("[data-c=staff-added]", WAIT).await;
+    page.wait_until(
+        "Zhao is a colleague now",
+        "[...document.querySelectorAll('[data-c=colleague]')].some(e => e.textContent.includes('Zhao'))",
+        WAIT,
+    )
+    .await;
+    let list = shop.admin(&["staff", "list", "--site", "demo"]);
+    assert!(list.contains("\tzhao\tZhao\tagent\t"), "{list}");
+    page.type_into("[data-c=staff-account]", "zhao").await;
+    page.type_into("[data-c=staff-name]", "Zhao again").await;
+    page.type_into("[data-c=staff-password]", "zhao-console-pass-2")
+        .await;
+    page.click("[data-c=staff-add]").await;
+    let refused = page.text("[data-c=staff-error]").await;
+    assert!(
+        !refused.is_empty(),
+        "a taken account is refused with a reason"
+    );
 }
