@@ -95,6 +95,8 @@ pub struct Desk {
     pub conversations: Vec<Conv>,
     pub colleagues: Vec<StaffView>,
     pub left: Vec<LeftMessage>,
+    /// Page views of the site now (CHAT-9), each one an agent may invite to chat.
+    pub browsing: Vec<BrowsingVisitor>,
     pub offers: Vec<TransferOffer>,
     pub selected: Option<String>,
     pub hits: Option<Vec<ChatLine>>,
@@ -289,9 +291,8 @@ impl Desk {
             }
             RelayToConsole::SearchHits(h) => self.hits = Some(h.lines),
             RelayToConsole::Error(e) => self.error = Some(e.message),
-            RelayToConsole::Pong(_)
-            | RelayToConsole::ChatAck(_)
-            | RelayToConsole::VisitorsNow(_) => {}
+            RelayToConsole::VisitorsNow(list) => self.browsing = list,
+            RelayToConsole::Pong(_) | RelayToConsole::ChatAck(_) => {}
         }
         out
     }

@@ -248,3 +248,22 @@ fn a_line_the_summary_counted_is_not_counted_again() {
     });
     assert_eq!(d.conv("c2").unwrap().summary.unread, 2);
 }
+
+#[test]
+fn visitors_browsing_now_are_replaced_by_each_push() {
+    // covers CHAT-9: the list is the site's page views now
+    let mut d = signed_in();
+    let view = |id: &str| BrowsingVisitor {
+        pageview: id.into(),
+        page: "https://shop.example/".into(),
+        referrer: None,
+        lang: None,
+        since: 0,
+    };
+    d.apply(
+        RelayToConsole::VisitorsNow(vec![view("p1"), view("p2")]),
+        |_| false,
+    );
+    d.apply(RelayToConsole::VisitorsNow(vec![view("p2")]), |_| false);
+    assert_eq!(d.browsing, [view("p2")]);
+}

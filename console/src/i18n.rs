@@ -102,6 +102,10 @@ pub struct Text {
     pub agent: &'static str,
     pub admin: &'static str,
     pub staff_added: &'static str,
+    pub browsing_now: &'static str,
+    pub no_browsing: &'static str,
+    pub invite: &'static str,
+    pub invite_text: &'static str,
 }
 
 pub static EN: Text = Text {
@@ -167,6 +171,10 @@ pub static EN: Text = Text {
     agent: "Agent",
     admin: "Admin",
     staff_added: "Staff account added.",
+    browsing_now: "Browsing now",
+    no_browsing: "Nobody is on the site now.",
+    invite: "Invite to chat",
+    invite_text: "Hello! Can I help you find something?",
 };
 
 pub static ZH: Text = Text {
@@ -232,6 +240,10 @@ pub static ZH: Text = Text {
     agent: "客服",
     admin: "管理员",
     staff_added: "客服账号已添加。",
+    browsing_now: "正在浏览",
+    no_browsing: "现在没有访客在浏览网站。",
+    invite: "邀请对话",
+    invite_text: "您好！有什么可以帮您的吗？",
 };
 
 impl Text {

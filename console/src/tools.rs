@@ -51,6 +51,7 @@ pub fn column(app: App) -> impl IntoView {
                     }).collect_view().into_any()
                 })}
             </ul>
+            {browsing(app, t)}
             <h2>{t.left_messages}</h2>
             <ul class="c-list" data-c="left-messages">
                 {move || app.desk.with(|d| {
@@ -97,5 +98,40 @@ fn left_message(app: App, t: &'static Text, l: &LeftMessage) -> impl IntoView {
                 }.into_any()
             }}
         </li>
+    }
+}
+
+/// Visitors on the site now (CHAT-9): an invitation opens a conversation with that page view,
+/// starting with the greeting typed here.
+fn browsing(app: App, t: &'static Text) -> impl IntoView {
+    let greeting: NodeRef<Input> = NodeRef::new();
+    view! {
+        <h2>{t.browsing_now}</h2>
+        <input data-c="invite-text" aria-label=t.invite value=t.invite_text node_ref=greeting/>
+        <ul class="c-list" data-c="browsing">
+            {move || app.desk.with(|d| {
+                if d.browsing.is_empty() {
+                    return view! { <li class="c-muted">{t.no_browsing}</li> }.into_any();
+                }
+                d.browsing.iter().map(|b| {
+                    let pageview = b.pageview.clone();
+                    let invite = move |_| {
+                        let text = greeting.get().map(|g| g.value()).unwrap_or_default();
+                        let text = if text.trim().is_empty() { t.invite_text.to_owned() } else { text };
+                        app.send(
+                            ConsoleMsg::InviteVisitor(InviteVisitor { pageview: pageview.clone(), text }),
+                            Asked::Other,
+                        );
+                    };
+                    view! {
+                        <li class="c-left" data-c="browsing-visitor">
+                            <p><span class="c-at">{clock(b.since)}</span>" "{b.page.clone()}</p>
+                            {b.referrer.clone().map(|r| view! { <p class="c-muted">{r}</p> })}
+                            <button type="button" data-c="invite" on:click=invite>{t.invite}</button>
+                        </li>
+                    }
+                }).collect_view().into_any()
+            })}
+        </ul>
     }
 }

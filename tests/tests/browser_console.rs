@@ -130,7 +130,7 @@ async fn sign_in(page: &ConsolePage<'_>, shop: &Shop) {
     page.wait_for("[data-c=desk]", WAIT).await;
 }
 
-// covers CHAT-1, CHAT-3, CHAT-5, CHAT-6, CHAT-8
+// covers CHAT-1, CHAT-3, CHAT-5, CHAT-6, CHAT-8, CHAT-9
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_agent_serves_a_visitor_from_the_console() {
     if !console_built() {
@@ -458,6 +458,47 @@ async fn an_agent_serves_a_visitor_from_the_console() {
     )
     .await;
     b.screenshot(&shots.join("console-3-colleague.png")).await;
+
+    // CHAT-9: a visitor browsing the shop is invited from the console.
+    let shop_origin = shop.shop_url.trim_end_matches('/').to_owned();
+    let mut watch = live_client::open(
+        addr(&shop),
+        "/v1/visitor/watch?site=demo&page=http%3A%2F%2Fshop.test%2Fteapots",
+        &[("origin", shop_origin)],
+        CLIENT_IP,
+    )
+    .await
+    .expect("page-view socket");
+    page.wait_until(
+        "the page view shows",
+        "[...document.querySelectorAll('[data-c=browsing-visitor]')].some(e => e.textContent.includes('/teapots'))",
+        WAIT,
+    )
+    .await;
+    page.click("[data-c=invite]").await;
+    page.wait_until(
+        "the invitation opens a conversation on the agent's greeting",
+        "[...document.querySelectorAll('[data-c=pane] [data-c=line-text]')].some(e => e.textContent === 'Hello! Can I help you find something?')",
+        WAIT,
+    )
+    .await;
+    let invited = tokio::time::timeout(WAIT, async {
+        use futures_util::StreamExt;
+        while let Some(Ok(m)) = watch.next().await {
+            if let tokio_tungstenite::tungstenite::Message::Text(t) = m {
+                if t.contains("\"invited\"") {
+                    return t.to_string();
+                }
+            }
+        }
+        String::new()
+    })
+    .await
+    .expect("the page view is invited");
+    assert!(
+        invited.contains("Hello! Can I help you find something?"),
+        "{invited}"
+    );
 }
 
 // covers CHAT-6: refused sign-in, resume, an admin issuing an account
