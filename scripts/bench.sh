@@ -10,6 +10,6 @@ if [ "${1:-}" = "--quick" ]; then
   cargo build --quiet -p ringlink-relay -p ringlink-agent -p ringlink-site-demo -p ringlink-bench
   exec target/debug/ringlink-bench --relay-bin target/debug/ringlink-relay "$@"
 fi
-[ -f widget/dist/ringlink_widget_bg.wasm ] || bash scripts/build-widget.sh
+[ -f widget/dist/frame.js ] || bash scripts/build-widget.sh
 cargo build --release --quiet -p ringlink-relay -p ringlink-agent -p ringlink-site-demo -p ringlink-bench
 exec target/release/ringlink-bench --relay-bin target/release/ringlink-relay "$@"

@@ -81,4 +81,11 @@ if [ "$have_bindgen" != "$WASM_BINDGEN_VERSION" ]; then
   say "building wasm-bindgen-cli $WASM_BINDGEN_VERSION from crates.io (about 3 minutes, once)"
   cargo install --quiet wasm-bindgen-cli --version "$WASM_BINDGEN_VERSION"
 fi
+# The widget's splitter (a core module and one wasm chunk per panel). Not `wasm_split_cli`, an
+# unrelated tool of that name.
+WASM_SPLIT_VERSION=0.2.4
+if ! cargo install --list | grep -qx "wasm_split_cli_support v$WASM_SPLIT_VERSION:"; then
+  say "building wasm-split-cli $WASM_SPLIT_VERSION from crates.io (about 2 minutes, once)"
+  cargo install --quiet --locked wasm_split_cli_support --version "$WASM_SPLIT_VERSION" --features build-binary
+fi
 say "ready ($mode)"

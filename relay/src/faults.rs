@@ -1,10 +1,12 @@
 //! Fault hooks for tests, after Zed's collab test server: drop one socket abruptly, refuse
-//! WebSocket upgrades for a while, fail the store's queries. All are off unless a test turns
-//! them on; each costs one atomic load (or an idle branch of a socket's `select!`) on its path.
+//! WebSocket upgrades for a while, fail the store's queries, refuse one widget file once. All
+//! are off unless a test turns them on; each costs one atomic load (or an idle branch of a
+//! socket's `select!`) on its path.
 //! Timers are not advanced here: the relay runs on a multi-threaded runtime, where tokio's
 //! paused clock is not available, so tests shorten the configured intervals instead.
 
-use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{LazyLock, Mutex};
 use std::time::{Duration, Instant};
 
 use tokio::sync::Notify;
@@ -51,4 +53,27 @@ impl Faults {
             None => false,
         }
     }
+}
+
+/// The variable that names a widget file to refuse once, for the end-to-end tests, which run
+/// the relay binary: `RINGLINK_FAULT_REFUSE_WIDGET_FILE=split_dial.wasm`. Not a configuration
+/// key (the configuration leaves `RINGLINK_*` names it does not know alone).
+pub const REFUSE_WIDGET_FILE_VAR: &str = "RINGLINK_FAULT_REFUSE_WIDGET_FILE";
+
+/// The file name to refuse, read once; `None` (the hook off) unless the variable is set.
+static REFUSE_WIDGET_FILE: LazyLock<Option<String>> = LazyLock::new(|| {
+    std::env::var(REFUSE_WIDGET_FILE_VAR)
+        .ok()
+        .filter(|n| !n.is_empty())
+});
+/// Set once the file was refused: the next request for it is served.
+static WIDGET_FILE_REFUSED: AtomicBool = AtomicBool::new(false);
+
+/// True (once per relay process) for the first request of the widget file named in
+/// [`REFUSE_WIDGET_FILE_VAR`]: the relay answers it 503, as a fetch lost on the way would fail.
+pub fn refuses_widget_file(path: &str) -> bool {
+    let Some(name) = REFUSE_WIDGET_FILE.as_deref() else {
+        return false;
+    };
+    path.rsplit('/').next() == Some(name) && !WIDGET_FILE_REFUSED.swap(true, Ordering::SeqCst)
 }

@@ -103,3 +103,170 @@ both_dbs!(
         assert!(matches!(pong, RelayToWidget::Pong(_)), "{pong:?}");
     }
 );
+
+/// One well-formed request of every visitor route (chat before `chat_open`).
+fn visitor_samples() -> Vec<(&'static str, WidgetMsg)> {
+    use ringlink_protocol::chat::*;
+    vec![
+        (
+            "ChatSend",
+            WidgetMsg::ChatSend(ChatSend {
+                text: "hi".into(),
+                client_id: "1".into(),
+                attachment: None,
+            }),
+        ),
+        (
+            "ChatTyping",
+            WidgetMsg::ChatTyping(ChatTyping { typing: true }),
+        ),
+        ("ChatRead", WidgetMsg::ChatRead(ChatRead { upto: 1 })),
+        (
+            "ChatEnd",
+            WidgetMsg::ChatEnd(ChatEnd {
+                rating: None,
+                comment: None,
+            }),
+        ),
+    ]
+}
+
+/// One well-formed request of every staff route of the console socket.
+fn staff_samples() -> Vec<(&'static str, ringlink_protocol::console::ConsoleMsg)> {
+    use ringlink_protocol::console::*;
+    let conv = || "cv_X".to_owned();
+    vec![
+        (
+            "SetState",
+            ConsoleMsg::SetState(SetState {
+                state: AgentState::Busy,
+            }),
+        ),
+        (
+            "StaffSend",
+            ConsoleMsg::StaffSend(StaffSend {
+                conversation: conv(),
+                text: "x".into(),
+                client_id: "1".into(),
+                attachment: None,
+                internal: false,
+            }),
+        ),
+        (
+            "StaffTyping",
+            ConsoleMsg::StaffTyping(StaffTyping {
+                conversation: conv(),
+                typing: true,
+            }),
+        ),
+        (
+            "StaffRead",
+            ConsoleMsg::StaffRead(StaffRead {
+                conversation: conv(),
+                upto: 1,
+            }),
+        ),
+        (
+            "CloseConversation",
+            ConsoleMsg::CloseConversation(CloseConversation {
+                conversation: conv(),
+            }),
+        ),
+        (
+            "Transfer",
+            ConsoleMsg::Transfer(Transfer {
+                conversation: conv(),
+                to: 1,
+                note: String::new(),
+            }),
+        ),
+        (
+            "AnswerTransfer",
+            ConsoleMsg::AnswerTransfer(AnswerTransfer {
+                conversation: conv(),
+                accept: true,
+            }),
+        ),
+        (
+            "OpenColleague",
+            ConsoleMsg::OpenColleague(OpenColleague { staff: 1 }),
+        ),
+        (
+            "InviteVisitor",
+            ConsoleMsg::InviteVisitor(InviteVisitor {
+                pageview: "pv_X".into(),
+                text: "hi".into(),
+            }),
+        ),
+        (
+            "GetHistory",
+            ConsoleMsg::GetHistory(GetHistory {
+                conversation: conv(),
+                before: None,
+            }),
+        ),
+        (
+            "SearchChats",
+            ConsoleMsg::SearchChats(SearchChats { query: "x".into() }),
+        ),
+        (
+            "AnswerLeftMessage",
+            ConsoleMsg::AnswerLeftMessage(AnswerLeftMessage {
+                id: "lm_X".into(),
+                text: "x".into(),
+            }),
+        ),
+    ]
+}
+
+// covers CHAT-6, #11 tenants: every chat request of the widget needs an open chat panel, and
+// every console request but sign-in and ping needs a staff session; new routes without a
+// sample fail here
+both_dbs!(chat_requests_need_their_role, |t: TestRelay| async move {
+    let sampled: BTreeSet<&str> = visitor_samples().iter().map(|(n, _)| *n).collect();
+    let visitors: BTreeSet<&str> = WIDGET_ROUTES
+        .iter()
+        .filter(|(_, r)| *r == Role::Visitor)
+        .map(|(n, _)| *n)
+        .collect();
+    assert_eq!(
+        sampled, visitors,
+        "every visitor route in WIDGET_ROUTES needs a sample here"
+    );
+    let mut w = t.widget().await;
+    for (name, msg) in visitor_samples() {
+        let reply = w.request(msg).await;
+        assert!(
+            matches!(&reply, RelayToWidget::Error(e) if e.code == ErrorCode::ChatNotOpen),
+            "{name} before chat_open: {reply:?}"
+        );
+    }
+    let sampled: BTreeSet<&str> = staff_samples().iter().map(|(n, _)| *n).collect();
+    let staff: BTreeSet<&str> = ringlink_relay::CONSOLE_ROUTES
+        .iter()
+        .filter(|(_, r)| *r == Role::Staff)
+        .map(|(n, _)| *n)
+        .collect();
+    assert_eq!(
+        sampled, staff,
+        "every staff route in CONSOLE_ROUTES needs a sample here"
+    );
+    let guests: BTreeSet<&str> = ringlink_relay::CONSOLE_ROUTES
+        .iter()
+        .filter(|(_, r)| *r == Role::Guest)
+        .map(|(n, _)| *n)
+        .collect();
+    assert_eq!(
+        guests,
+        BTreeSet::from(["Ping", "StaffResume", "StaffSignIn"]),
+        "only signing in is open on the console"
+    );
+    let mut c = support::chat::console(&t).await;
+    for (name, msg) in staff_samples() {
+        let reply = c.request(msg).await;
+        assert!(
+            matches!(&reply, ringlink_protocol::console::RelayToConsole::Error(e) if e.code == ErrorCode::NotStaff),
+            "{name} before staff sign-in: {reply:?}"
+        );
+    }
+});

@@ -1,6 +1,7 @@
 //! The widget's files on the wire (#9 §1): what the frame page names, and how each file is
 //! served: brotli or gzip by `Accept-Encoding`, strong ETags and 304s, `Vary`, immutable
-//! content-hashed names for all but the loader, `Timing-Allow-Origin`, and no path escapes.
+//! content-hashed names (or the app's versioned folder, with every panel's chunk) for all but
+//! the loader, `Timing-Allow-Origin`, and no path escapes.
 
 mod support;
 
@@ -75,19 +76,50 @@ async fn frame_assets_come_compressed_hashed_and_immutable() {
         .text()
         .await
         .unwrap();
-    let assets = named_assets(&frame);
+    let mut assets = named_assets(&frame);
+    // The app's folder also holds what the core fetches later: the chunks' loader and chunks.
+    let glue = assets
+        .iter()
+        .find(|a| a.ends_with("/ringlink_widget.js"))
+        .cloned()
+        .expect("the frame page names the app's glue");
+    let dir = glue.trim_end_matches("ringlink_widget.js").to_owned();
+    let split_js = client
+        .get(t.http(&format!("{dir}__wasm_split.js")))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let later: Vec<String> = split_js
+        .split('"')
+        .filter_map(|s| s.strip_prefix("./"))
+        .filter(|s| s.ends_with(".wasm"))
+        .map(|s| format!("{dir}{s}"))
+        .collect();
+    assert!(
+        later.iter().any(|c| c.ends_with("/split_dial.wasm"))
+            && later.iter().any(|c| c.ends_with("/split_call_me.wasm")),
+        "a chunk per panel: {later:?}"
+    );
     let kinds = |ext: &str| assets.iter().filter(|a| a.ends_with(ext)).count();
     assert_eq!(
         (kinds(".js"), kinds(".css"), kinds(".wasm")),
         (2, 1, 1),
         "frame.js, the glue, the stylesheet and the wasm: {assets:?}"
     );
+    assets.push(format!("{dir}__wasm_split.js"));
+    assets.extend(later);
+    let hex16 = |s: &str| s.len() == 16 && s.chars().all(|c| c.is_ascii_hexdigit());
     for url in &assets {
         let file = url.rsplit('/').next().unwrap();
-        let hash = file.split('.').nth(1).unwrap_or("");
+        let version = url
+            .strip_prefix("/widget/v/")
+            .and_then(|r| r.split('/').next());
         assert!(
-            hash.len() == 16 && hash.chars().all(|c| c.is_ascii_hexdigit()),
-            "{url} is not content-hashed"
+            hex16(file.split('.').nth(1).unwrap_or("")) || version.is_some_and(hex16),
+            "{url} is neither content-hashed nor versioned"
         );
         let plain = client.get(t.http(url)).send().await.unwrap();
         assert_eq!(plain.status(), 200, "{url}");

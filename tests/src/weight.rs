@@ -1,7 +1,9 @@
 //! The widget's weight as a shopper's browser gets it (#9 §1): bytes on the wire from Chromium's
 //! resource timing (the relay sends `Timing-Allow-Origin`), for a page view with the bubble
-//! untouched, the bubble opened, and a repeat visit; and the time from the click to a usable
-//! panel (the frame's `ringlink:usable` mark). Used by the browser test and the bench.
+//! untouched, the bubble opened, and a repeat visit; the time from the click to a usable
+//! panel (the frame's `ringlink:usable` mark); and what each lazily loaded panel's chunk costs
+//! when it is first used ([`frame_fetches`] before and after). Used by the browser test and the
+//! bench.
 
 use std::time::Duration;
 
@@ -76,6 +78,17 @@ fn fetches(v: Value) -> Vec<Fetch> {
                 .collect()
         })
         .unwrap_or_default()
+}
+
+/// Everything the frame fetched so far, in order (the browser is left in the frame).
+pub async fn frame_fetches(b: &Browser, relay: &str) -> Vec<Fetch> {
+    assert!(b.to_frame().await, "the widget frame is not on the page");
+    fetches(
+        b.client
+            .execute(FETCHES, vec![json!(relay), json!(false)])
+            .await
+            .unwrap(),
+    )
 }
 
 async fn page_fetches(b: &Browser, relay: &str) -> Vec<Fetch> {

@@ -19,9 +19,7 @@ const WAIT: Duration = Duration::from_secs(20);
 const CONFIG: &str = "heartbeat_secs = 3\n[http]\ndev_outbox = true\n";
 
 fn peers_present() -> bool {
-    let widget = workspace()
-        .join("widget/dist/ringlink_widget_bg.wasm")
-        .exists();
+    let widget = workspace().join("widget/dist/frame.js").exists();
     require("the built widget", widget, "run scripts/build-widget.sh")
         && require("socat", on_path("socat"), "apt-get install -y socat")
         && require("python3", on_path("python3"), "apt-get install -y python3")

@@ -17,9 +17,7 @@ const WAIT: Duration = Duration::from_secs(30);
 // covers CALL-1, CALL-2, CALL-3, CALL-4, CALL-5, CALL-6, CALL-7, CALL-8
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn member_is_called_back_and_bridged_to_the_merchant() {
-    let widget = workspace()
-        .join("widget/dist/ringlink_widget_bg.wasm")
-        .exists();
+    let widget = workspace().join("widget/dist/frame.js").exists();
     if !require("the built widget", widget, "run scripts/build-widget.sh") || !have_sipp() {
         return;
     }

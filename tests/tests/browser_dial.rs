@@ -98,9 +98,7 @@ async fn dial_on_keypad(b: &Browser, digits: &str) {
 }
 
 fn peers_present() -> bool {
-    let widget = workspace()
-        .join("widget/dist/ringlink_widget_bg.wasm")
-        .exists();
+    let widget = workspace().join("widget/dist/frame.js").exists();
     require("the built widget", widget, "run scripts/build-widget.sh")
         && require("socat", on_path("socat"), "apt-get install -y socat")
         && require("python3", on_path("python3"), "apt-get install -y python3")

@@ -36,7 +36,8 @@ const PAGE_SNOOPS: &str = "const out = {}; \
     return out;";
 
 fn widget_built() -> bool {
-    let wasm = workspace().join("widget/dist/ringlink_widget_bg.wasm");
+    // The app is in the build's versioned folder, widget/dist/v/<version>/.
+    let wasm = workspace().join("widget/dist/v");
     let frame = workspace().join("widget/dist/frame.js");
     require(
         "the built widget",

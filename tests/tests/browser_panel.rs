@@ -42,7 +42,7 @@ fn axe_source() -> Option<String> {
 }
 
 fn widget_built() -> bool {
-    let wasm = workspace().join("widget/dist/ringlink_widget_bg.wasm");
+    let wasm = workspace().join("widget/dist/frame.js");
     require(
         "the built widget",
         wasm.exists(),

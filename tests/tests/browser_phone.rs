@@ -48,7 +48,7 @@ const SHIFT: &str = "\u{E008}";
 const ESCAPE: &str = "\u{E00C}";
 
 fn widget_built() -> bool {
-    let wasm = workspace().join("widget/dist/ringlink_widget_bg.wasm");
+    let wasm = workspace().join("widget/dist/frame.js");
     require(
         "the built widget",
         wasm.exists(),

@@ -1,16 +1,18 @@
-//! The widget's weight on the wire in Chromium (#9 §1): a page view fetches the loader and
-//! nothing else until the bubble is approached; the frame's files come brotli-encoded with an
-//! ETag under content-hashed names, and a repeat visit takes them from the cache.
+//! The widget's weight on the wire in Chromium (#9 §1, #11 weight): a page view fetches the
+//! loader and nothing else until the bubble is approached; opening the bubble fetches the core
+//! and no panel; each panel's chunk comes on its first use (DIAL's on signing in, CALL's on a
+//! call button); the files come brotli-encoded with an ETag under content-hashed names or the
+//! build's versioned folder, and a repeat visit takes them from the cache.
 
 use std::time::Duration;
 
 use ringlink_e2e::browser::Browser;
-use ringlink_e2e::shop::Shop;
-use ringlink_e2e::weight::{measure, total, Fetch};
+use ringlink_e2e::shop::{Shop, NUMBER, PASSWORD};
+use ringlink_e2e::weight::{frame_fetches, measure, total, Fetch};
 use ringlink_e2e::{require, workspace};
 
 fn widget_built() -> bool {
-    let wasm = workspace().join("widget/dist/ringlink_widget_bg.wasm");
+    let wasm = workspace().join("widget/dist/frame.js");
     require(
         "the built widget",
         wasm.exists(),
@@ -18,10 +20,32 @@ fn widget_built() -> bool {
     )
 }
 
+fn hex16(s: &str) -> bool {
+    s.len() == 16 && s.chars().all(|c| c.is_ascii_hexdigit())
+}
+
+/// A content-hashed name (`frame.0123456789abcdef.js`) or a file of the versioned app folder
+/// (`widget/v/0123456789abcdef/split_dial.wasm`): either way cached for good.
 fn is_hashed(name: &str) -> bool {
-    let file = name.rsplit('/').next().unwrap_or("");
-    let hash = file.split('.').nth(1).unwrap_or("");
-    hash.len() == 16 && hash.chars().all(|c| c.is_ascii_hexdigit())
+    let mut parts = name.rsplit('/');
+    let file = parts.next().unwrap_or("");
+    let versioned = parts.next().is_some_and(hex16) && parts.next() == Some("v");
+    versioned || hex16(file.split('.').nth(1).unwrap_or(""))
+}
+
+/// The panels' chunks among `f` (the frame's own re-fetches of the core, above, may land in
+/// the resource timing late).
+fn chunks_of(f: Vec<Fetch>) -> Vec<Fetch> {
+    f.into_iter()
+        .filter(|x| x.name.contains("/split_") || x.name.contains("/chunk_"))
+        .collect()
+}
+
+fn chunk_names(f: &[Fetch]) -> Vec<String> {
+    f.iter()
+        .filter(|x| x.name.ends_with(".wasm") && !x.name.ends_with("ringlink_widget_bg.wasm"))
+        .map(|x| x.name.rsplit('/').next().unwrap_or("").to_owned())
+        .collect()
 }
 
 fn show(what: &str, f: &[Fetch]) {
@@ -49,6 +73,11 @@ async fn a_page_view_fetches_only_the_loader_and_the_frame_comes_compressed() {
     show("bubble opened", &w.opened);
     show("repeat visit, bubble opened", &w.repeat_opened);
     eprintln!("first panel usable {:.0} ms after the click", w.usable_ms);
+    assert!(
+        chunk_names(&w.opened).is_empty(),
+        "opening the bubble fetches the core, no panel: {:?}",
+        w.opened
+    );
 
     let names: Vec<&str> = w.page_view.iter().map(|f| f.name.as_str()).collect();
     assert_eq!(names, ["widget/widget.js"], "only the loader before intent");
@@ -102,4 +131,35 @@ async fn a_page_view_fetches_only_the_loader_and_the_frame_comes_compressed() {
         assert_eq!(f.transfer, 0, "{} was fetched again: {f:?}", f.name);
     }
     assert!(w.usable_ms > 0.0 && w.usable_ms < Duration::from_secs(20).as_millis() as f64);
+
+    // Each panel on its first use (this repeat visit never fetched one): DIAL's chunk on
+    // signing in, CALL's on a call button; each comes once, compressed and versioned.
+    let relay = format!("{}/", shop.relay_url);
+    let before = frame_fetches(&b, &relay).await.len();
+    b.type_into("[data-rl=signin-number]", NUMBER).await;
+    b.type_into("[data-rl=signin-password]", PASSWORD).await;
+    b.click("[data-rl=signin-submit]").await;
+    b.wait_for("[data-rl=pair-code]", Duration::from_secs(30))
+        .await;
+    let dial = chunks_of(frame_fetches(&b, &relay).await.split_off(before));
+    show("dial panel, first use", &dial);
+    assert!(
+        chunk_names(&dial).contains(&"split_dial.wasm".to_owned()),
+        "{dial:?}"
+    );
+    let before = frame_fetches(&b, &relay).await.len();
+    b.eval("window.ringlink.push(['call', 'sales']); return true;")
+        .await;
+    b.wait_for("[data-rl=call-me]", Duration::from_secs(30))
+        .await;
+    let call_me = chunks_of(frame_fetches(&b, &relay).await.split_off(before));
+    show("call-me panel, first use", &call_me);
+    assert_eq!(chunk_names(&call_me), ["split_call_me.wasm"], "{call_me:?}");
+    for f in dial.iter().chain(&call_me) {
+        assert!(is_hashed(&f.name), "{} is not versioned", f.name);
+        assert!(
+            f.transfer > 0 && f.encoded < f.decoded,
+            "not compressed: {f:?}"
+        );
+    }
 }

@@ -13,6 +13,8 @@ use web_sys::{Element, Storage};
 use crate::connection::{ConnEvent, Connection};
 use crate::i18n::{Lang, Text};
 use crate::model::{Action, Model, Out, PageNumber, Screen, Step};
+use crate::panel_loader::PanelViews;
+use crate::panels::Chunks;
 
 /// Where the session token lives: this tab only, only after the visitor signed in, and in the
 /// relay origin's storage (the frame's), which no script of the merchant page can read.
@@ -28,6 +30,8 @@ const TEL_CHOICE_KEY: &str = "ringlink.tel";
 pub struct App {
     pub model: RwSignal<Model>,
     pub open: RwSignal<bool>,
+    /// Which panels' chunks are here (`panels`, `panel_loader`).
+    pub chunks: RwSignal<Chunks<PanelViews>>,
     pub lang: Lang,
 }
 
@@ -100,8 +104,21 @@ impl App {
         }
     }
 
+    /// The visitor uses the panel again (opens it, picks a number or a call button, presses
+    /// "Try again"): a panel whose chunk failed to load is fetched again when it next shows.
+    pub fn use_again(self) {
+        if self.chunks.with_untracked(Chunks::failed) {
+            self.chunks.update(|c| {
+                c.retry();
+            });
+        }
+    }
+
     /// Opens or closes the panel, tells the host page, and on opening moves focus into it.
     pub fn set_open(self, open: bool) {
+        if open {
+            self.use_again();
+        }
         if self.open.get_untracked() == open {
             return;
         }
@@ -242,6 +259,29 @@ fn focus_first() {
     ]);
 }
 
+/// A panel's chunk arrived (or failed). When focus was stranded (on ×, where nothing else was
+/// to focus, or on the frame's body because "Loading…" went away) while the visitor is in the
+/// frame, it moves where opening the panel would have put it.
+pub fn focus_after_load() {
+    request_animation_frame(|| {
+        let Some(doc) = web_sys::window().and_then(|w| w.document()) else {
+            return;
+        };
+        if !doc.has_focus().unwrap_or(false) {
+            return;
+        }
+        let stranded = match active_in_app() {
+            Some(el) => {
+                el.class_name() == "rl-x" || el.closest("[hidden]").ok().flatten().is_some()
+            }
+            None => true,
+        };
+        if stranded {
+            focus_first();
+        }
+    });
+}
+
 /// Focuses the first element, not inside a `hidden` part, that the first matching selector
 /// finds in the panel.
 fn focus(selectors: &[&str]) {
@@ -326,6 +366,7 @@ pub fn mount(root: Element, config: JsValue) -> Result<Widget, JsValue> {
         let app = App {
             model: RwSignal::new(model),
             open: RwSignal::new(false),
+            chunks: RwSignal::new(Chunks::default()),
             lang,
         };
         *out.borrow_mut() = Some(app);
@@ -378,6 +419,7 @@ impl Widget {
     /// Opens the panel with `number` in the number box (a click-to-dial number on the page);
     /// `button` is the merchant's "call me now" button for it, if any.
     pub fn dial(&self, number: String, button: Option<String>) {
+        self.app.use_again();
         self.app.act(Action::Fill {
             number,
             button: button.unwrap_or_default(),
@@ -388,6 +430,7 @@ impl Widget {
     /// Opens the panel in "call me" mode for the merchant's button `button`
     /// (`data-ringlink-call="sales"`): the relay calls the member, then the number behind it.
     pub fn call(&self, button: String) {
+        self.app.use_again();
         self.app.act(Action::CallButton(button.trim().to_owned()));
         self.app.set_open(true);
     }

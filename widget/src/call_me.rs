@@ -27,7 +27,15 @@ fn step_name(step: Step) -> &'static str {
     }
 }
 
-pub fn screen(app: App, m: &Model) -> Option<impl IntoView> {
+/// The CALL panel's screen (its chunk, `panel_loader`).
+pub fn screen_view(app: App, m: &Model) -> AnyView {
+    match screen(app, m) {
+        Some(v) => v.into_any(),
+        None => ().into_any(),
+    }
+}
+
+fn screen(app: App, m: &Model) -> Option<impl IntoView> {
     let c = app.lang.call();
     let flow = m.call_me.as_ref()?;
     let step = flow.step();

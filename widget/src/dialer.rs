@@ -1,5 +1,6 @@
 //! The dialer (DIAL-4), shown only while a phone is connected: which phone, the number box, the
-//! virtual keypad and "Call from my phone"; and the page's marked numbers as call buttons.
+//! virtual keypad and "Call from my phone"; and the page's marked numbers as call buttons. With
+//! `no_phone` and `call_status`, the DIAL panel's chunk (`panel_loader`).
 
 use leptos::ev::SubmitEvent;
 use leptos::prelude::*;
@@ -8,9 +9,27 @@ use crate::app::{client_id, App};
 use crate::i18n::fill;
 use crate::keypad::{Key, KEYS};
 use crate::model::written_number::written;
-use crate::model::{Action, Model};
+use crate::model::{Action, Model, Screen};
+use crate::no_phone;
 
-pub fn dialer(app: App, m: &Model) -> impl IntoView {
+/// The DIAL panel's screen: the dialer, or "no phone" with pairing.
+pub fn screen(app: App, m: &Model) -> AnyView {
+    match m.screen() {
+        Screen::Dialer => dialer(app, m).into_any(),
+        Screen::NoPhone => no_phone::screen(app, m).into_any(),
+        _ => ().into_any(),
+    }
+}
+
+/// Under the alerts, beside the dialer: the page's numbers.
+pub fn bottom(app: App, m: &Model) -> AnyView {
+    match page_numbers(app, m) {
+        Some(v) if m.screen() == Screen::Dialer => v.into_any(),
+        _ => ().into_any(),
+    }
+}
+
+fn dialer(app: App, m: &Model) -> impl IntoView {
     let t = app.t();
     let pending = m.dial_pending();
     let submit = move |ev: SubmitEvent| {
@@ -75,7 +94,7 @@ fn phones(app: App, m: &Model) -> Option<impl IntoView> {
 }
 
 /// The numbers marked on the page: one click dials (DIAL-4, "clicks a call button").
-pub fn page_numbers(app: App, m: &Model) -> Option<impl IntoView> {
+fn page_numbers(app: App, m: &Model) -> Option<impl IntoView> {
     if m.page_numbers.is_empty() {
         return None;
     }

@@ -15,13 +15,17 @@
 //! - [`codec`]: frames to and from the protocol's types, checked against its serde derives.
 //! - `model::host_page`: which calls the host page hears about (only those started here).
 //! - `model::written_number`: phone numbers as people write them, and their `tel:` links.
+//! - [`panels`]: which lazily loaded panel the model needs, and where each one's chunk is.
 //!
 //! Browser side (`wasm32` only):
 //! - `app`: the mounted app: signals, the work the model asks for, the host-page callback.
 //! - `connection`: the WebSocket: request ids, queued frames, pings, reconnects.
 //! - `panel`: the panel shell: header, status, alert region, focus and Escape.
-//! - `sign_in`, `sign_up` (sign-up and reset by SMS code), `dialer`, `pairing`, `no_phone`,
-//!   `picked`, `call_status`, `call_me`: the panel's parts.
+//! - `panel_loader`: the split points, one per panel (`dial`, `call_me`): each panel's views
+//!   are a wasm chunk fetched on first use; the core is the shell, connection, codec, sign-in.
+//! - `sign_in`, `sign_up` (sign-up and reset by SMS code), `picked`: core parts of the panel;
+//!   `dialer`, `pairing`, `no_phone`, `call_status` (the DIAL chunk) and `call_me` (the CALL
+//!   chunk): the lazily loaded ones.
 //! - [`mount`] and `Widget`: what the frame script calls.
 
 pub mod backoff;
@@ -30,6 +34,7 @@ pub mod figures;
 pub mod i18n;
 pub mod keypad;
 pub mod model;
+pub mod panels;
 
 #[cfg(target_arch = "wasm32")]
 mod app;
@@ -47,6 +52,8 @@ mod no_phone;
 mod pairing;
 #[cfg(target_arch = "wasm32")]
 mod panel;
+#[cfg(target_arch = "wasm32")]
+mod panel_loader;
 #[cfg(target_arch = "wasm32")]
 mod picked;
 #[cfg(target_arch = "wasm32")]

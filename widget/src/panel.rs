@@ -1,14 +1,17 @@
 //! The panel shell: title and close button, then one view of the model: the relay link and
 //! agent status lines (DIAL-3), the screen of the moment (sign-in, sign-up or reset, pairing,
 //! dialer or "call me"), the alert region, the call state, the page's numbers, the `tel:`
-//! choice on a phone and sign-out. Escape closes it.
+//! choice on a phone and sign-out. Escape closes it. The DIAL and CALL screens come from their
+//! panels' chunks (`panel_loader`), fetched the first time they show.
 
 use leptos::ev::KeyboardEvent;
 use leptos::prelude::*;
 
 use crate::app::App;
 use crate::model::{Action, Model, Screen, Session};
-use crate::{call_me, call_status, dialer, no_phone, picked, sign_in, sign_up};
+use crate::panel_loader::{placeholder, views};
+use crate::panels::wanted;
+use crate::{picked, sign_in, sign_up};
 
 pub fn panel(app: App) -> impl IntoView {
     move || app.open.get().then(|| shell(app))
@@ -65,10 +68,13 @@ fn account_bar(app: App, m: &Model) -> Option<impl IntoView> {
     }
 }
 
-/// The body for one state of the model. Re-run on every change and patched into the DOM.
+/// The body for one state of the model. Re-run on every change (and when a panel's chunk
+/// arrives) and patched into the DOM.
 fn body(app: App, m: &Model) -> impl IntoView {
     let t = app.t();
     let screen = m.screen();
+    let panel = wanted(m);
+    let parts = panel.and_then(|p| views(app, p));
     let main = match screen {
         Screen::SignIn => {
             let intro = if m.call_me.is_some() {
@@ -84,22 +90,25 @@ fn body(app: App, m: &Model) -> impl IntoView {
             None => ().into_any(),
         },
         Screen::Waiting => view! { <p class="rl-wait">{t.signing_in}</p> }.into_any(),
-        Screen::NoPhone => no_phone::screen(app, m).into_any(),
-        Screen::Dialer => dialer::dialer(app, m).into_any(),
-        Screen::CallMe => call_me::screen(app, m).into_any(),
+        Screen::NoPhone | Screen::Dialer | Screen::CallMe => match (parts, panel) {
+            (Some(v), _) => (v.screen)(app, m),
+            (None, Some(p)) => placeholder(app, p),
+            (None, None) => ().into_any(),
+        },
     };
-    let numbers = (screen == Screen::Dialer).then(|| dialer::page_numbers(app, m));
+    let top = parts.map(|v| (v.top)(app, m));
+    let bottom = parts.map(|v| (v.bottom)(app, m));
     view! {
         <p class="rl-conn" role="status">{m.link_line()}</p>
         <p class="rl-agent" data-rl="agent-status" data-state=m.agent_state()>{m.agent_line()}</p>
         // The call's box sits at the top, where it is seen without scrolling; on the dialer it
         // takes the phone line's place (the stylesheet), so a call starting moves nothing.
-        {m.shows_call_box().then(|| call_status::line(m))}
+        {top}
         {picked::number(app, m)}
         {main}
         <p class="rl-error" data-rl="error" role="alert">{m.error.clone()}</p>
         <p class="rl-notice" role="status">{m.notice.clone()}</p>
-        {numbers}
+        {bottom}
         {picked::tel_choice(app, m, crate::app::on_phone())}
     }
 }

@@ -2,12 +2,18 @@
 //! `widget/dist/` by memory-serve: brotli (quality 11, at build time) and gzip variants chosen by
 //! `Accept-Encoding`, strong `ETag`s with `304 Not Modified`, and `Vary: Accept-Encoding`.
 //! Every file but the loader is also served on a content-hashed route that browsers may keep
-//! for a year (`immutable`); the frame page names only those. Served to any origin: they are
-//! public, and `Timing-Allow-Origin` lets a merchant's page see what the widget costs it.
+//! for a year (`immutable`); the frame page names only those. The Leptos app is a set of files
+//! that name each other by relative URL (the core's glue imports `__wasm_split.js`, which
+//! fetches each panel's chunk, `split_<panel>.wasm`, on first use), so the build puts the set
+//! under its version, `v/<version>/`, and that whole folder is cached for a year too. Served to
+//! any origin: they are public, and `Timing-Allow-Origin` lets a merchant's page see what the
+//! widget costs it.
 
 use std::sync::LazyLock;
 
+use axum::extract::Request;
 use axum::http::{header, HeaderName, HeaderValue, StatusCode, Uri};
+use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::Router;
 use memory_serve::{CacheControl, Manifest, MemoryServe};
@@ -17,8 +23,17 @@ use tower_http::set_header::SetResponseHeaderLayer;
 /// release reaches every page within five minutes. Hashed routes are cached for a year.
 const LOADER_CACHE: &str = "public, max-age=300";
 
+/// The versioned app's files never change under their path (a new build is a new version).
+const VERSIONED_CACHE: &str = "public, max-age=31536000, immutable";
+
 /// Where the widget's files are served.
 pub const PREFIX: &str = "/widget";
+
+/// The folder of the versioned app, under [`PREFIX`]: `v/<version>/`.
+const VERSIONED: &str = "/v/";
+
+/// The app's core glue, the file that tells which version this relay carries.
+const APP_GLUE: &str = "ringlink_widget.js";
 
 fn serve() -> MemoryServe {
     memory_serve::load!()
@@ -41,6 +56,16 @@ pub fn hashed(file: &str) -> Option<String> {
         .map(|route| format!("{PREFIX}{route}"))
 }
 
+/// The URL path of the app's versioned folder (`/widget/v/0123456789abcdef`), where the core,
+/// `__wasm_split.js` and the panels' chunks are; `None` when the widget was not built in.
+pub fn app_dir() -> Option<String> {
+    MANIFEST.iter().find_map(|(route, _)| {
+        let dir = route.strip_suffix(APP_GLUE)?.strip_suffix('/')?;
+        let version = dir.strip_prefix(VERSIONED)?;
+        (!version.is_empty() && !version.contains('/')).then(|| format!("{PREFIX}{dir}"))
+    })
+}
+
 /// Whether this relay was built with the widget (scripts/build-widget.sh before `cargo build`).
 pub fn widget_built() -> bool {
     MANIFEST.get("/widget.js").is_some()
@@ -53,6 +78,7 @@ pub fn router<S: Clone + Send + Sync + 'static>() -> Router<S> {
     };
     serve()
         .into_router()
+        .layer(middleware::from_fn(versioned_and_faults))
         .layer(header(header::ACCESS_CONTROL_ALLOW_ORIGIN, "*"))
         .layer(header(
             HeaderName::from_static("cross-origin-resource-policy"),
@@ -60,6 +86,29 @@ pub fn router<S: Clone + Send + Sync + 'static>() -> Router<S> {
         ))
         .layer(header(header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
         .layer(header(HeaderName::from_static("timing-allow-origin"), "*"))
+}
+
+/// The versioned app's files are immutable; and the test fault hook may refuse a file once
+/// (`faults::refuses_widget_file`), as a dropped fetch would.
+async fn versioned_and_faults(req: Request, next: Next) -> Response {
+    let path = req.uri().path();
+    if crate::faults::refuses_widget_file(path) {
+        return (
+            StatusCode::SERVICE_UNAVAILABLE,
+            "refused once by a test fault hook\n",
+        )
+            .into_response();
+    }
+    let versioned = path.starts_with(VERSIONED);
+    let mut res = next.run(req).await;
+    let found = res.status().is_success() || res.status() == StatusCode::NOT_MODIFIED;
+    if versioned && found {
+        res.headers_mut().insert(
+            header::CACHE_CONTROL,
+            HeaderValue::from_static(VERSIONED_CACHE),
+        );
+    }
+    res
 }
 
 /// What a request for a widget file that is not there gets: which file, and how to build it.

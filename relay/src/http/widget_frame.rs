@@ -1,7 +1,11 @@
 //! The widget's frame page, `/widget/frame?site=KEY` (#8 §1): a small HTML document of the
 //! relay's origin that loads the Leptos app, so the sign-in form, the WebSocket and the session
 //! token live where no script of the merchant page can reach them. Only the site's own origins
-//! may frame it (`frame-ancestors`); its own CSP allows the wasm and nothing else.
+//! may frame it (`frame-ancestors`); its own CSP allows the wasm and nothing else. The app is
+//! the core module of the build's versioned folder (`/widget/v/<version>/`); its panels'
+//! chunks come from the same folder on first use, under the same policy: `__wasm_split.js` is a
+//! script of the relay (`script-src 'self'`), each chunk a `fetch` of it (`connect-src 'self'`)
+//! compiled in the frame (`'wasm-unsafe-eval'`).
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -56,14 +60,17 @@ pub async fn page(
         .map(String::as_str)
         .filter(|o| is_plain_origin(o))
         .collect();
-    // Content-hashed names (cached for a year); the app and the wasm are preloaded while
-    // frame.js waits for the loader's hello, so the panel is usable sooner.
+    // Content-hashed names and the versioned app folder (both cached for a year); the app and
+    // the wasm are preloaded while frame.js waits for the loader's hello, so the panel is
+    // usable sooner. The app's glue is named by its plain path in the folder: the chunks'
+    // loader imports it by that relative name, and one module must not load under two URLs.
     let asset = |file: &str| {
         super::assets::hashed(file).unwrap_or_else(|| format!("{}/{file}", super::assets::PREFIX))
     };
+    let dir = super::assets::app_dir().unwrap_or_else(|| super::assets::PREFIX.to_owned());
     let (app, wasm) = (
-        asset("ringlink_widget.js"),
-        asset("ringlink_widget_bg.wasm"),
+        format!("{dir}/ringlink_widget.js"),
+        format!("{dir}/ringlink_widget_bg.wasm"),
     );
     let html = format!(
         "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\

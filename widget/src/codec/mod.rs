@@ -120,7 +120,7 @@ pub fn decode<J: Json>(frame: &J) -> Option<(Option<u64>, RelayToWidget)> {
             message: text("message")?,
             retry_after: data.field("retry_after").and_then(|v| v.uint()),
         }),
-        _ => return None,
+        other => return chat::decode(other, &data).map(|m| (re, m)),
     };
     Some((re, msg))
 }
@@ -448,5 +448,6 @@ impl Writer {
     }
 }
 
+mod chat;
 #[cfg(test)]
 mod tests;

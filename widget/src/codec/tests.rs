@@ -125,6 +125,98 @@ fn relay_messages() -> Vec<RelayToWidget> {
             at: 1_800_000_000,
         }));
     }
+    // covers CHAT-1: every chat frame reaches the panel unchanged
+    let staff = Author::Staff {
+        id: 7,
+        name: "李 \"Li\"".into(),
+    };
+    let line = ChatLine {
+        conversation: "cv_1".into(),
+        seq: 41,
+        author: staff.clone(),
+        text: "有的\n黑色".into(),
+        attachment: Some(AttachmentRef {
+            id: "at_1".into(),
+            name: "chart.pdf".into(),
+            mime: "application/pdf".into(),
+            bytes: 1234,
+        }),
+        internal: false,
+        at: 1_800_000_000_000,
+        client_id: Some("c1".into()),
+    };
+    let plain = ChatLine {
+        author: Author::Visitor,
+        attachment: None,
+        client_id: None,
+        ..line.clone()
+    };
+    let waiting = ChatStatus {
+        conversation: "cv_1".into(),
+        state: ConversationState::Waiting,
+        agent: None,
+        queue: Some(QueuePlace {
+            position: 3,
+            wait_secs: 240,
+        }),
+        offer: Some(NoAgentOffer {
+            call_button: Some("sales".into()),
+            leave_message: true,
+        }),
+    };
+    let active = ChatStatus {
+        state: ConversationState::Active,
+        agent: Some("Li".into()),
+        queue: None,
+        offer: None,
+        ..waiting.clone()
+    };
+    all.extend([
+        RelayToWidget::ChatOpened(ChatOpened {
+            visitor: Secret::new("rl_v"),
+            status: None,
+            agents_online: 0,
+            unread: 0,
+        }),
+        RelayToWidget::ChatOpened(ChatOpened {
+            visitor: Secret::new("rl_v"),
+            status: Some(active.clone()),
+            agents_online: 2,
+            unread: 5,
+        }),
+        RelayToWidget::ChatSent(ChatSent {
+            line: plain.clone(),
+        }),
+        RelayToWidget::ChatAck(ChatAck {}),
+        RelayToWidget::MessageLeft(MessageLeft {}),
+        RelayToWidget::Line(line),
+        RelayToWidget::Line(ChatLine {
+            author: Author::System,
+            ..plain
+        }),
+        RelayToWidget::ChatStatus(waiting),
+        RelayToWidget::ChatStatus(ChatStatus {
+            state: ConversationState::Ended,
+            agent: None,
+            ..active.clone()
+        }),
+        RelayToWidget::ChatStatus(active),
+        RelayToWidget::Typing(TypingNotice {
+            conversation: "cv_1".into(),
+            who: staff.clone(),
+            typing: true,
+        }),
+        RelayToWidget::Read(ReadNotice {
+            conversation: "cv_1".into(),
+            who: staff,
+            upto: 41,
+        }),
+        RelayToWidget::Invited(Invited {
+            invite: "INV".into(),
+            agent: "Li".into(),
+            text: "Need help?".into(),
+        }),
+    ]);
     for code in ERROR_CODES {
         all.push(RelayToWidget::Error(ErrorBody {
             code,
@@ -259,6 +351,42 @@ fn every_request_is_written_as_serde_writes_it() {
             number: "+8613800138000".into(),
             code: "654321".into(),
             password: Secret::new("another one"),
+        }),
+        // covers CHAT-1, CHAT-8: the visitor's chat requests
+        WidgetMsg::ChatOpen(ChatOpen::default()),
+        WidgetMsg::ChatOpen(ChatOpen {
+            visitor: Some(Secret::new("rl_v")),
+            page: Some("https://shop.example/a?b=\"c\"".into()),
+            referrer: Some("https://search.example/".into()),
+            lang: Some("zh-CN".into()),
+            since: Some(40),
+            invite: Some("INV".into()),
+        }),
+        WidgetMsg::ChatSend(ChatSend {
+            text: "你好\n有货吗？".into(),
+            client_id: "c1".into(),
+            attachment: None,
+        }),
+        WidgetMsg::ChatSend(ChatSend {
+            text: String::new(),
+            client_id: "c2".into(),
+            attachment: Some("at_1".into()),
+        }),
+        WidgetMsg::ChatTyping(ChatTyping { typing: false }),
+        WidgetMsg::ChatRead(ChatRead { upto: 41 }),
+        WidgetMsg::ChatEnd(ChatEnd {
+            rating: Some(5),
+            comment: Some("很好".into()),
+        }),
+        WidgetMsg::ChatEnd(ChatEnd {
+            rating: None,
+            comment: None,
+        }),
+        WidgetMsg::LeaveMessage(LeaveMessage {
+            name: "Zhang".into(),
+            number: "138".into(),
+            text: "call me".into(),
+            reply_by_sms: true,
         }),
     ];
     for (i, msg) in msgs.into_iter().enumerate() {

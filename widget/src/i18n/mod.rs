@@ -4,11 +4,13 @@
 
 mod account_text;
 mod call_text;
+mod chat_text;
 mod phone_text;
 mod text;
 
 pub use account_text::{AccountText, ACCOUNT_EN, ACCOUNT_ZH};
 pub use call_text::{CallText, CALL_EN, CALL_ZH};
+pub use chat_text::{ChatText, CHAT_EN, CHAT_ZH};
 pub use phone_text::{PhoneText, PHONE_EN, PHONE_ZH};
 pub use text::{Text, EN, ZH};
 

@@ -38,6 +38,11 @@ pub struct Text {
     pub reconnecting: &'static str,
     pub refused: &'static str,
     pub lost_sign_in: &'static str,
+    /// While a panel's code is on its way (its wasm chunk, fetched on first use).
+    pub panel_loading: &'static str,
+    /// A panel's chunk did not arrive; "Try again" fetches it again.
+    pub panel_failed: &'static str,
+    pub panel_retry: &'static str,
 }
 
 pub static EN: Text = Text {
@@ -73,6 +78,9 @@ pub static EN: Text = Text {
     reconnecting: "Connection lost — reconnecting…",
     refused: "This site is not allowed to use Ringlink (check the site key and allowed origins)",
     lost_sign_in: "The connection dropped while signing in. Please try again.",
+    panel_loading: "Loading…",
+    panel_failed: "This part of the panel did not load. Check your connection and try again.",
+    panel_retry: "Try again",
 };
 
 pub static ZH: Text = Text {
@@ -108,4 +116,7 @@ pub static ZH: Text = Text {
     reconnecting: "连接已断开，正在重新连接…",
     refused: "此网站不能使用 Ringlink（请检查站点密钥和允许的来源）",
     lost_sign_in: "登录时连接中断，请重试。",
+    panel_loading: "正在加载…",
+    panel_failed: "这部分面板没有加载成功。请检查网络后重试。",
+    panel_retry: "重试",
 };

@@ -1,12 +1,13 @@
 //! What the panel shows, as plain data, and how each event changes it: the relay link, the
 //! session, the member's phones (DIAL-3), the screen of the moment and the messages. DIAL lives
-//! in [`dial`], CALL ("call me now") in [`call_me`]. Every change returns the work it asks for
+//! in [`dial`], CALL ("call me now") in [`call_me`], CHAT's panel in [`chat`]. Every change returns the work it asks for
 //! ([`Out`]): frames to send, the token to keep or drop, events for the host page. No browser
 //! code here, so it is tested natively.
 
 mod account;
 mod call_me;
 mod call_words;
+pub mod chat;
 mod dial;
 mod host_page;
 mod picked;
