@@ -130,7 +130,7 @@ async fn sign_in(page: &ConsolePage<'_>, shop: &Shop) {
     page.wait_for("[data-c=desk]", WAIT).await;
 }
 
-// covers CHAT-1, CHAT-3, CHAT-5, CHAT-6, CHAT-8, CHAT-9
+// covers CHAT-1, CHAT-3, CHAT-5, CHAT-6, CHAT-7, CHAT-8, CHAT-9
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_agent_serves_a_visitor_from_the_console() {
     if !console_built() {
@@ -499,6 +499,14 @@ async fn an_agent_serves_a_visitor_from_the_console() {
         invited.contains("Hello! Can I help you find something?"),
         "{invited}"
     );
+
+    // CHAT-7: the first visitor closes the shop's tab; the console marks them gone.
+    v.close().await;
+    page.wait_for(
+        &format!("[data-c=conversation][data-conversation=\"{first}\"] [data-c=visitor-left]"),
+        WAIT,
+    )
+    .await;
 }
 
 // covers CHAT-6: refused sign-in, resume, an admin issuing an account
