@@ -1,6 +1,7 @@
 //! The staff console as the end-to-end tests drive it: staff accounts issued with the relay's
 //! admin CLI (password on stdin), and the console page (`/console`, a top-level document of the
-//! relay's origin) read and clicked through WebDriver by its `data-c` hooks.
+//! relay's origin) read and clicked through WebDriver by its `data-c` hooks; a visitor on the
+//! widget socket and a colleague on a console socket of their own, as protocol clients.
 
 use std::io::Write;
 use std::process::{Command, Stdio};
@@ -9,8 +10,17 @@ use std::time::{Duration, Instant};
 use fantoccini::elements::{Element, ElementRef};
 use serde_json::json;
 
+use ringlink_protocol::chat::{ChatLine, ChatOpen, ChatSend};
+use ringlink_protocol::console::{ConsoleMsg, RelayToConsole, StaffSignIn};
+use ringlink_protocol::secret::Secret;
+use ringlink_protocol::widget::{RelayToWidget, WidgetMsg};
+
 use crate::browser::Browser;
+use crate::live_client::{self, Client, Widget, CLIENT_IP};
 use crate::shop::Shop;
+
+/// How long a step may take.
+const WAIT: Duration = Duration::from_secs(20);
 
 /// W3C WebDriver's key for element references in script results.
 const ELEMENT_KEY: &str = "element-6066-11e4-a52e-4f735466cecf";
@@ -164,4 +174,78 @@ pub fn http_get(addr: std::net::SocketAddr, path: &str) -> String {
     let mut out = Vec::new();
     let _ = s.read_to_end(&mut out);
     String::from_utf8_lossy(&out).into_owned()
+}
+
+pub fn addr(shop: &Shop) -> std::net::SocketAddr {
+    shop.relay_url
+        .trim_start_matches("http://")
+        .parse()
+        .unwrap()
+}
+
+/// A visitor on the demo shop's product page: the widget socket as the frame opens it.
+pub async fn visitor(shop: &Shop, page: &str) -> Widget {
+    let parent = shop.shop_url.trim_end_matches('/');
+    let mut w = live_client::widget(addr(shop), &shop.relay_url, parent, "demo", CLIENT_IP, &[])
+        .await
+        .expect("widget socket");
+    let open = WidgetMsg::ChatOpen(ChatOpen {
+        page: Some(format!("{}{page}", shop.shop_url)),
+        referrer: Some("https://search.example/?q=green+tea".into()),
+        lang: Some("zh-CN".into()),
+        ..Default::default()
+    });
+    match w.request(open, WAIT).await {
+        RelayToWidget::ChatOpened(_) => w,
+        other => panic!("chat_open answered with {other:?}"),
+    }
+}
+
+pub async fn say(w: &mut Widget, text: &str, id: &str) -> u64 {
+    let msg = WidgetMsg::ChatSend(ChatSend {
+        text: text.into(),
+        client_id: id.into(),
+        attachment: None,
+    });
+    match w.request(msg, WAIT).await {
+        RelayToWidget::ChatSent(s) => s.line.seq,
+        other => panic!("chat_send answered with {other:?}"),
+    }
+}
+
+/// The staff line with `text` the visitor receives, and whether a typing notice came first.
+pub async fn visitor_gets(w: &mut Widget, text: &str) -> (ChatLine, bool) {
+    let mut typing = false;
+    let line = w
+        .wait_for(WAIT, |env| match &env.msg {
+            RelayToWidget::Typing(t) if t.typing => {
+                typing = true;
+                None
+            }
+            RelayToWidget::Line(l) if l.text == text => Some(l.clone()),
+            _ => None,
+        })
+        .await
+        .unwrap_or_else(|| panic!("the visitor never got '{text}'"));
+    (line, typing)
+}
+
+/// A colleague signed in on a console socket of their own.
+pub async fn colleague(
+    shop: &Shop,
+    account: &str,
+    password: &str,
+) -> Client<ConsoleMsg, RelayToConsole> {
+    let mut c = live_client::console(addr(shop), &shop.relay_url)
+        .await
+        .expect("console socket");
+    let msg = ConsoleMsg::StaffSignIn(StaffSignIn {
+        site: "demo".into(),
+        account: account.into(),
+        password: Secret::new(password),
+    });
+    match c.request(msg, WAIT).await {
+        RelayToConsole::StaffSignedIn(_) => c,
+        other => panic!("{account}'s sign-in answered with {other:?}"),
+    }
 }

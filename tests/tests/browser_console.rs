@@ -5,19 +5,17 @@
 //! visitor never gets, switches state, sees typing and read receipts, is offered a colleague's
 //! conversation and accepts it, and closes a conversation.
 
-use std::net::SocketAddr;
 use std::time::Duration;
 
 use ringlink_e2e::browser::Browser;
-use ringlink_e2e::console::{http_get, staff_add, ConsolePage};
-use ringlink_e2e::live_client::{self, Client, Widget, CLIENT_IP};
+use ringlink_e2e::console::{
+    addr, colleague, http_get, say, staff_add, visitor, visitor_gets, ConsolePage,
+};
+use ringlink_e2e::live_client::{self, CLIENT_IP};
 use ringlink_e2e::shop::Shop;
 use ringlink_e2e::{require, workspace};
-use ringlink_protocol::chat::{
-    Author, ChatOpen, ChatRead, ChatSend, ChatTyping, ConversationState, LeaveMessage,
-};
+use ringlink_protocol::chat::{Author, ChatRead, ChatTyping, ConversationState, LeaveMessage};
 use ringlink_protocol::console::*;
-use ringlink_protocol::secret::Secret;
 use ringlink_protocol::widget::{RelayToWidget, WidgetMsg};
 
 const WAIT: Duration = Duration::from_secs(20);
@@ -37,80 +35,6 @@ fn console_built() -> bool {
         wasm,
         "run scripts/build-console.sh, then rebuild the relay",
     )
-}
-
-fn addr(shop: &Shop) -> SocketAddr {
-    shop.relay_url
-        .trim_start_matches("http://")
-        .parse()
-        .unwrap()
-}
-
-/// A visitor on the demo shop's product page: the widget socket as the frame opens it.
-async fn visitor(shop: &Shop, page: &str) -> Widget {
-    let parent = shop.shop_url.trim_end_matches('/');
-    let mut w = live_client::widget(addr(shop), &shop.relay_url, parent, "demo", CLIENT_IP, &[])
-        .await
-        .expect("widget socket");
-    let open = WidgetMsg::ChatOpen(ChatOpen {
-        page: Some(format!("{}{page}", shop.shop_url)),
-        referrer: Some("https://search.example/?q=green+tea".into()),
-        lang: Some("zh-CN".into()),
-        ..Default::default()
-    });
-    match w.request(open, WAIT).await {
-        RelayToWidget::ChatOpened(_) => w,
-        other => panic!("chat_open answered with {other:?}"),
-    }
-}
-
-async fn say(w: &mut Widget, text: &str, id: &str) -> u64 {
-    let msg = WidgetMsg::ChatSend(ChatSend {
-        text: text.into(),
-        client_id: id.into(),
-        attachment: None,
-    });
-    match w.request(msg, WAIT).await {
-        RelayToWidget::ChatSent(s) => s.line.seq,
-        other => panic!("chat_send answered with {other:?}"),
-    }
-}
-
-/// The staff line with `text` the visitor receives, and whether a typing notice came first.
-async fn visitor_gets(w: &mut Widget, text: &str) -> (ringlink_protocol::chat::ChatLine, bool) {
-    let mut typing = false;
-    let line = w
-        .wait_for(WAIT, |env| match &env.msg {
-            RelayToWidget::Typing(t) if t.typing => {
-                typing = true;
-                None
-            }
-            RelayToWidget::Line(l) if l.text == text => Some(l.clone()),
-            _ => None,
-        })
-        .await
-        .unwrap_or_else(|| panic!("the visitor never got '{text}'"));
-    (line, typing)
-}
-
-/// A colleague signed in on a console socket of their own.
-async fn colleague(
-    shop: &Shop,
-    account: &str,
-    password: &str,
-) -> Client<ConsoleMsg, RelayToConsole> {
-    let mut c = live_client::console(addr(shop), &shop.relay_url)
-        .await
-        .expect("console socket");
-    let msg = ConsoleMsg::StaffSignIn(StaffSignIn {
-        site: "demo".into(),
-        account: account.into(),
-        password: Secret::new(password),
-    });
-    match c.request(msg, WAIT).await {
-        RelayToConsole::StaffSignedIn(_) => c,
-        other => panic!("{account}'s sign-in answered with {other:?}"),
-    }
 }
 
 async fn sign_in(page: &ConsolePage<'_>, shop: &Shop) {
