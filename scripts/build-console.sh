@@ -28,12 +28,17 @@ have=$(wasm-bindgen --version | awk '{print $2}')
 [ "$have" = "$WASM_BINDGEN_VERSION" ] ||
     die "wasm-bindgen is $have, the console needs $WASM_BINDGEN_VERSION (it must match the crate): cargo install wasm-bindgen-cli --version $WASM_BINDGEN_VERSION"
 
-cargo build -p ringlink-console --profile wasm-release --target "$target"
+# The widget's wasm32 builds keep the linker's relocations for wasm-split (.cargo/config.toml);
+# the console is not split, and they would triple its wasm: built without them, in a target
+# folder of its own so the two builds do not undo each other's artifacts.
+out=target/console
+CARGO_ENCODED_RUSTFLAGS="" \
+    cargo build -p ringlink-console --profile wasm-release --target "$target" --target-dir "$out"
 
 mkdir -p "$dist" target
 find "$dist" -mindepth 1 ! -name .keep -delete
 wasm-bindgen --target web --no-typescript --remove-name-section --remove-producers-section \
-    --out-dir "$dist" "target/$target/wasm-release/ringlink_console.wasm"
+    --out-dir "$dist" "$out/$target/wasm-release/ringlink_console.wasm"
 if command -v esbuild >/dev/null; then
     esbuild --log-level=warning --minify --format=esm --outfile="$dist/ringlink_console.min.js" \
         "$dist/ringlink_console.js"
