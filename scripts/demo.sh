@@ -43,6 +43,7 @@ step() {
 
 step "checking the tools (scripts/setup.sh run)" bash scripts/setup.sh run
 step "building the widget (wasm)" env CARGO_TERM_QUIET=true WIDGET_BUDGETS=warn bash scripts/build-widget.sh
+step "building the staff console (wasm)" env CARGO_TERM_QUIET=true bash scripts/build-console.sh
 step "building relay, demo shop and phone agent (release; the widget is embedded)" \
   cargo build --release --quiet -p ringlink-relay -p ringlink-site-demo -p ringlink-agent
 bin=target/release

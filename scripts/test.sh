@@ -24,9 +24,11 @@ say "cargo clippy -D warnings"
 cargo clippy --workspace --all-targets --quiet -- -D warnings
 # The widget's browser half (app, connection) compiles only for wasm32.
 cargo clippy -p ringlink-widget --target wasm32-unknown-unknown --quiet -- -D warnings
+cargo clippy -p ringlink-console --target wasm32-unknown-unknown --quiet -- -D warnings
 
 say "widget (release wasm) and its sizes"
 bash scripts/build-widget.sh
+bash scripts/build-console.sh
 
 say "PostgreSQL for the store tests"
 pg_dir=$(mktemp -d /tmp/ringlink-pg.XXXXXX)

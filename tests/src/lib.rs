@@ -6,6 +6,7 @@
 
 pub mod browser;
 pub mod cluster;
+pub mod console;
 pub mod failover;
 pub mod live_client;
 pub mod modem;

@@ -8,6 +8,7 @@ mod assets;
 mod chat_files;
 mod console_api;
 mod console_calls;
+mod console_page;
 mod console_ws;
 mod dev_outbox;
 mod help_phone;
@@ -90,6 +91,8 @@ pub fn router(relay: Arc<Relay>) -> Router {
         )
         .route("/v1/console/dashboard", get(console_api::dashboard))
         .route("/v1/console/calls", get(console_calls::calls))
+        .route("/console", get(console_page::page))
+        .nest(console_page::PREFIX, console_page::router())
         .route("/widget/frame", get(widget_frame::page))
         .nest(assets::PREFIX, assets::router())
         .route("/dev/outbox", get(dev_outbox::page))
