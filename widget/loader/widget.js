@@ -12,7 +12,7 @@
  (call me now: the relay calls the member, then the number behind the merchant's button key),
  data-ringlink-button="sales" on a number (its "call me now" button).
  API: window.ringlink.push(['open'] | ['close'] | ['toggle'] | ['dial', '+8613800138000'] |
- ['call', 'sales']); events on window: ringlink:open, ringlink:close, ringlink:call-state,
+ ['call', 'sales'] | ['chat']); events on window: ringlink:open, ringlink:close, ringlink:call-state,
  ringlink:call-progress (detail), the last two only for calls started on this page. */
 (function (w, d) {
   var s = d.currentScript;
@@ -144,7 +144,7 @@
       ready = true;
       clearTimeout(waiting);
       full = w.innerWidth <= 480;
-      post({ type: 'hello', lang: o.lang || '', numbers: numbers() });
+      post({ type: 'hello', lang: o.lang || '', numbers: numbers(), page: d.URL, ref: d.referrer });
       post({ type: 'layout', full: full });
       queue.splice(0).forEach(post);
     } else if (m.type === 'open' || m.type === 'close') setOpen(m.type === 'open');
@@ -157,7 +157,7 @@
   w.addEventListener('resize', place);
   // Opens the panel: with a number to dial, for a call button's key, or as it was.
   // `offer`: the "call me now" button for `number`, when its phone is not connected.
-  function show(number, button, offer) {
+  function show(number, button, offer, chat) {
     ensure();
     if (!isOpen) {
       bubble.setAttribute('aria-busy', 'true');
@@ -165,7 +165,8 @@
       opener = a && a !== host && a !== d.body ? a : null;
     }
     send({ type: 'numbers', numbers: numbers() });
-    if (button) send({ type: 'call', key: button });
+    if (chat) send({ type: 'chat' });
+    else if (button) send({ type: 'call', key: button });
     else if (number) send({ type: 'dial', number: number, button: offer || o.call || '' });
     else send({ type: 'open' });
   }
@@ -193,6 +194,7 @@
     if (n === 'open') show();
     else if (n === 'dial') show(String(c[1] || ''));
     else if (n === 'call') show('', String(c[1] || ''));
+    else if (n === 'chat') show(0, 0, 0, 1);
     else if (n === 'close') { if (frame) send({ type: 'close' }); }
     else if (n === 'toggle') { if (isOpen) send({ type: 'close' }); else show(); }
   }
