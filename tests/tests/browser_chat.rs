@@ -45,7 +45,7 @@ async fn wait_text(b: &Browser, selector: &str, want: &str) -> String {
 /// The frame's lines, as text.
 async fn lines(b: &Browser) -> String {
     b.eval_in_frame(
-        "return Array.from(document.querySelectorAll('[data-rl=chat-line],[data-rl=chat-pending]')).map(e => e.textContent).join('|');",
+        "return Array.from(document.querySelectorAll('[data-rl=chat-line]')).map(e => e.textContent).join('|');",
     )
     .await
     .as_str()
@@ -102,7 +102,7 @@ async fn a_visitor_chats_with_an_agent_and_finds_the_chat_after_a_reload() {
     let referrer = format!("{}?from=search", shop.shop_url);
     b.goto(&referrer).await;
     b.eval(&format!(
-        "const a = document.createElement('a'); a.href = '{}shoes'; a.id = 'go'; document.body.append(a); a.click(); return true;",
+        "const a = document.createElement('a'); a.href = '{}products/tea'; a.id = 'go'; document.body.append(a); a.click(); return true;",
         shop.shop_url
     ))
     .await;
@@ -149,7 +149,7 @@ async fn a_visitor_chats_with_an_agent_and_finds_the_chat_after_a_reload() {
     let info = summary.visitor.clone().unwrap();
     assert_eq!(
         info.page.as_deref(),
-        Some(&*format!("{}shoes", shop.shop_url))
+        Some(&*format!("{}products/tea", shop.shop_url))
     );
     assert_eq!(info.referrer.as_deref(), Some(&*referrer));
     assert!(info.lang.is_some(), "the browser's language: {info:?}");
@@ -189,7 +189,7 @@ async fn a_visitor_chats_with_an_agent_and_finds_the_chat_after_a_reload() {
     wait_text(&b, "[data-rl=chat-status]", "Li").await;
 
     // A reload: the conversation is still there (the frame's storage and `since`).
-    b.goto(&format!("{}shoes", shop.shop_url)).await;
+    b.goto(&format!("{}products/tea", shop.shop_url)).await;
     b.eval("window.ringlink.push(['chat']); return true;").await;
     let again = wait_text(&b, "[data-rl=chat-lines]", "42 码有货").await;
     assert!(again.contains(ASK), "{again}");

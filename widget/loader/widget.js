@@ -1,4 +1,5 @@
-/*! Ringlink loader: draws the call bubble at once in a Shadow DOM; when the visitor reaches
+/*! Ringlink loader; see README.md, "Embedding the widget" */
+/* Ringlink loader: draws the call bubble at once in a Shadow DOM; when the visitor reaches
  for it (pointer over it, focus, click) it opens an iframe of the relay's origin, which holds the
  app, the sign-in, the socket and the token. Nothing else loads before that, no cookies, no
  storage, no wasm on this page. Tag:

@@ -110,6 +110,18 @@ impl App {
         }
     }
 
+    /// A change the chat chunk makes to the model (its own methods, so their code is in the
+    /// chunk, not the core), and the work it asks for.
+    pub fn act_with(self, f: impl FnOnce(&mut Model) -> Vec<Out> + 'static) {
+        self.act_boxed(Box::new(f));
+    }
+
+    /// One copy of the update for every chat change (not one per closure).
+    fn act_boxed(self, f: Box<dyn FnOnce(&mut Model) -> Vec<Out>>) {
+        let out = self.model.try_update(f).unwrap_or_default();
+        run(self.model, out);
+    }
+
     /// The visitor uses the panel again (opens it, picks a number or a call button, presses
     /// "Try again"): a panel whose chunk failed to load is fetched again when it next shows.
     pub fn use_again(self) {
@@ -275,6 +287,7 @@ pub fn on_phone() -> bool {
 fn focus_first() {
     focus(&[
         "[data-rl=offer-call-me]",
+        "[data-rl=chat-input]",
         ".rl-body form input",
         ".rl-body button, .rl-body a[href], .rl-body input",
         "[data-rl=panel] button",
@@ -470,13 +483,6 @@ impl Widget {
     pub fn chat(&self) {
         self.app.use_again();
         self.app.act(Action::Chat(ChatAction::Tab(true)));
-        self.app.set_open(true);
-    }
-
-    /// Opens the chat with an agent's invitation (CHAT-9, the loader's page-view socket).
-    pub fn invite(&self, invite: String) {
-        self.app.use_again();
-        self.app.act(Action::Chat(ChatAction::Invite(invite)));
         self.app.set_open(true);
     }
 

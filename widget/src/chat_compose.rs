@@ -10,7 +10,6 @@ use leptos::prelude::*;
 use wasm_bindgen::{JsCast, JsValue};
 
 use crate::app::App;
-use crate::model::{Action, ChatAction};
 
 /// Quiet this long and the agent's "is typing…" goes away.
 const TYPING_IDLE_MS: f64 = 3000.0;
@@ -54,17 +53,15 @@ fn send(app: App) {
     }
     TYPING.set(false);
     set_field(INPUT, "");
-    app.act(Action::Chat(ChatAction::Send {
-        text,
-        seed: js_sys::Date::now() as u64,
-    }));
+    let seed = js_sys::Date::now() as u64;
+    app.act_with(move |m| m.chat_say(&text, seed));
 }
 
 /// A key in the composer: "typing" once, "stopped" after [`TYPING_IDLE_MS`] of quiet.
 fn typed(app: App) {
     LAST_KEY.set(js_sys::Date::now());
     if !TYPING.replace(true) {
-        app.act(Action::Chat(ChatAction::Typing(true)));
+        app.act_with(|m| m.chat_typing(true));
         idle_check(app);
     }
 }
@@ -77,7 +74,7 @@ fn idle_check(app: App) {
             }
             if js_sys::Date::now() - LAST_KEY.get() >= TYPING_IDLE_MS - 50.0 {
                 TYPING.set(false);
-                app.act(Action::Chat(ChatAction::Typing(false)));
+                app.act_with(|m| m.chat_typing(false));
             } else {
                 idle_check(app);
             }

@@ -5,7 +5,7 @@
 //! "End chat", the rating and the transcript.
 
 use leptos::prelude::*;
-use ringlink_protocol::chat::{Author, ChatLine, ConversationState};
+use ringlink_protocol::chat::{Author, ConversationState};
 
 use crate::app::App;
 use crate::chat_compose::{composer, field_checked, field_value};
@@ -30,19 +30,19 @@ pub fn screen(app: App, m: &Model) -> AnyView {
         .lines
         .iter()
         .filter(|l| !l.internal)
-        .map(|l| line(c, l, read == Some(l.seq)))
-        .collect_view();
-    let pending = chat
-        .pending
-        .iter()
-        .map(|p| {
-            view! {
-                <li class="rl-line" data-rl="chat-pending" data-author="visitor">
-                    <span class="rl-said">{p.text.clone()}</span>
-                    <small>{c.sending}</small>
-                </li>
-            }
+        .map(|l| {
+            line(
+                c,
+                &l.author,
+                &l.text,
+                (read == Some(l.seq)).then_some(c.read),
+            )
         })
+        .chain(
+            chat.pending
+                .iter()
+                .map(|p| line(c, &Author::Visitor, &p.text, Some(c.sending))),
+        )
         .collect_view();
     let typing = chat.agent_typing.then(|| {
         let who = agent.clone().unwrap_or_default();
@@ -51,7 +51,7 @@ pub fn screen(app: App, m: &Model) -> AnyView {
     let ended = chat.is_ended();
     view! {
         <p class="rl-agent" data-rl="chat-status" role="status">{status_line(c, chat)}</p>
-        <ol class="rl-lines" data-rl="chat-lines" aria-live="polite">{lines}{pending}</ol>
+        <ol class="rl-lines" data-rl="chat-lines" aria-live="polite">{lines}</ol>
         {typing}
         {offer(app, chat)}
         {(!ended).then(|| composer(app))}
@@ -60,18 +60,24 @@ pub fn screen(app: App, m: &Model) -> AnyView {
     .into_any()
 }
 
-fn line(c: &'static ChatText, l: &ChatLine, read: bool) -> impl IntoView {
-    let (who, kind) = match &l.author {
+/// One line; `note` is "Read" or "Sending…" under it.
+fn line(
+    c: &'static ChatText,
+    author: &Author,
+    text: &str,
+    note: Option<&'static str>,
+) -> impl IntoView {
+    let (who, kind) = match author {
         Author::Visitor => (c.you.to_owned(), "visitor"),
         Author::Staff { name, .. } => (name.clone(), "staff"),
         Author::System => (String::new(), "system"),
     };
     let name = (kind != "system").then(|| view! { <b data-rl="chat-who">{who}</b> });
     view! {
-        <li class="rl-line" data-rl="chat-line" data-author=kind data-seq=l.seq.to_string()>
+        <li class="rl-line" data-rl="chat-line" data-author=kind>
             {name}
-            <span class="rl-said">{l.text.clone()}</span>
-            {read.then(|| view! { <small data-rl="chat-read">{c.read}</small> })}
+            <span class="rl-said">{text.to_owned()}</span>
+            {note.map(|n| view! { <small data-rl="chat-note">{n}</small> })}
         </li>
     }
 }
@@ -120,12 +126,15 @@ fn offer(app: App, chat: &ChatModel) -> Option<AnyView> {
     });
     let send = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
-        app.act(Action::Chat(ChatAction::LeaveMessage {
-            name: field_value("[data-rl=lm-name]"),
-            number: field_value("[data-rl=lm-number]"),
-            text: field_value("[data-rl=lm-text]"),
-            reply_by_sms: field_checked("[data-rl=lm-sms]"),
-        }));
+        let (name, number) = (
+            field_value("[data-rl=lm-name]"),
+            field_value("[data-rl=lm-number]"),
+        );
+        let (text, sms) = (
+            field_value("[data-rl=lm-text]"),
+            field_checked("[data-rl=lm-sms]"),
+        );
+        app.act_with(move |m| m.leave_message(&name, &number, &text, sms));
     };
     Some(
         view! {
@@ -153,7 +162,7 @@ fn end_and_rate(app: App, chat: &ChatModel) -> impl IntoView {
     let end = (chat.status.is_some() && !ended).then(|| {
         view! {
             <button type="button" class="rl-link-btn" data-rl="chat-end"
-                on:click=move |_| app.act(Action::Chat(ChatAction::End(None)))>{c.end_chat}</button>
+                on:click=move |_| app.act_with(|m| m.chat_end(None))>{c.end_chat}</button>
         }
     });
     let rate = (ended && !chat.rated).then(|| {
@@ -162,7 +171,7 @@ fn end_and_rate(app: App, chat: &ChatModel) -> impl IntoView {
                 view! {
                     <button type="button" class="rl-secondary" data-rl="chat-rate"
                         data-n=n.to_string()
-                        on:click=move |_| app.act(Action::Chat(ChatAction::End(Some(n))))>
+                        on:click=move |_| app.act_with(move |m| m.chat_end(Some(n)))>
                         {n.to_string()}</button>
                 }
             })

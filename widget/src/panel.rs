@@ -4,6 +4,7 @@
 //! choice on a phone and sign-out. Escape closes it. The DIAL and CALL screens come from their
 //! panels' chunks (`panel_loader`), fetched the first time they show.
 
+use leptos::either::Either;
 use leptos::ev::KeyboardEvent;
 use leptos::prelude::*;
 
@@ -87,19 +88,18 @@ fn account_bar(app: App, m: &Model) -> Option<impl IntoView> {
 
 /// The body for one state of the model. Re-run on every change (and when a panel's chunk
 /// arrives) and patched into the DOM.
-fn body(app: App, m: &Model) -> AnyView {
+fn body(app: App, m: &Model) -> impl IntoView {
     let t = app.t();
     if m.chat_tab {
         let chat = match views(app, crate::panels::Panel::Chat) {
             Some(v) => (v.screen)(app, m),
             None => placeholder(app, crate::panels::Panel::Chat),
         };
-        return view! {
+        return Either::Left(view! {
             <p class="rl-conn" role="status">{m.link_line()}</p>
             {chat}
             <p class="rl-error" data-rl="error" role="alert">{m.error.clone()}</p>
-        }
-        .into_any();
+        });
     }
     let screen = m.screen();
     let panel = wanted(m);
@@ -127,7 +127,7 @@ fn body(app: App, m: &Model) -> AnyView {
     };
     let top = parts.map(|v| (v.top)(app, m));
     let bottom = parts.map(|v| (v.bottom)(app, m));
-    view! {
+    Either::Right(view! {
         <p class="rl-conn" role="status">{m.link_line()}</p>
         <p class="rl-agent" data-rl="agent-status" data-state=m.agent_state()>{m.agent_line()}</p>
         // The call's box sits at the top, where it is seen without scrolling; on the dialer it
@@ -139,6 +139,5 @@ fn body(app: App, m: &Model) -> AnyView {
         <p class="rl-notice" role="status">{m.notice.clone()}</p>
         {bottom}
         {picked::tel_choice(app, m, crate::app::on_phone())}
-    }
-    .into_any()
+    })
 }

@@ -24,22 +24,8 @@ pub enum ChatAction {
     Tab(bool),
     /// The panel opened or closed: the chat is on screen only while both.
     PanelOpen(bool),
-    /// "Send"; `seed` keeps client ids unique across page loads.
-    Send {
-        text: String,
-        seed: u64,
-    },
-    Typing(bool),
-    /// "End chat", with the rating 1..=5 when one was given.
-    End(Option<u8>),
     /// An invitation from the page-view socket (CHAT-9): the chat opens and redeems it.
     Invite(String),
-    LeaveMessage {
-        name: String,
-        number: String,
-        text: String,
-        reply_by_sms: bool,
-    },
 }
 
 impl Model {
@@ -73,49 +59,56 @@ impl Model {
                 out.extend(self.chat_visibility());
                 out
             }
-            ChatAction::Send { text, seed } => {
-                let Some(chat) = &mut self.chat else {
-                    return Vec::new();
-                };
-                let sent = chat.send(&text, None, seed);
-                let mut out: Vec<Out> = sent.into_iter().map(Out::from).collect();
-                if !out.is_empty() && self.link == Link::Open {
-                    out.push(Out::Send(WidgetMsg::ChatTyping(ChatTyping {
-                        typing: false,
-                    })));
-                }
-                // Sent while the link is down: it goes with the next `chat_opened`.
-                if self.link != Link::Open {
-                    out.clear();
-                }
-                out
-            }
-            ChatAction::Typing(typing) => {
-                self.chat_send(WidgetMsg::ChatTyping(ChatTyping { typing }))
-            }
-            ChatAction::End(rating) => match &mut self.chat {
-                Some(chat) => {
-                    let o = chat.end(rating);
-                    if self.link == Link::Open {
-                        vec![o.into()]
-                    } else {
-                        Vec::new()
-                    }
-                }
-                None => Vec::new(),
-            },
-            ChatAction::LeaveMessage {
-                name,
-                number,
-                text,
-                reply_by_sms,
-            } => self.chat_send(WidgetMsg::LeaveMessage(LeaveMessage {
-                name: name.trim().to_owned(),
-                number: number.trim().to_owned(),
-                text: text.trim().to_owned(),
-                reply_by_sms,
-            })),
         }
+    }
+
+    /// The visitor sends `text` ("Send" or Enter); `seed` keeps client ids unique across page
+    /// loads. The chat's own actions are methods, not [`super::Action`]s, so their code stays
+    /// in the chat chunk.
+    pub fn chat_say(&mut self, text: &str, seed: u64) -> Vec<Out> {
+        let Some(chat) = &mut self.chat else {
+            return Vec::new();
+        };
+        let sent = chat.send(text, None, seed);
+        // Sent while the link is down: it goes with the next `chat_opened`.
+        if sent.is_none() || self.link != Link::Open {
+            return Vec::new();
+        }
+        let mut out: Vec<Out> = sent.into_iter().map(Out::from).collect();
+        out.push(Out::Send(WidgetMsg::ChatTyping(ChatTyping {
+            typing: false,
+        })));
+        out
+    }
+
+    pub fn chat_typing(&mut self, typing: bool) -> Vec<Out> {
+        self.chat_send(WidgetMsg::ChatTyping(ChatTyping { typing }))
+    }
+
+    /// "End chat", or the rating 1..=5 of the chat that ended.
+    pub fn chat_end(&mut self, rating: Option<u8>) -> Vec<Out> {
+        let open = self.link == Link::Open;
+        match &mut self.chat {
+            Some(chat) => {
+                let o = chat.end(rating);
+                if open {
+                    vec![o.into()]
+                } else {
+                    Vec::new()
+                }
+            }
+            None => Vec::new(),
+        }
+    }
+
+    /// "Leave a message" while nobody is free.
+    pub fn leave_message(&mut self, name: &str, number: &str, text: &str, sms: bool) -> Vec<Out> {
+        self.chat_send(WidgetMsg::LeaveMessage(LeaveMessage {
+            name: name.trim().to_owned(),
+            number: number.trim().to_owned(),
+            text: text.trim().to_owned(),
+            reply_by_sms: sms,
+        }))
     }
 
     /// A frame for the chat once it is open (`true`: it was the chat's).
@@ -287,10 +280,7 @@ mod tests {
             "the panel is closed: unread"
         );
         m.apply(Action::Disconnected { ever_open: true });
-        let out = m.apply(Action::Chat(ChatAction::Send {
-            text: "有 42 码吗".into(),
-            seed: 1,
-        }));
+        let out = m.chat_say("有 42 码吗", 1);
         assert!(out.is_empty(), "nothing goes on a dead link");
         let out = m.apply(Action::Connected);
         assert_eq!(opens(&out)[0].since, Some(4));
