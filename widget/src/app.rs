@@ -26,6 +26,9 @@ const TEL_CHOICE_KEY: &str = "ringlink.tel";
 /// the page and the tab; minted only once the visitor opened the chat.
 const VISITOR_KEY: &str = "ringlink.visitor";
 
+/// A change to the model and the work it asks for, made by a panel's chunk.
+type ModelChange = Box<dyn FnOnce(&mut Model) -> Vec<Out>>;
+
 /// Everything the views need; `Copy`, so every closure takes its own. The panel's body is one
 /// view of the model, patched in place on each change: one reactive effect instead of dozens
 /// keeps the wasm small, and patching (not rebuilding) keeps focus and caret where they are.
@@ -117,7 +120,7 @@ impl App {
     }
 
     /// One copy of the update for every chat change (not one per closure).
-    fn act_boxed(self, f: Box<dyn FnOnce(&mut Model) -> Vec<Out>>) {
+    fn act_boxed(self, f: ModelChange) {
         let out = self.model.try_update(f).unwrap_or_default();
         run(self.model, out);
     }
