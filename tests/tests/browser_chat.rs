@@ -6,6 +6,7 @@
 
 use std::time::Duration;
 
+use ringlink_e2e::axe::{axe, axe_source};
 use ringlink_e2e::browser::Browser;
 use ringlink_e2e::live_client;
 use ringlink_e2e::shop::Shop;
@@ -213,6 +214,11 @@ async fn with_nobody_online_the_visitor_can_leave_a_message() {
     b.goto(&shop.shop_url).await;
     b.eval("window.ringlink.push(['chat']); return true;").await;
     b.wait_for("[data-rl=leave-message]", WAIT).await;
+    // covers #9 §5 axe on the chat tab: the tabs, the offer's form and the composer.
+    if let Some(source) = axe_source() {
+        let found = axe(&b, &source).await;
+        assert_eq!(found, serde_json::json!([]), "axe on the chat's offer");
+    }
     b.type_into("[data-rl=lm-name]", "王女士").await;
     b.type_into("[data-rl=lm-number]", "13800138001").await;
     b.type_into("[data-rl=lm-text]", "请回电").await;
