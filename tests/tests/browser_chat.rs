@@ -189,6 +189,25 @@ async fn a_visitor_chats_with_an_agent_and_finds_the_chat_after_a_reload() {
     assert!(said.contains("Li"), "the agent's name: {said}");
     wait_text(&b, "[data-rl=chat-status]", "Li").await;
 
+    // The panel closed, a new line counts on the bubble (#11 "the bubble shows an unread count").
+    b.eval("window.ringlink.push(['close']); return true;")
+        .await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    console
+        .request(
+            ConsoleMsg::StaffSend(StaffSend {
+                conversation: summary.id.clone(),
+                text: "还有别的颜色".into(),
+                client_id: "a2".into(),
+                attachment: None,
+                internal: false,
+            }),
+            WAIT,
+        )
+        .await;
+    b.wait_attr("[data-rl=bubble]", "data-unread", "1", WAIT)
+        .await;
+
     // A reload: the conversation is still there (the frame's storage and `since`).
     b.goto(&format!("{}products/tea", shop.shop_url)).await;
     b.eval("window.ringlink.push(['chat']); return true;").await;

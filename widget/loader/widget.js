@@ -11,7 +11,8 @@
  itself) unless the member signed in and chose the widget in its panel.
  Marks: data-ringlink-dial="+86…" (dial from the member's phone), data-ringlink-call="sales"
  (call me now: the relay calls the member, then the number behind the merchant's button key),
- data-ringlink-button="sales" on a number (its "call me now" button).
+ data-ringlink-button="sales" on a number (its "call me now" button), data-ringlink-chat (opens the chat).
+ The chat's unread count shows on the bubble (data-unread) and comes as ringlink:unread.
  API: window.ringlink.push(['open'] | ['close'] | ['toggle'] | ['dial', '+8613800138000'] |
  ['call', 'sales'] | ['chat']); events on window: ringlink:open, ringlink:close, ringlink:call-state,
  ringlink:call-progress (detail), the last two only for calls started on this page. */
@@ -25,7 +26,7 @@
   var zh = /^zh/i.test(/^(zh|en)/i.test(o.lang) ? o.lang : navigator.language || '');
   var label = zh ? '用您的手机拨打电话' : 'Call from your phone';
   var sel = '[data-ringlink-dial]' + (o.tel === 'enhance' ? ',a[href^="tel:"]' : '');
-  var marks = '[data-ringlink-dial],[data-ringlink-call]';
+  var marks = '[data-ringlink-dial],[data-ringlink-call],[data-ringlink-chat]';
 
   var host = d.createElement('div');
   host.id = 'ringlink-host';
@@ -46,6 +47,8 @@
     '[data-rl=bubble] svg{width:26px;height:26px;fill:currentColor}' +
     '[aria-expanded=true] .i-c,[aria-expanded=false] .i-x{display:none}' +
     '[aria-busy=true]{opacity:.75;cursor:progress}' +
+    '[data-unread]:after{content:attr(data-unread);position:absolute;top:-4px;right:-4px;min-width:20px;' +
+    'border-radius:10px;background:#b3261e;font:600 12px/20px system-ui}' +
     '[data-rl=frame]{position:fixed;border:0;margin:0;padding:0;background:transparent;visibility:hidden;' +
     'width:344px;height:0;bottom:88px;right:20px;border-radius:14px;box-shadow:0 12px 40px rgba(0,0,0,.28)}' +
     ':host([data-pos=left]) [data-rl=frame]{right:auto;left:20px}' +
@@ -153,7 +156,12 @@
       height = Math.max(0, Math.min(+m.height || 0, 4000));
       place();
     } else if (m.type === 'event' && m.name === 'tel') telWidget = m.detail === true;
-    else if (m.type === 'event' && /^call-(state|progress)$/.test(m.name)) emit(m.name, m.detail);
+    else if (m.type === 'event' && /^(call-(state|progress)|unread)$/.test(m.name)) emit(m.name, m.detail);
+    // The chat's unread count on the bubble (while the frame is on this page).
+    if (m.name === 'unread') {
+      if (m.detail > 0) bubble.setAttribute('data-unread', +m.detail);
+      else bubble.removeAttribute('data-unread');
+    }
   });
   w.addEventListener('resize', place);
   // Opens the panel: with a number to dial, for a call button's key, or as it was.
@@ -210,13 +218,14 @@
 
   // Marked numbers (and tel: links with data-tel="enhance") and call buttons open the panel.
   function pick(el) {
-    show(numberOf(el), el.getAttribute('data-ringlink-call'), el.getAttribute('data-ringlink-button'));
+    if (el.hasAttribute('data-ringlink-chat')) show(0, 0, 0, 1);
+    else show(numberOf(el), el.getAttribute('data-ringlink-call'), el.getAttribute('data-ringlink-button'));
   }
   d.addEventListener('click', function (e) {
-    var el = !e.defaultPrevented && e.target.closest && e.target.closest(sel + ',[data-ringlink-call]');
+    var el = !e.defaultPrevented && e.target.closest && e.target.closest(sel + ',' + marks);
     if (!el) return;
     // A plain tel: link on a phone dials natively, untouched, unless the member chose the widget.
-    var plainTel = !el.hasAttribute('data-ringlink-dial') && !el.hasAttribute('data-ringlink-call');
+    var plainTel = !el.matches(marks);
     if (plainTel && phone() && !telWidget) return;
     e.preventDefault();
     pick(el);
