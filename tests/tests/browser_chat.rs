@@ -220,7 +220,7 @@ async fn a_visitor_chats_with_an_agent_and_finds_the_chat_after_a_reload() {
     );
 }
 
-// covers CHAT-5 (#11 "no agent": leave a message)
+// covers #11 "no agent free": the visitor leaves a message (CHAT-1, the visitor's side)
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn with_nobody_online_the_visitor_can_leave_a_message() {
     if !widget_built() {
