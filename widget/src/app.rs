@@ -146,7 +146,12 @@ impl App {
         // Told before the panel leaves the DOM, so the loader can see focus was inside it and
         // give it back to the bubble.
         emit(if open { "open" } else { "close" }, &JsValue::NULL);
-        self.act(Action::Chat(ChatAction::PanelOpen(open)));
+        // Only a chat in use changes with the panel; else nothing is drawn again.
+        if self.model.with_untracked(|m| m.chat.is_some()) {
+            self.act(Action::Chat(ChatAction::PanelOpen(open)));
+        } else {
+            self.model.update_untracked(|m| m.panel_open = open);
+        }
         self.open.set(open);
         if open {
             request_animation_frame(focus_first);
