@@ -21,7 +21,7 @@ WASM_BINDGEN_VERSION=0.2.130
 WASM_SPLIT_VERSION=0.2.4
 # The panels, one lazily loaded chunk each: `lazy_panel!(<name> => ...)` in
 # widget/src/panel_loader.rs becomes split_<name>.wasm. Adding a panel adds its name here.
-chunks=(dial call_me)
+chunks=(dial call_me chat)
 # Budgets, brotli bytes (#11 "The widget's weight"): the loader is on every merchant page; the
 # core and one panel are what the first use of the widget costs; every further panel adds its
 # own chunk (with the shared chunks it needs) and no more.

@@ -4,6 +4,7 @@
 //! `cluster` runs several relays as deployed (PostgreSQL, nats-server, Debian's nginx in front),
 //! `live_client` speaks the widget and agent protocol to them, `failover` times a `kill -9`.
 
+pub mod axe;
 pub mod browser;
 pub mod cluster;
 pub mod console;

@@ -136,6 +136,19 @@ impl Shop {
     pub fn admin(&self, args: &[&str]) -> String {
         admin(self.dir.path(), self.relay_port, args)
     }
+
+    /// Runs `ringlink-relay admin ARGS` with `input` on its stdin (a staff password).
+    pub fn admin_with_input(&self, args: &[&str], input: &str) {
+        let mut child = relay_cmd(self.dir.path(), self.relay_port)
+            .arg("admin")
+            .args(args)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::null())
+            .spawn()
+            .unwrap();
+        writeln!(child.stdin.take().unwrap(), "{input}").unwrap();
+        assert!(child.wait().unwrap().success(), "admin {args:?} failed");
+    }
 }
 
 /// Runs `ringlink-relay admin ARGS` on the data in `dir`; fails the test when it fails.

@@ -5,15 +5,15 @@
 //! call's "Call ended" box goes when a new action starts.
 
 use std::io::Write;
-use std::path::PathBuf;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
+use ringlink_e2e::axe::{axe, axe_source};
 use ringlink_e2e::browser::Browser;
 use ringlink_e2e::procs::Proc;
 use ringlink_e2e::shop::{Shop, NUMBER, PASSWORD};
 use ringlink_e2e::{binary, require, workspace};
-use serde_json::{json, Value};
+use serde_json::json;
 
 const WAIT: Duration = Duration::from_secs(20);
 
@@ -33,14 +33,6 @@ const SALES: &[&str] = &[
     "merchant",
 ];
 
-/// Where `scripts/setup.sh test` installs axe-core (a local npm install in a cache dir).
-fn axe_source() -> Option<String> {
-    let cache = std::env::var_os("XDG_CACHE_HOME")
-        .map(PathBuf::from)
-        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cache")))?;
-    std::fs::read_to_string(cache.join("ringlink-npm/node_modules/axe-core/axe.min.js")).ok()
-}
-
 fn widget_built() -> bool {
     let wasm = workspace().join("widget/dist/frame.js");
     require(
@@ -56,37 +48,6 @@ async fn sign_in(b: &Browser) {
     b.click("[data-rl=signin-submit]").await;
     b.wait_attr("[data-rl=agent-status]", "data-state", "disconnected", WAIT)
         .await;
-}
-
-/// Runs axe-core on the frame's document; returns the violations (`[]` when clean), after
-/// checking it really checked the panel (rules passed on it).
-async fn axe(b: &Browser, axe: &str) -> Value {
-    let loaded = b.eval_in_frame("return typeof window.axe;").await;
-    if loaded != "object" {
-        b.eval_in_frame(&format!("{axe}\n;return typeof window.axe;"))
-            .await;
-    }
-    assert!(b.to_frame().await);
-    let found = b
-        .client
-        .execute_async(
-            "const done = arguments[arguments.length - 1]; \
-             axe.run(document, { resultTypes: ['violations'] }) \
-               .then(r => done({ passes: r.passes.length, violations: r.violations.map(v => ({ \
-                 id: v.id, impact: v.impact, help: v.help, \
-                 nodes: v.nodes.map(n => n.target.join(' ') + ' ' + n.failureSummary) })) })) \
-               .catch(e => done({ passes: 0, violations: 'axe failed: ' + e }));",
-            vec![],
-        )
-        .await
-        .unwrap();
-    let passes = found["passes"].as_u64().unwrap_or(0);
-    eprintln!(
-        "axe: {passes} rules passed, violations {}",
-        found["violations"]
-    );
-    assert!(passes >= 10, "axe did not run on the panel: {found}");
-    found["violations"].clone()
 }
 
 // covers #9 §5 axe: no violations on the open panel (sign-in, no phone, call me now); the

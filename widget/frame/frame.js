@@ -3,9 +3,10 @@
  loader's first message (checked against the site's origins the relay rendered in
  data-origins), mounts the Leptos app, opens the widget socket with &parent=ORIGIN, and relays a
  small typed set of messages. The token and the password never leave this document.
- Loader -> frame: hello {lang, numbers}, open, close, toggle, dial {number}, call {key},
-   numbers {numbers}, layout {full}, focus.
- Frame -> loader: ready, open, close, size {height}, event {name, detail}.
+ Loader -> frame: hello {lang, numbers, page, ref}, open, close, toggle, dial {number},
+   call {key}, chat, numbers {numbers}, layout {full}, focus.
+ Frame -> loader: ready, open, close, size {height}, event {name, detail} (unread {n} is the
+   chat's unread count for the bubble).
  The app's glue and wasm have content-hashed names, which the frame page gives in data-app and
  data-wasm (and preloads). */
 
@@ -15,6 +16,8 @@ const MAX_NUMBER_CHARS = 40;
 const MAX_LABEL_CHARS = 60;
 // Commands sent before the app is up wait here; a person makes a few.
 const MAX_EARLY = 16;
+// The page's URL and referrer, for the agent (CHAT-8).
+const MAX_URL_CHARS = 2000;
 
 const body = document.body;
 const site = body.dataset.site || '';
@@ -72,6 +75,7 @@ function command(c) {
     case 'toggle': widget.toggle(); break;
     case 'dial': widget.dial(text(c.number, MAX_NUMBER_CHARS), text(c.button, MAX_LABEL_CHARS)); break;
     case 'call': widget.call(text(c.key, MAX_LABEL_CHARS)); break;
+    case 'chat': widget.chat(); break;
     case 'numbers': widget.setNumbers(cleanNumbers(c.numbers)); break;
     case 'layout': document.documentElement.toggleAttribute('data-full', c.full === true); break;
     case 'focus': {
@@ -81,6 +85,24 @@ function command(c) {
       break;
     }
   }
+}
+
+// The chat's transcript (CHAT): fetched with the visitor id as bearer, offered as a file.
+function transcript(visitor) {
+  fetch(new URL('../v1/chat/transcript', location.href), {
+    headers: { Authorization: 'Bearer ' + visitor },
+  }).then(function (r) {
+    if (!r.ok) throw new Error('HTTP ' + r.status);
+    return r.blob();
+  }).then(function (b) {
+    const a = document.createElement('a');
+    a.href = URL.createObjectURL(b);
+    a.download = 'chat.txt';
+    a.click();
+    setTimeout(function () { URL.revokeObjectURL(a.href); }, 60000);
+  }).catch(function (err) {
+    console.error('ringlink: the transcript could not be fetched', err);
+  });
 }
 
 // The panel's full height, so the loader can size the iframe to it.
@@ -118,7 +140,10 @@ async function start(hello) {
     ws: ws.href,
     lang: text(hello.lang, 8),
     numbers: cleanNumbers(hello.numbers),
+    page: text(hello.page, MAX_URL_CHARS),
+    referrer: text(hello.ref, MAX_URL_CHARS),
     emit: emit,
+    transcript: transcript,
   });
   watchSize();
   early.splice(0).forEach(command);

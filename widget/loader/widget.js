@@ -1,4 +1,5 @@
-/*! Ringlink loader: draws the call bubble at once in a Shadow DOM; when the visitor reaches
+/*! Ringlink loader; see README.md, "Embedding the widget" */
+/* Ringlink loader: draws the call bubble at once in a Shadow DOM; when the visitor reaches
  for it (pointer over it, focus, click) it opens an iframe of the relay's origin, which holds the
  app, the sign-in, the socket and the token. Nothing else loads before that, no cookies, no
  storage, no wasm on this page. Tag:
@@ -10,9 +11,10 @@
  itself) unless the member signed in and chose the widget in its panel.
  Marks: data-ringlink-dial="+86…" (dial from the member's phone), data-ringlink-call="sales"
  (call me now: the relay calls the member, then the number behind the merchant's button key),
- data-ringlink-button="sales" on a number (its "call me now" button).
+ data-ringlink-button="sales" on a number (its "call me now" button), data-ringlink-chat (opens the chat).
+ The chat's unread count shows on the bubble (data-unread) and comes as ringlink:unread.
  API: window.ringlink.push(['open'] | ['close'] | ['toggle'] | ['dial', '+8613800138000'] |
- ['call', 'sales']); events on window: ringlink:open, ringlink:close, ringlink:call-state,
+ ['call', 'sales'] | ['chat']); events on window: ringlink:open, ringlink:close, ringlink:call-state,
  ringlink:call-progress (detail), the last two only for calls started on this page. */
 (function (w, d) {
   var s = d.currentScript;
@@ -24,7 +26,7 @@
   var zh = /^zh/i.test(/^(zh|en)/i.test(o.lang) ? o.lang : navigator.language || '');
   var label = zh ? '用您的手机拨打电话' : 'Call from your phone';
   var sel = '[data-ringlink-dial]' + (o.tel === 'enhance' ? ',a[href^="tel:"]' : '');
-  var marks = '[data-ringlink-dial],[data-ringlink-call]';
+  var marks = '[data-ringlink-dial],[data-ringlink-call],[data-ringlink-chat]';
 
   var host = d.createElement('div');
   host.id = 'ringlink-host';
@@ -45,6 +47,8 @@
     '[data-rl=bubble] svg{width:26px;height:26px;fill:currentColor}' +
     '[aria-expanded=true] .i-c,[aria-expanded=false] .i-x{display:none}' +
     '[aria-busy=true]{opacity:.75;cursor:progress}' +
+    '[data-unread]:after{content:attr(data-unread);position:absolute;top:-4px;right:-4px;min-width:20px;' +
+    'border-radius:10px;background:#b3261e;font:600 12px/20px system-ui}' +
     '[data-rl=frame]{position:fixed;border:0;margin:0;padding:0;background:transparent;visibility:hidden;' +
     'width:344px;height:0;bottom:88px;right:20px;border-radius:14px;box-shadow:0 12px 40px rgba(0,0,0,.28)}' +
     ':host([data-pos=left]) [data-rl=frame]{right:auto;left:20px}' +
@@ -144,7 +148,7 @@
       ready = true;
       clearTimeout(waiting);
       full = w.innerWidth <= 480;
-      post({ type: 'hello', lang: o.lang || '', numbers: numbers() });
+      post({ type: 'hello', lang: o.lang || '', numbers: numbers(), page: d.URL, ref: d.referrer });
       post({ type: 'layout', full: full });
       queue.splice(0).forEach(post);
     } else if (m.type === 'open' || m.type === 'close') setOpen(m.type === 'open');
@@ -152,12 +156,17 @@
       height = Math.max(0, Math.min(+m.height || 0, 4000));
       place();
     } else if (m.type === 'event' && m.name === 'tel') telWidget = m.detail === true;
-    else if (m.type === 'event' && /^call-(state|progress)$/.test(m.name)) emit(m.name, m.detail);
+    else if (m.type === 'event' && /^(call-(state|progress)|unread)$/.test(m.name)) emit(m.name, m.detail);
+    // The chat's unread count on the bubble (while the frame is on this page).
+    if (m.name === 'unread') {
+      if (m.detail > 0) bubble.setAttribute('data-unread', +m.detail);
+      else bubble.removeAttribute('data-unread');
+    }
   });
   w.addEventListener('resize', place);
   // Opens the panel: with a number to dial, for a call button's key, or as it was.
   // `offer`: the "call me now" button for `number`, when its phone is not connected.
-  function show(number, button, offer) {
+  function show(number, button, offer, chat) {
     ensure();
     if (!isOpen) {
       bubble.setAttribute('aria-busy', 'true');
@@ -165,7 +174,8 @@
       opener = a && a !== host && a !== d.body ? a : null;
     }
     send({ type: 'numbers', numbers: numbers() });
-    if (button) send({ type: 'call', key: button });
+    if (chat) send({ type: 'chat' });
+    else if (button) send({ type: 'call', key: button });
     else if (number) send({ type: 'dial', number: number, button: offer || o.call || '' });
     else send({ type: 'open' });
   }
@@ -193,6 +203,7 @@
     if (n === 'open') show();
     else if (n === 'dial') show(String(c[1] || ''));
     else if (n === 'call') show('', String(c[1] || ''));
+    else if (n === 'chat') show(0, 0, 0, 1);
     else if (n === 'close') { if (frame) send({ type: 'close' }); }
     else if (n === 'toggle') { if (isOpen) send({ type: 'close' }); else show(); }
   }
@@ -207,13 +218,14 @@
 
   // Marked numbers (and tel: links with data-tel="enhance") and call buttons open the panel.
   function pick(el) {
-    show(numberOf(el), el.getAttribute('data-ringlink-call'), el.getAttribute('data-ringlink-button'));
+    if (el.hasAttribute('data-ringlink-chat')) show(0, 0, 0, 1);
+    else show(numberOf(el), el.getAttribute('data-ringlink-call'), el.getAttribute('data-ringlink-button'));
   }
   d.addEventListener('click', function (e) {
-    var el = !e.defaultPrevented && e.target.closest && e.target.closest(sel + ',[data-ringlink-call]');
+    var el = !e.defaultPrevented && e.target.closest && e.target.closest(sel + ',' + marks);
     if (!el) return;
     // A plain tel: link on a phone dials natively, untouched, unless the member chose the widget.
-    var plainTel = !el.hasAttribute('data-ringlink-dial') && !el.hasAttribute('data-ringlink-call');
+    var plainTel = !el.matches(marks);
     if (plainTel && phone() && !telWidget) return;
     e.preventDefault();
     pick(el);

@@ -12,7 +12,7 @@ use web_sys::{Element, Storage};
 
 use crate::connection::{ConnEvent, Connection};
 use crate::i18n::{Lang, Text};
-use crate::model::{Action, Model, Out, PageNumber, Screen, Step};
+use crate::model::{Action, ChatAction, ChatPage, Model, Out, PageNumber, Screen, Step};
 use crate::panel_loader::PanelViews;
 use crate::panels::Chunks;
 
@@ -22,6 +22,12 @@ const TOKEN_KEY: &str = "ringlink.token";
 /// Where the member's `tel:` choice on a phone lives (the relay origin's `localStorage`): a
 /// preference of this browser, kept across visits; it counts only while signed in.
 const TEL_CHOICE_KEY: &str = "ringlink.tel";
+/// The chat's visitor id (CHAT): the relay origin's `localStorage`, so a conversation outlives
+/// the page and the tab; minted only once the visitor opened the chat.
+const VISITOR_KEY: &str = "ringlink.visitor";
+
+/// A change to the model and the work it asks for, made by a panel's chunk.
+type ModelChange = Box<dyn FnOnce(&mut Model) -> Vec<Out>>;
 
 /// Everything the views need; `Copy`, so every closure takes its own. The panel's body is one
 /// view of the model, patched in place on each change: one reactive effect instead of dozens
@@ -42,6 +48,9 @@ thread_local! {
     static EMIT: RefCell<Option<js_sys::Function>> = const { RefCell::new(None) };
     /// The element the app is mounted in (`div.rl-app` in the frame document).
     static ROOT: RefCell<Option<Element>> = const { RefCell::new(None) };
+    /// The frame script's `transcript(visitor)`: fetches the chat's transcript with the
+    /// visitor id as bearer and offers it as a download.
+    static TRANSCRIPT: RefCell<Option<js_sys::Function>> = const { RefCell::new(None) };
 }
 
 impl App {
@@ -104,6 +113,18 @@ impl App {
         }
     }
 
+    /// A change the chat chunk makes to the model (its own methods, so their code is in the
+    /// chunk, not the core), and the work it asks for.
+    pub fn act_with(self, f: impl FnOnce(&mut Model) -> Vec<Out> + 'static) {
+        self.act_boxed(Box::new(f));
+    }
+
+    /// One copy of the update for every chat change (not one per closure).
+    fn act_boxed(self, f: ModelChange) {
+        let out = self.model.try_update(f).unwrap_or_default();
+        run(self.model, out);
+    }
+
     /// The visitor uses the panel again (opens it, picks a number or a call button, presses
     /// "Try again"): a panel whose chunk failed to load is fetched again when it next shows.
     pub fn use_again(self) {
@@ -125,6 +146,12 @@ impl App {
         // Told before the panel leaves the DOM, so the loader can see focus was inside it and
         // give it back to the bubble.
         emit(if open { "open" } else { "close" }, &JsValue::NULL);
+        // Only a chat in use changes with the panel; else nothing is drawn again.
+        if self.model.with_untracked(|m| m.chat.is_some()) {
+            self.act(Action::Chat(ChatAction::PanelOpen(open)));
+        } else {
+            self.model.update_untracked(|m| m.panel_open = open);
+        }
         self.open.set(open);
         if open {
             request_animation_frame(focus_first);
@@ -184,8 +211,23 @@ fn run(model: RwSignal<Model>, out: Vec<Out>) {
                 emit("call-progress", &detail);
             }
             Out::CallState(_) | Out::CallProgress(_) => {}
+            Out::SaveVisitor(v) => {
+                if let Some(s) = local_storage() {
+                    let _ = s.set_item(VISITOR_KEY, &v);
+                }
+            }
+            Out::Unread(n) => emit("unread", &JsValue::from_f64(n as f64)),
         }
     }
+}
+
+/// Downloads the chat's transcript (the frame script does the fetch and the blob URL).
+pub fn download_transcript(visitor: &str) {
+    TRANSCRIPT.with(|t| {
+        if let Some(f) = t.borrow().as_ref() {
+            let _ = f.call1(&JsValue::NULL, &visitor.into());
+        }
+    });
 }
 
 fn emit(kind: &str, detail: &JsValue) {
@@ -253,6 +295,7 @@ pub fn on_phone() -> bool {
 fn focus_first() {
     focus(&[
         "[data-rl=offer-call-me]",
+        "[data-rl=chat-input]",
         ".rl-body form input",
         ".rl-body button, .rl-body a[href], .rl-body input",
         "[data-rl=panel] button",
@@ -339,6 +382,8 @@ pub fn mount(root: Element, config: JsValue) -> Result<Widget, JsValue> {
     let lang = Lang::choose(prop(&config, "lang").as_deref(), navigator.as_deref());
     let emit_fn = js_sys::Reflect::get(&config, &"emit".into())?;
     EMIT.with(|e| *e.borrow_mut() = emit_fn.dyn_into().ok());
+    let transcript = js_sys::Reflect::get(&config, &"transcript".into())?;
+    TRANSCRIPT.with(|t| *t.borrow_mut() = transcript.dyn_into().ok());
     let numbers = page_numbers(&js_sys::Reflect::get(&config, &"numbers".into())?);
 
     let document = web_sys::window()
@@ -362,6 +407,12 @@ pub fn mount(root: Element, config: JsValue) -> Result<Widget, JsValue> {
     model.page_numbers = numbers;
     let tel = local_storage().and_then(|s| s.get_item(TEL_CHOICE_KEY).ok().flatten());
     model.tel_widget = tel.as_deref() == Some("widget");
+    model.kept_visitor = local_storage().and_then(|s| s.get_item(VISITOR_KEY).ok().flatten());
+    model.chat_page = ChatPage {
+        page: prop(&config, "page").filter(|p| !p.is_empty()),
+        referrer: prop(&config, "referrer").filter(|p| !p.is_empty()),
+        lang: navigator.clone(),
+    };
     leptos::mount::mount_to(holder, move || {
         let app = App {
             model: RwSignal::new(model),
@@ -432,6 +483,14 @@ impl Widget {
     pub fn call(&self, button: String) {
         self.app.use_again();
         self.app.act(Action::CallButton(button.trim().to_owned()));
+        self.app.set_open(true);
+    }
+
+    /// Opens the panel on the chat tab (`ringlink('chat')`, `data-ringlink-chat`); the first
+    /// time, the relay mints the visitor's id.
+    pub fn chat(&self) {
+        self.app.use_again();
+        self.app.act(Action::Chat(ChatAction::Tab(true)));
         self.app.set_open(true);
     }
 

@@ -43,6 +43,10 @@ mod call_me;
 #[cfg(target_arch = "wasm32")]
 mod call_status;
 #[cfg(target_arch = "wasm32")]
+mod chat_compose;
+#[cfg(target_arch = "wasm32")]
+mod chat_view;
+#[cfg(target_arch = "wasm32")]
 mod connection;
 #[cfg(target_arch = "wasm32")]
 mod dialer;

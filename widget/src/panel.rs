@@ -4,11 +4,12 @@
 //! choice on a phone and sign-out. Escape closes it. The DIAL and CALL screens come from their
 //! panels' chunks (`panel_loader`), fetched the first time they show.
 
+use leptos::either::Either;
 use leptos::ev::KeyboardEvent;
 use leptos::prelude::*;
 
 use crate::app::App;
-use crate::model::{Action, Model, Screen, Session};
+use crate::model::{Action, ChatAction, Model, Screen, Session};
 use crate::panel_loader::{placeholder, views};
 use crate::panels::wanted;
 use crate::{picked, sign_in, sign_up};
@@ -25,10 +26,12 @@ fn shell(app: App) -> impl IntoView {
             app.set_open(false);
         }
     };
-    // "Call me now" while a merchant's call button opened the panel.
+    // "Call me now" while a merchant's call button opened the panel, "Chat with us" on chat.
     let title = move || {
-        let call_me = app.model.with(|m| m.call_me.is_some());
-        if call_me {
+        let (call_me, chat) = app.model.with(|m| (m.call_me.is_some(), m.chat_tab));
+        if chat {
+            app.lang.chat().title
+        } else if call_me {
             app.lang.call().title
         } else {
             t.title
@@ -46,10 +49,25 @@ fn shell(app: App) -> impl IntoView {
                     <button type="button" class="rl-x" aria-label=t.close
                         on:click=move |_| app.set_open(false)>"×"</button>
                 </div>
+                {move || app.model.with(|m| tabs(app, m.chat_tab))}
                 {move || app.model.with(|m| account_bar(app, m))}
             </div>
             <div class="rl-body">{move || app.model.with(|m| body(app, m))}</div>
         </section>
+    }
+}
+
+/// "Call" and "Chat": one bubble, two tabs (#11 "a tab in the same bubble").
+fn tabs(app: App, chat: bool) -> impl IntoView {
+    let c = app.lang.chat();
+    let pick = move |on: bool| move |_| app.act(Action::Chat(ChatAction::Tab(on)));
+    view! {
+        <div class="rl-tabs" role="group">
+            <button type="button" data-rl="tab-call" aria-pressed=(!chat).to_string()
+                on:click=pick(false)>{c.tab_call}</button>
+            <button type="button" data-rl="tab-chat" aria-pressed=chat.to_string()
+                on:click=pick(true)>{c.tab_chat}</button>
+        </div>
     }
 }
 
@@ -72,6 +90,17 @@ fn account_bar(app: App, m: &Model) -> Option<impl IntoView> {
 /// arrives) and patched into the DOM.
 fn body(app: App, m: &Model) -> impl IntoView {
     let t = app.t();
+    if m.chat_tab {
+        let chat = match views(app, crate::panels::Panel::Chat) {
+            Some(v) => (v.screen)(app, m),
+            None => placeholder(app, crate::panels::Panel::Chat),
+        };
+        return Either::Left(view! {
+            <p class="rl-conn" role="status">{m.link_line()}</p>
+            {chat}
+            <p class="rl-error" data-rl="error" role="alert">{m.error.clone()}</p>
+        });
+    }
     let screen = m.screen();
     let panel = wanted(m);
     let parts = panel.and_then(|p| views(app, p));
@@ -98,7 +127,7 @@ fn body(app: App, m: &Model) -> impl IntoView {
     };
     let top = parts.map(|v| (v.top)(app, m));
     let bottom = parts.map(|v| (v.bottom)(app, m));
-    view! {
+    Either::Right(view! {
         <p class="rl-conn" role="status">{m.link_line()}</p>
         <p class="rl-agent" data-rl="agent-status" data-state=m.agent_state()>{m.agent_line()}</p>
         // The call's box sits at the top, where it is seen without scrolling; on the dialer it
@@ -110,5 +139,5 @@ fn body(app: App, m: &Model) -> impl IntoView {
         <p class="rl-notice" role="status">{m.notice.clone()}</p>
         {bottom}
         {picked::tel_choice(app, m, crate::app::on_phone())}
-    }
+    })
 }

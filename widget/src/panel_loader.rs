@@ -72,11 +72,21 @@ lazy_panel!(
     }
 );
 
+lazy_panel!(
+    /// CHAT: the visitor's chat, its offer when nobody is free, the rating and the transcript.
+    chat => PanelViews {
+        screen: crate::chat_view::screen,
+        top: nothing,
+        bottom: nothing,
+    }
+);
+
 /// Fetches `p`'s chunk (at once when it is already here) and returns its views.
 async fn fetch(p: Panel) -> Result<PanelViews, SplitLoaderError> {
     match p {
         Panel::Dial => dial().await,
         Panel::CallMe => call_me().await,
+        Panel::Chat => chat().await,
     }
 }
 

@@ -17,17 +17,20 @@ pub enum Panel {
     Dial,
     /// CALL: "call me now", the callback box, its code and the two-leg call's progress.
     CallMe,
+    /// CHAT: the visitor's chat with the shop's agents.
+    Chat,
 }
 
 impl Panel {
     /// Every panel, in the order of [`Chunks`]' slots.
-    pub const ALL: [Panel; 2] = [Panel::Dial, Panel::CallMe];
+    pub const ALL: [Panel; 3] = [Panel::Dial, Panel::CallMe, Panel::Chat];
 
     /// The chunk's name, as the build script's table and `split_<name>.wasm` spell it.
     pub fn chunk(self) -> &'static str {
         match self {
             Panel::Dial => "dial",
             Panel::CallMe => "call_me",
+            Panel::Chat => "chat",
         }
     }
 
@@ -40,6 +43,9 @@ impl Panel {
 /// is to be shown, or the dialer a sign-in or a resume under way will show next (fetched while
 /// the relay answers, so it is there in time).
 pub fn wanted(m: &Model) -> Option<Panel> {
+    if m.chat_tab {
+        return Some(Panel::Chat);
+    }
     if m.call_me.is_some() {
         return Some(Panel::CallMe);
     }
@@ -150,6 +156,6 @@ mod tests {
         assert_eq!(wanted(&signed_out), None);
         let resuming = Model::new(Lang::En, Some("token".into()));
         assert_eq!(wanted(&resuming), Some(Panel::Dial));
-        assert_eq!(Panel::ALL.map(Panel::chunk), ["dial", "call_me"]);
+        assert_eq!(Panel::ALL.map(Panel::chunk), ["dial", "call_me", "chat"]);
     }
 }

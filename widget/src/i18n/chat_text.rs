@@ -4,6 +4,9 @@ use super::Lang;
 
 pub struct ChatText {
     pub title: &'static str,
+    /// The panel's two tabs.
+    pub tab_call: &'static str,
+    pub tab_chat: &'static str,
     pub placeholder: &'static str,
     pub send: &'static str,
     pub waiting_for_agent: &'static str,
@@ -34,6 +37,8 @@ pub struct ChatText {
 
 pub static CHAT_EN: ChatText = ChatText {
     title: "Chat with us",
+    tab_call: "Call",
+    tab_chat: "Chat",
     placeholder: "Type a message",
     send: "Send",
     waiting_for_agent: "Waiting for an agent…",
@@ -61,6 +66,8 @@ pub static CHAT_EN: ChatText = ChatText {
 
 pub static CHAT_ZH: ChatText = ChatText {
     title: "在线客服",
+    tab_call: "电话",
+    tab_chat: "在线聊天",
     placeholder: "输入消息",
     send: "发送",
     waiting_for_agent: "正在为您接通客服…",

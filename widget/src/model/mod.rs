@@ -8,6 +8,7 @@ mod account;
 mod call_me;
 mod call_words;
 pub mod chat;
+mod chat_flow;
 mod dial;
 mod host_page;
 mod picked;
@@ -15,6 +16,7 @@ pub mod written_number;
 
 pub use account::AccountFlow;
 pub use call_me::{same_number, CallMeFlow, Step, TwoLegCall};
+pub use chat_flow::{ChatAction, ChatPage};
 pub use dial::CallView;
 pub use picked::Picked;
 
@@ -123,6 +125,10 @@ pub enum Out {
     CallState(CallView),
     /// Tell the host page (`ringlink:call-progress`): a two-leg call moved on.
     CallProgress(TwoLegCall),
+    /// Keep the chat's visitor id in the frame's `localStorage` (CHAT).
+    SaveVisitor(String),
+    /// The chat's unread count, for the bubble (0 clears it).
+    Unread(u32),
 }
 
 /// Everything that can happen to the panel: the connection's events and the visitor's actions.
@@ -193,6 +199,8 @@ pub enum Action {
     },
     /// "Use another number" on the code step.
     AccountOtherNumber,
+    /// The chat tab and the visitor's chat (CHAT).
+    Chat(ChatAction),
 }
 
 /// A number marked on the host page (`data-ringlink-dial`, or a `tel:` link).
@@ -239,6 +247,16 @@ pub struct Model {
     pub tel_widget: bool,
     /// "Create account" or "Forgot password?", while signed out.
     pub account: Option<AccountFlow>,
+    /// The chat, from the visitor's first use of the chat tab (or a kept visitor id) on.
+    pub chat: Option<chat::ChatModel>,
+    /// The chat tab is chosen (else the call tab).
+    pub chat_tab: bool,
+    /// The panel is open (the chat is on screen only while it is and its tab is chosen).
+    pub panel_open: bool,
+    /// The chat's visitor id from the frame's storage, from an earlier page.
+    pub kept_visitor: Option<String>,
+    /// What the agent is told about the page (CHAT-8).
+    pub chat_page: ChatPage,
 }
 
 impl Model {
@@ -267,6 +285,11 @@ impl Model {
             picked: None,
             tel_widget: false,
             account: None,
+            chat: None,
+            chat_tab: false,
+            panel_open: false,
+            kept_visitor: None,
+            chat_page: ChatPage::default(),
         }
     }
 
@@ -314,6 +337,7 @@ impl Model {
                 name,
             } => return self.finish_account(&code, &password, &name),
             Action::AccountOtherNumber => self.account_other_number(),
+            Action::Chat(a) => return self.chat_action(a),
         }
         Vec::new()
     }
@@ -392,6 +416,12 @@ impl Model {
     /// The socket opened: resume the kept session, if any.
     pub fn connected(&mut self) -> Vec<Out> {
         self.link = Link::Open;
+        let mut out = self.chat_connected();
+        out.extend(self.resume());
+        out
+    }
+
+    fn resume(&mut self) -> Vec<Out> {
         match &self.token {
             Some(token) => {
                 self.session = Session::Waiting;
@@ -469,7 +499,7 @@ impl Model {
     /// A frame from the relay; `asked` is the request it answers, `None` for a push.
     pub fn frame(&mut self, asked: Option<Asked>, msg: RelayToWidget) -> Vec<Out> {
         let mut out = Vec::new();
-        if self.account_frame(asked, &msg, &mut out) {
+        if self.account_frame(asked, &msg, &mut out) || self.chat_frame(&msg, &mut out) {
             return out;
         }
         match msg {
@@ -491,7 +521,7 @@ impl Model {
                 self.call_me_resumed(&mut out);
             }
             RelayToWidget::SignedOut(_) | RelayToWidget::Pong(_) => {}
-            // The chat panel is not in this widget yet: its frames change nothing here.
+            // Chat frames before the chat is open (`chat_frame` takes them after).
             RelayToWidget::ChatOpened(_)
             | RelayToWidget::ChatSent(_)
             | RelayToWidget::ChatAck(_)
