@@ -30,9 +30,11 @@ BUDGET_CORE_AND_PANEL=$((60 * 1024))
 BUDGET_PANEL=$((25 * 1024))
 # The core and one panel are far over their 60 KB goal today (Leptos's renderer and reactive
 # graph, js-sys and web-sys are most of the core; see BENCHMARKS.md). Until the core shrinks,
-# missing that goal is printed as GOAL MISSED, and this ceiling, today's size with room for the
-# chat's glue, is what fails the build: the core may not grow unnoticed.
-CEILING_CORE_AND_PANEL=$((120 * 1024))
+# missing that goal is printed as GOAL MISSED, and two limits fail the build instead: the first
+# open (frame files and core) may not grow past this ceiling, today's size with a little room
+# for the glue of new browser calls, and each panel keeps its own 25 KB budget. So a panel may
+# grow within its budget, and the core may not grow unnoticed.
+CEILING_FIRST_OPEN=$((106 * 1024))
 
 cd "$(dirname "$0")/.."
 dist=widget/dist
@@ -194,16 +196,16 @@ first=$(brotli_of "first open (frame + core)")
         if [ "$2" -gt "$3" ]; then mark=OVER; failures+=("$1: $2 > $3 bytes brotli"); fi
         printf '%-44s %9d %9d %s\n' "$1" "$2" "$3" "$mark"
     }
-    goal() { # what bytes goal ceiling: over the goal is reported, over the ceiling fails
+    goal() { # what bytes goal: over the goal is reported, not failed
         local mark=ok
-        if [ "$2" -gt "$4" ]; then mark=OVER; failures+=("$1: $2 > $4 bytes brotli (ceiling)");
-        elif [ "$2" -gt "$3" ]; then mark="GOAL MISSED (ceiling $4)"; fi
+        if [ "$2" -gt "$3" ]; then mark="GOAL MISSED"; fi
         printf '%-44s %9d %9d %s\n' "$1" "$2" "$3" "$mark"
     }
     check "loader" "$loader" "$BUDGET_LOADER"
+    check "first open (ceiling until the goal is met)" "$first" "$CEILING_FIRST_OPEN"
     for c in "${chunks[@]}"; do
         p=$(brotli_of "panel $c")
-        goal "first open + panel $c" $((first + p)) "$BUDGET_CORE_AND_PANEL" "$CEILING_CORE_AND_PANEL"
+        goal "first open + panel $c" $((first + p)) "$BUDGET_CORE_AND_PANEL"
         check "panel $c, used after another" "$p" "$BUDGET_PANEL"
     done
     if [ ${#failures[@]} -gt 0 ]; then printf 'build-widget: over budget: %s\n' "${failures[@]}"; fi

@@ -67,7 +67,7 @@ async fn the_front_page_speaks_both_languages_and_gives_the_tag() {
         .contains("connects a shop&#39;s web site to its visitors by phone"));
     assert!(en.body.contains(&tag), "{}", en.body);
     assert!(en.body.contains("href=\"/console\""));
-    assert!(en.body.contains("coming with CHAT"));
+    assert!(en.body.contains("agents and admins sign in here"));
     assert!(en.body.contains("href=\"/help/phone?lang=en\""));
     assert!(en.body.contains("href=\"/healthz\""));
     assert!(

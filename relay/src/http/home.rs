@@ -55,7 +55,7 @@ const EN: Words = Words {
     embed_note: "Put this tag on every page, with the site key from ringlink-relay admin site create:",
     links: "More",
     console: "Console for shop staff",
-    console_note: "coming with CHAT (live chat); not built yet",
+    console_note: "live chat: agents and admins sign in here",
     phone_help: "Setting up your phone",
     health: "Health check",
 };
@@ -70,7 +70,7 @@ const ZH: Words = Words {
     embed_note: "把下面的标签放到每个页面上，站点密钥来自 ringlink-relay admin site create：",
     links: "更多",
     console: "网店员工控制台",
-    console_note: "将随在线客服（CHAT）推出，尚未完成",
+    console_note: "在线客服：客服与管理员在此登录",
     phone_help: "设置您的手机",
     health: "健康检查",
 };
