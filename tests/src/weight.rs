@@ -143,3 +143,39 @@ pub async fn measure(b: &Browser, shop: &Shop) -> Weight {
         repeat_opened,
     }
 }
+
+/// What a fresh visitor who opens the chat first downloads (#11 weight): the merchant page's
+/// fetches of relay files before intent (the loader), then everything the frame fetched until
+/// the chat's input shows (its page, files, the core and the chat's chunk).
+pub struct ChatFirst {
+    pub page_view: Vec<Fetch>,
+    pub frame: Vec<Fetch>,
+    /// Milliseconds from `ringlink.push(['chat'])` until the input was found (WebDriver
+    /// polling every 100 ms included).
+    pub typable_ms: f64,
+}
+
+pub async fn chat_first(b: &Browser, shop: &Shop) -> ChatFirst {
+    let relay = format!("{}/", shop.relay_url);
+    b.goto(&shop.shop_url).await;
+    b.wait_for("[data-rl=bubble]", WAIT).await;
+    tokio::time::sleep(IDLE).await;
+    let page_view = page_fetches(b, &relay).await;
+    b.to_page().await;
+    let start = std::time::Instant::now();
+    b.eval("window.ringlink.push(['chat']); return true;").await;
+    b.wait_for("[data-rl=chat-input]", WAIT).await;
+    let typable_ms = start.elapsed().as_secs_f64() * 1000.0;
+    assert!(b.to_frame().await, "the widget frame is not on the page");
+    let frame = fetches(
+        b.client
+            .execute(FETCHES, vec![json!(relay), json!(true)])
+            .await
+            .unwrap(),
+    );
+    ChatFirst {
+        page_view,
+        frame,
+        typable_ms,
+    }
+}

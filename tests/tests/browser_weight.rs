@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use ringlink_e2e::browser::Browser;
 use ringlink_e2e::shop::{Shop, NUMBER, PASSWORD};
-use ringlink_e2e::weight::{frame_fetches, measure, total, Fetch};
+use ringlink_e2e::weight::{chat_first, frame_fetches, measure, total, Fetch};
 use ringlink_e2e::{require, workspace};
 
 fn widget_built() -> bool {
@@ -164,6 +164,44 @@ async fn a_page_view_fetches_only_the_loader_and_the_frame_comes_compressed() {
         "{call_me:?}"
     );
     for f in dial.iter().chain(&call_me) {
+        assert!(is_hashed(&f.name), "{} is not versioned", f.name);
+        assert!(
+            f.transfer > 0 && f.encoded < f.decoded,
+            "not compressed: {f:?}"
+        );
+    }
+}
+
+// covers #11 weight ("what a visitor downloads before the first chat message can be typed"):
+// a fresh visitor who opens the chat first fetches the loader, the frame, the core and the
+// chat's chunk, and no other panel's; everything comes compressed and versioned.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_visitor_who_opens_the_chat_first_fetches_the_chat_chunk_and_no_other_panel() {
+    if !widget_built() {
+        return;
+    }
+    let Some(b) = Browser::start().await else {
+        return;
+    };
+    let shop = Shop::start("", &[]);
+    let w = chat_first(&b, &shop).await;
+    show("chat first: page view", &w.page_view);
+    show("chat first: frame until the input shows", &w.frame);
+    let all: Vec<Fetch> = w.page_view.iter().chain(&w.frame).cloned().collect();
+    show("chat first: before the first message can be typed", &all);
+    eprintln!("chat input found {:.0} ms after the push", w.typable_ms);
+    let names = chunk_names(&w.frame);
+    assert!(
+        names.contains(&"split_chat.wasm".to_owned()),
+        "the chat's chunk came: {names:?}"
+    );
+    assert!(
+        names
+            .iter()
+            .all(|n| n == "split_chat.wasm" || n.starts_with("chunk_")),
+        "no other panel's chunk before the chat is used: {names:?}"
+    );
+    for f in w.frame.iter().filter(|f| f.name != "page") {
         assert!(is_hashed(&f.name), "{} is not versioned", f.name);
         assert!(
             f.transfer > 0 && f.encoded < f.decoded,
