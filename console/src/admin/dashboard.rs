@@ -33,7 +33,8 @@ fn bar_chart(
 ) -> impl IntoView {
     let (top, drawn) = bars(&values);
     let box_ = format!("0 0 {} {}", chart::WIDTH, chart::HEIGHT);
-    let foot = chart::HEIGHT - 4.0;
+    let foot = n(chart::HEIGHT - 4.0);
+    let base = n(chart::HEIGHT - chart::FOOT);
     // Labels under every bar when there is room, else under every few.
     let every = drawn.len().div_ceil(12).max(1);
     view! {
@@ -42,18 +43,19 @@ fn bar_chart(
                 preserveAspectRatio="xMidYMid meet">
                 <title>{title.clone()}</title>
                 <text x="2" y="10" class="c-axis" data-c="chart-top">{fmt(top)}</text>
-                <line x1="0" x2=chart::WIDTH y1=chart::HEIGHT - chart::FOOT y2=chart::HEIGHT - chart::FOOT class="c-axis"/>
+                <line x1="0" x2=n(chart::WIDTH) y1=base.clone() y2=base class="c-axis"/>
                 {drawn.into_iter().enumerate().map(|(i, b)| {
-                    let cx = b.x + b.w / 2.0;
+                    let cx = n(b.x + b.w / 2.0);
+                    let (fig_y, foot) = (n(b.y - 2.0), foot.clone());
                     let tip = format!("{}: {}", b.label, fmt(b.value));
                     view! {
                         <g>
                             <rect data-c="bar" data-label=b.label.clone() data-value=b.value.to_string()
-                                x=b.x y=b.y width=b.w height=b.h class="c-bar">
+                                x=n(b.x) y=n(b.y) width=n(b.w) height=n(b.h) class="c-bar">
                                 <title>{tip}</title>
                             </rect>
                             {(b.value > 0.0).then(|| view! {
-                                <text x=cx y=b.y - 2.0 text-anchor="middle" class="c-fig">{fmt(b.value)}</text>
+                                <text x=cx.clone() y=fig_y text-anchor="middle" class="c-fig">{fmt(b.value)}</text>
                             })}
                             {(i % every == 0).then(|| view! {
                                 <text x=cx y=foot text-anchor="middle" class="c-axis">{b.label.clone()}</text>
@@ -72,6 +74,11 @@ fn bar_chart(
             </details>
         </figure>
     }
+}
+
+/// A coordinate as an SVG attribute.
+fn n(v: f64) -> String {
+    format!("{v:.2}")
 }
 
 fn money_fig(v: f64) -> String {

@@ -35,7 +35,7 @@ pub fn page(app: App) -> impl IntoView {
         let edited = RwSignal::new(v.clone());
         let set = move |k: &'static str, val: Value| edited.update(|e| e[k] = val);
         let int = move |k: &'static str| {
-            move |ev| {
+            move |ev: leptos::ev::Event| {
                 let s = event_target_value(&ev);
                 // A figure that does not read goes as typed: the relay says what is wrong.
                 let val = s.trim().parse::<i64>().map(Value::from).unwrap_or(json!(s));
@@ -87,7 +87,7 @@ pub fn page(app: App) -> impl IntoView {
                     </select></label>
                 <label class="c-inline">
                     <input type="checkbox" data-c="set-skip"
-                        checked=edited.get_untracked().get("skip_on_call").and_then(|b| b.as_bool()).unwrap_or(true)
+                        checked={edited.get_untracked().get("skip_on_call").and_then(|b| b.as_bool()).unwrap_or(true)}
                         on:change=move |ev| set("skip_on_call", json!(event_target_checked(&ev)))/>
                     <span>{a.skip_on_call}</span></label>
                 <label class="c-field"><span>{a.call_back_button}</span>

@@ -89,7 +89,7 @@ fn edit_row(
             return;
         };
         let mut body = serde_json::json!({
-            "account": account,
+            "account": account.clone(),
             "name": n.value().trim(),
             "role": r.value(),
             "sms_offline": sm.checked(),
@@ -121,7 +121,7 @@ fn edit_row(
                     <input data-c="edit-number" type="tel" value=s.number.clone().unwrap_or_default() node_ref=number/></label>
                 <label class="c-field"><span>{t.role}</span>
                     <select data-c="edit-role" node_ref=role>
-                        <option value="agent" selected=!admin>{t.agent}</option>
+                        <option value="agent" selected={!admin}>{t.agent}</option>
                         <option value="admin" selected=admin>{t.admin}</option>
                     </select></label>
                 <label class="c-inline"><input type="checkbox" data-c="edit-sms" node_ref=sms/>
