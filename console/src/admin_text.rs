@@ -95,7 +95,8 @@ pub static EN: AdminText = AdminText {
     state: "State",
     canned_title: "Title",
     canned_text: "Text",
-    canned_vars: "Variables: {agent} (the agent's name), {site} (the shop), {page} (the visitor's page).",
+    canned_vars:
+        "Variables: {agent} (the agent's name), {site} (the shop), {page} (the visitor's page).",
     add: "Add",
     no_canned: "No canned responses yet.",
     canned_pick: "Canned response",

@@ -19,7 +19,8 @@ pub fn picker(app: App, conversation: String, text: RwSignal<String>) -> impl In
     });
     let pick = move |ev| {
         let id = event_target_value(&ev);
-        if let Some(c) = list.with_untracked(|l| l.iter().find(|c| c.id.to_string() == id).cloned()) {
+        if let Some(c) = list.with_untracked(|l| l.iter().find(|c| c.id.to_string() == id).cloned())
+        {
             text.set(c.text);
         }
     };

@@ -97,18 +97,29 @@ mod tests {
     // covers CHAT (the dashboard's charts)
     #[test]
     fn bars_are_to_scale_inside_the_box() {
-        let v = vec![("a".into(), 5.0), ("b".into(), 0.0), ("c".into(), 2.5), ("d".into(), -3.0)];
+        let v = vec![
+            ("a".into(), 5.0),
+            ("b".into(), 0.0),
+            ("c".into(), 2.5),
+            ("d".into(), -3.0),
+        ];
         let (top, b) = bars(&v);
         assert_eq!(top, 5.0);
         let room = HEIGHT - FOOT - HEAD;
-        assert!((b[0].h - room).abs() < 1e-9, "the tallest bar fills the room");
+        assert!(
+            (b[0].h - room).abs() < 1e-9,
+            "the tallest bar fills the room"
+        );
         assert_eq!(b[0].y, HEAD);
         assert_eq!(b[1].h, 0.0);
         assert!((b[2].h - room / 2.0).abs() < 1e-9);
         assert_eq!(b[3].value, 0.0, "a negative figure draws as zero");
         for bar in &b {
             assert!(bar.x >= 0.0 && bar.x + bar.w <= WIDTH);
-            assert!((bar.y + bar.h - (HEIGHT - FOOT)).abs() < 1e-9, "bars stand on the foot");
+            assert!(
+                (bar.y + bar.h - (HEIGHT - FOOT)).abs() < 1e-9,
+                "bars stand on the foot"
+            );
         }
         assert!(b[1].x > b[0].x + b[0].w, "bars do not overlap");
     }

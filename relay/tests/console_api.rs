@@ -363,7 +363,8 @@ both_dbs!(
             .as_i64()
             .unwrap();
         let (_, staff) = call(&t, "GET", "/v1/console/staff", boss.token.expose(), None).await;
-        let li_id = serde_json::from_str::<Value>(&staff).unwrap()
+        let li_id = serde_json::from_str::<Value>(&staff)
+            .unwrap()
             .as_array()
             .unwrap()
             .iter()
@@ -376,10 +377,20 @@ both_dbs!(
         let refused: Vec<(&str, String, Option<Value>)> = vec![
             ("GET", "/v1/console/settings".into(), None),
             ("PUT", "/v1/console/settings".into(), Some(settings)),
-            ("POST", "/v1/console/staff".into(), Some(json!({"account": "x1", "password": support::PASSWORD, "name": "X", "role": "admin"}))),
+            (
+                "POST",
+                "/v1/console/staff".into(),
+                Some(
+                    json!({"account": "x1", "password": support::PASSWORD, "name": "X", "role": "admin"}),
+                ),
+            ),
             ("PUT", format!("/v1/console/staff/{li_id}"), Some(edit)),
             ("DELETE", format!("/v1/console/staff/{li_id}"), None),
-            ("POST", "/v1/console/canned".into(), Some(json!({"title": "t", "text": "x"}))),
+            (
+                "POST",
+                "/v1/console/canned".into(),
+                Some(json!({"title": "t", "text": "x"})),
+            ),
             ("DELETE", format!("/v1/console/canned/{canned}"), None),
             ("GET", "/v1/console/dashboard".into(), None),
             ("GET", "/v1/console/calls".into(), None),
@@ -393,7 +404,10 @@ both_dbs!(
         let (_, again) = call(&t, "GET", "/v1/console/staff", boss.token.expose(), None).await;
         assert!(again.contains("\"account\":\"li\""), "{again}");
         let (_, cs) = call(&t, "GET", "/v1/console/canned", li.token.expose(), None).await;
-        assert!(cs.contains("Hello from Li"), "agents read canned responses, filled: {cs}");
+        assert!(
+            cs.contains("Hello from Li"),
+            "agents read canned responses, filled: {cs}"
+        );
         assert_eq!(
             ringlink_relay::chat::assign::settings(&t.running.relay, site)
                 .await

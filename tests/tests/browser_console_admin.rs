@@ -51,7 +51,12 @@ async fn retype(page: &ConsolePage<'_>, selector: &str, text: &str) {
 }
 
 /// `method path` from the console page with this tab's own console token: (status, body).
-async fn rest(page: &ConsolePage<'_>, method: &str, path: &str, body: Option<&str>) -> (u64, String) {
+async fn rest(
+    page: &ConsolePage<'_>,
+    method: &str,
+    path: &str,
+    body: Option<&str>,
+) -> (u64, String) {
     let script = format!(
         "const t = sessionStorage.getItem('ringlink.console.token');
          const r = await fetch({path:?}, {{method: {method:?}, headers: {{authorization: 'Bearer ' + t,
@@ -103,8 +108,18 @@ async fn an_admin_runs_the_site_from_the_console() {
         "",
         &[
             &[
-                "button", "set", "--site", "demo", "--key", "sales", "--label", "Sales",
-                "--number", "+86 10 6552 9988", "--payer", "merchant",
+                "button",
+                "set",
+                "--site",
+                "demo",
+                "--key",
+                "sales",
+                "--label",
+                "Sales",
+                "--number",
+                "+86 10 6552 9988",
+                "--payer",
+                "merchant",
             ],
             &["account", "credit", "--site", "demo", "--amount", "1000"],
         ],
@@ -119,7 +134,10 @@ async fn an_admin_runs_the_site_from_the_console() {
     retype(&page, "[data-c=set-capacity]", "0").await;
     page.click("[data-c=settings-save]").await;
     let refused = page.text("[data-c=settings-error]").await;
-    assert!(refused.contains("capacity"), "the relay's reason: {refused}");
+    assert!(
+        refused.contains("capacity"),
+        "the relay's reason: {refused}"
+    );
     retype(&page, "[data-c=set-capacity]", "7").await;
     retype(&page, "[data-c=set-no-reply]", "45").await;
     page.click("[data-c=settings-save]").await;
@@ -133,13 +151,19 @@ async fn an_admin_runs_the_site_from_the_console() {
     let (s, body) = rest(&page, "GET", "/v1/console/settings", None).await;
     assert_eq!(s, 200, "{body}");
     let saved: Value = serde_json::from_str(&body).unwrap();
-    assert_eq!((saved["capacity"].as_u64(), saved["no_reply_secs"].as_u64()), (Some(7), Some(45)));
+    assert_eq!(
+        (saved["capacity"].as_u64(), saved["no_reply_secs"].as_u64()),
+        (Some(7), Some(45))
+    );
 
     // A canned response with variables.
     page.click("[data-c=tab-canned]").await;
     page.type_into("[data-c=canned-title]", "greet").await;
-    page.type_into("[data-c=canned-body]", "您好，我是{agent}，欢迎光临{site}！")
-        .await;
+    page.type_into(
+        "[data-c=canned-body]",
+        "您好，我是{agent}，欢迎光临{site}！",
+    )
+    .await;
     page.click("[data-c=canned-add]").await;
     page.wait_until(
         "the canned response is listed",
@@ -151,18 +175,28 @@ async fn an_admin_runs_the_site_from_the_console() {
     // CALL setup: the button and the balance (1000 fen).
     page.click("[data-c=tab-calls]").await;
     let button = page.text("[data-c=call-button][data-key=sales]").await;
-    assert!(button.contains("+861065529988") && button.contains("Sales"), "{button}");
+    assert!(
+        button.contains("+861065529988") && button.contains("Sales"),
+        "{button}"
+    );
     assert_eq!(page.text("[data-c=call-balance]").await, "10.00");
     page.click("[data-c=state-busy]").await;
     sign_out(&page).await;
 
     // The agent: no admin tabs, and the relay refuses the admin calls.
     sign_in(&page, &shop, "li", LI_PASSWORD).await;
-    assert!(page.find("[data-c=admin-tabs]").await.is_none(), "an agent has no admin tabs");
+    assert!(
+        page.find("[data-c=admin-tabs]").await.is_none(),
+        "an agent has no admin tabs"
+    );
     for (method, path, body) in [
         ("GET", "/v1/console/settings", None),
         ("PUT", "/v1/console/settings", Some(r#"{"capacity":50}"#)),
-        ("POST", "/v1/console/canned", Some(r#"{"title":"x","text":"y"}"#)),
+        (
+            "POST",
+            "/v1/console/canned",
+            Some(r#"{"title":"x","text":"y"}"#),
+        ),
         ("GET", "/v1/console/dashboard", None),
         ("GET", "/v1/console/calls", None),
     ] {
@@ -208,13 +242,24 @@ async fn an_admin_runs_the_site_from_the_console() {
     // The dashboard: its charts are the two conversations, both Li's.
     sign_in(&page, &shop, "boss", BOSS_PASSWORD).await;
     page.click("[data-c=tab-dashboard]").await;
-    page.wait_for("[data-c=chart-chats] svg[role=img][aria-label]", WAIT).await;
-    let title = page.texts("[data-c=chart-chats] svg > title").await.join("");
-    assert!(title.contains("24"), "the chart says what it shows: {title}");
+    page.wait_for("[data-c=chart-chats] svg[role=img][aria-label]", WAIT)
+        .await;
+    let title = page
+        .texts("[data-c=chart-chats] svg > title")
+        .await
+        .join("");
+    assert!(
+        title.contains("24"),
+        "the chart says what it shows: {title}"
+    );
     let chats = bars(&page, "chart-chats").await;
     assert_eq!(chats.len(), 24);
     assert_eq!(chats.iter().map(|b| b.1).sum::<f64>(), 2.0, "{chats:?}");
-    assert_eq!(chats.last().map(|b| b.1), Some(2.0), "both in this hour: {chats:?}");
+    assert_eq!(
+        chats.last().map(|b| b.1),
+        Some(2.0),
+        "both in this hour: {chats:?}"
+    );
     // Open now, per agent: both with Li, unless the keeper already moved one (Li signed out).
     let load = bars(&page, "chart-load").await;
     assert_eq!(load.len(), 2, "one bar per agent: {load:?}");
@@ -223,8 +268,18 @@ async fn an_admin_runs_the_site_from_the_console() {
     assert_eq!(served.iter().map(|b| b.1).sum::<f64>(), 2.0, "{served:?}");
     let calls = bars(&page, "chart-calls").await;
     assert_eq!(calls.len(), 14);
-    assert_eq!(calls.iter().map(|b| b.1).sum::<f64>(), 0.0, "no calls yet: {calls:?}");
-    let numbers = page.texts("[data-c=chart-chats] [data-c=chart-numbers] td").await;
-    assert_eq!(numbers.len(), 24, "the numbers behind the chart: {numbers:?}");
+    assert_eq!(
+        calls.iter().map(|b| b.1).sum::<f64>(),
+        0.0,
+        "no calls yet: {calls:?}"
+    );
+    let numbers = page
+        .texts("[data-c=chart-chats] [data-c=chart-numbers] td")
+        .await;
+    assert_eq!(
+        numbers.len(),
+        24,
+        "the numbers behind the chart: {numbers:?}"
+    );
     assert_eq!(numbers.last().map(String::as_str), Some("2"), "{numbers:?}");
 }

@@ -15,8 +15,6 @@ pub struct Button {
     pub payer: String,
     #[serde(default)]
     pub sponsor: Option<String>,
-    #[serde(default)]
-    pub capacity: Option<u32>,
 }
 
 #[derive(Clone, Debug, serde::Deserialize)]
@@ -70,12 +68,12 @@ pub fn page(app: App) -> impl IntoView {
             <h2>{a.buttons}</h2>
             <table class="c-table" data-c="call-buttons">
                 <thead><tr><th>{a.key}</th><th>{a.label}</th><th>{a.number}</th><th>{a.payer}</th></tr></thead>
-                <tbody>{v.buttons.into_iter().map(|b| view! {
-                    <tr data-c="call-button" data-key=b.key.clone()>
+                <tbody>{v.buttons.into_iter().map(|b| { let k = b.key.clone(); view! {
+                    <tr data-c="call-button" data-key=k>
                         <td>{b.key}</td><td>{b.label}</td><td>{b.number}</td>
                         <td>{match b.sponsor { Some(s) => format!("{} ({s})", b.payer), None => b.payer }}</td>
                     </tr>
-                }).collect_view()}</tbody>
+                }}).collect_view()}</tbody>
             </table>
             <p>{a.balance}": "<strong data-c="call-balance">{money(v.balance)}</strong></p>
             <h2>{a.ledger}</h2>

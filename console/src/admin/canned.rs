@@ -14,8 +14,6 @@ pub struct Canned {
     pub id: i64,
     pub title: String,
     pub text: String,
-    #[serde(default)]
-    pub attachment: Option<String>,
 }
 
 type List = RwSignal<Option<Result<Vec<Canned>, String>>>;
@@ -35,7 +33,8 @@ pub fn page(app: App) -> impl IntoView {
         let (Some(ti), Some(te)) = (title.get(), text.get()) else {
             return;
         };
-        let body = serde_json::json!({ "title": ti.value().trim(), "text": te.value() }).to_string();
+        let body =
+            serde_json::json!({ "title": ti.value().trim(), "text": te.value() }).to_string();
         leptos::task::spawn_local(async move {
             let done = crate::rest::call("POST", "/v1/console/canned", Some(body)).await;
             if done.is_ok() {

@@ -110,9 +110,16 @@ pub fn page(app: App) -> impl IntoView {
             .collect();
         let times = vec![
             (a.mean_wait.to_owned(), d.mean_wait_secs.unwrap_or(0.0)),
-            (a.mean_first_response.to_owned(), d.mean_first_response_secs.unwrap_or(0.0)),
+            (
+                a.mean_first_response.to_owned(),
+                d.mean_first_response_secs.unwrap_or(0.0),
+            ),
         ];
-        let open = d.agents.iter().map(|g| (g.name.clone(), f64::from(g.open))).collect();
+        let open = d
+            .agents
+            .iter()
+            .map(|g| (g.name.clone(), f64::from(g.open)))
+            .collect();
         let served = d
             .agents
             .iter()
@@ -126,8 +133,11 @@ pub fn page(app: App) -> impl IntoView {
         }
     };
     let money_charts = move |c: CallsView| {
-        let per_day: Vec<(String, f64)> =
-            c.per_day.iter().map(|d| (day_label(d.day), f64::from(d.calls))).collect();
+        let per_day: Vec<(String, f64)> = c
+            .per_day
+            .iter()
+            .map(|d| (day_label(d.day), f64::from(d.calls)))
+            .collect();
         let spend = c
             .per_day
             .iter()

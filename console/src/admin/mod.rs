@@ -122,7 +122,9 @@ pub fn loaded<T: Clone + Send + Sync + 'static, V: IntoView + 'static>(
 ) -> impl IntoView {
     move || match data.get() {
         None => view! { <p class="c-muted">{app.lang.get().admin().loading}</p> }.into_any(),
-        Some(Err(e)) => view! { <p class="c-error" role="alert" data-c="admin-error">{e}</p> }.into_any(),
+        Some(Err(e)) => {
+            view! { <p class="c-error" role="alert" data-c="admin-error">{e}</p> }.into_any()
+        }
         Some(Ok(v)) => show(v).into_any(),
     }
 }

@@ -77,15 +77,28 @@ fn edit_row(
 ) -> impl IntoView {
     let a = app.lang.get_untracked().admin();
     let t = app.t();
-    let (name, number, password, sms): (NodeRef<Input>, NodeRef<Input>, NodeRef<Input>, NodeRef<Input>) =
-        (NodeRef::new(), NodeRef::new(), NodeRef::new(), NodeRef::new());
+    let (name, number, password, sms): (
+        NodeRef<Input>,
+        NodeRef<Input>,
+        NodeRef<Input>,
+        NodeRef<Input>,
+    ) = (
+        NodeRef::new(),
+        NodeRef::new(),
+        NodeRef::new(),
+        NodeRef::new(),
+    );
     let role: NodeRef<Select> = NodeRef::new();
     let (id, account) = (s.id, s.account.clone());
     let submit = move |ev: SubmitEvent| {
         ev.prevent_default();
-        let (Some(n), Some(num), Some(p), Some(sm), Some(r)) =
-            (name.get(), number.get(), password.get(), sms.get(), role.get())
-        else {
+        let (Some(n), Some(num), Some(p), Some(sm), Some(r)) = (
+            name.get(),
+            number.get(),
+            password.get(),
+            sms.get(),
+            role.get(),
+        ) else {
             return;
         };
         let mut body = serde_json::json!({
@@ -103,7 +116,8 @@ fn edit_row(
         }
         let body = body.to_string();
         leptos::task::spawn_local(async move {
-            let done = crate::rest::call("PUT", &format!("/v1/console/staff/{id}"), Some(body)).await;
+            let done =
+                crate::rest::call("PUT", &format!("/v1/console/staff/{id}"), Some(body)).await;
             if done.is_ok() {
                 editing.set(None);
                 reload(list);
@@ -139,15 +153,28 @@ fn edit_row(
 fn issue(app: App, list: List) -> impl IntoView {
     let t = app.t();
     let a = app.lang.get_untracked().admin();
-    let (account, name, password, number): (NodeRef<Input>, NodeRef<Input>, NodeRef<Input>, NodeRef<Input>) =
-        (NodeRef::new(), NodeRef::new(), NodeRef::new(), NodeRef::new());
+    let (account, name, password, number): (
+        NodeRef<Input>,
+        NodeRef<Input>,
+        NodeRef<Input>,
+        NodeRef<Input>,
+    ) = (
+        NodeRef::new(),
+        NodeRef::new(),
+        NodeRef::new(),
+        NodeRef::new(),
+    );
     let role: NodeRef<Select> = NodeRef::new();
     let result = RwSignal::new(None::<Result<(), String>>);
     let submit = move |ev: SubmitEvent| {
         ev.prevent_default();
-        let (Some(ac), Some(n), Some(p), Some(num), Some(r)) =
-            (account.get(), name.get(), password.get(), number.get(), role.get())
-        else {
+        let (Some(ac), Some(n), Some(p), Some(num), Some(r)) = (
+            account.get(),
+            name.get(),
+            password.get(),
+            number.get(),
+            role.get(),
+        ) else {
             return;
         };
         let mut body = serde_json::json!({

@@ -22,12 +22,16 @@ pub fn page(app: App) -> impl IntoView {
         let Some(q) = q.get() else { return };
         let query = q.value().trim().to_owned();
         if !query.is_empty() {
-            app.send(ConsoleMsg::SearchChats(SearchChats { query }), Asked::Search);
+            app.send(
+                ConsoleMsg::SearchChats(SearchChats { query }),
+                Asked::Search,
+            );
         }
     };
     let show = move |id: String| {
         leptos::task::spawn_local(async move {
-            let text = crate::rest::call("GET", &format!("/v1/console/transcript/{id}"), None).await;
+            let text =
+                crate::rest::call("GET", &format!("/v1/console/transcript/{id}"), None).await;
             open.set(Some((id, text)));
         });
     };
@@ -46,8 +50,9 @@ pub fn page(app: App) -> impl IntoView {
                 }
                 hits.into_iter().map(|l| {
                     let conv = l.conversation.clone();
+                    let hook = conv.clone();
                     view! {
-                        <li data-c="transcript-hit" data-conversation=conv.clone()>
+                        <li data-c="transcript-hit" data-conversation=hook>
                             <span class="c-at">{clock(l.at)}</span>" "{l.text}" "
                             <button type="button" data-c="transcript-open"
                                 on:click=move |_| show(conv.clone())>{a.open_transcript}</button>
