@@ -329,17 +329,22 @@ fn root(app: App) -> impl IntoView {
             }
         }
         if signed.get() {
+            use crate::admin::Tab;
+            let tab = RwSignal::new(Tab::Desk);
             view! {
                 <div class="c-app" data-c="desk">
                     {crate::header::bar(app)}
-                    <div class="c-columns">
+                    {crate::admin::tabs(app, tab)}
+                    // Hidden, not dropped, while an admin page shows: a half-typed reply stays.
+                    <div class="c-columns" data-c="desk-columns"
+                        style:display=move || if tab.get() == Tab::Desk { "" } else { "none" }>
                         {crate::sidebar::column(app)}
                         {crate::pane::main(app)}
                         <div class="c-right">
                             {crate::tools::column(app)}
-                            {crate::admin::panel(app)}
                         </div>
                     </div>
+                    {crate::admin::page(app, tab)}
                 </div>
             }
             .into_any()

@@ -1,7 +1,8 @@
 //! The composer: Enter sends, Shift+Enter is a new line, and nothing is sent while an input
 //! method is composing (`isComposing`, keyCode 229: Chinese typing confirms with Enter). An
 //! "internal note" toggle for visitor conversations; typing notices go to the other side
-//! (never for a note), and stop after three quiet seconds or on send.
+//! (never for a note), and stop after three quiet seconds or on send. A canned response picked
+//! (`canned_pick`) fills the text box.
 
 use std::cell::Cell;
 use std::rc::Rc;
@@ -114,6 +115,7 @@ pub fn composer(app: App, conversation: String, kind: ConversationKind) -> impl 
                     <span>{t.internal_note}</span>
                 </label>
             })}
+            {crate::canned_pick::picker(app, conversation.clone(), text)}
             <button type="button" class="c-primary" data-c="send" on:click=move |_| send()>{t.send}</button>
         </div>
     }

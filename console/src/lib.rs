@@ -7,15 +7,20 @@
 //!
 //! Plain logic (built and tested natively too):
 //! - [`desk`]: what the console shows and how each relay frame changes it.
-//! - [`i18n`]: Chinese and English strings, and the choice between them.
+//! - [`i18n`], [`admin_text`]: Chinese and English strings, and the choice between them.
+//! - [`chart`]: the dashboard's chart geometry (scale, bars).
 //!
 //! Browser side (`wasm32` only):
 //! - `app`: the signals, the requests and their replies, the session token.
 //! - `connection`: the WebSocket: request ids, pings, reconnects with backoff.
 //! - `notify`: the title's count, the beep, desktop notifications.
 //! - `sign_in`, `header`, `sidebar`, `pane`, `composer`, `tools`: the screen's parts.
-//! - `admin`: for the site's admins, issuing staff accounts over the console's REST calls.
+//! - `admin`: for the site's admins: settings, staff, canned responses, transcripts, CALL
+//!   setup and the dashboard, over the console's REST calls (`rest`).
+//! - `canned_pick`: the composer's canned responses, filled for the conversation.
 
+pub mod admin_text;
+pub mod chart;
 pub mod desk;
 pub mod i18n;
 
@@ -23,6 +28,8 @@ pub mod i18n;
 mod admin;
 #[cfg(target_arch = "wasm32")]
 mod app;
+#[cfg(target_arch = "wasm32")]
+mod canned_pick;
 #[cfg(target_arch = "wasm32")]
 mod composer;
 #[cfg(target_arch = "wasm32")]
@@ -33,6 +40,8 @@ mod header;
 mod notify;
 #[cfg(target_arch = "wasm32")]
 mod pane;
+#[cfg(target_arch = "wasm32")]
+mod rest;
 #[cfg(target_arch = "wasm32")]
 mod sidebar;
 #[cfg(target_arch = "wasm32")]

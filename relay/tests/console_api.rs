@@ -339,3 +339,104 @@ both_dbs!(
         assert_eq!(v["per_day"].as_array().unwrap().len(), 14);
     }
 );
+
+// covers CHAT-6 (roles): every admin call is refused to an agent of the same site with 403 and
+// changes nothing; another site's admin reaches none of this site's canned responses
+both_dbs!(
+    agents_are_refused_every_admin_call,
+    |t: support::TestRelay| async move {
+        let site = site_id(&t, support::SITE).await;
+        staff_on(&t, site, "boss", "Boss", StaffRole::Admin).await;
+        agent_account(&t, "li", "Li").await;
+        let (_b, boss) = signed_in_console(&t, "boss").await;
+        let (_l, li) = signed_in_console(&t, "li").await;
+        let (s, body) = call(
+            &t,
+            "POST",
+            "/v1/console/canned",
+            boss.token.expose(),
+            Some(json!({"title": "hi", "text": "Hello from {agent}"})),
+        )
+        .await;
+        assert_eq!(s, 201, "{body}");
+        let canned = serde_json::from_str::<Value>(&body).unwrap()["id"]
+            .as_i64()
+            .unwrap();
+        let (_, staff) = call(&t, "GET", "/v1/console/staff", boss.token.expose(), None).await;
+        let li_id = serde_json::from_str::<Value>(&staff)
+            .unwrap()
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|s| s["account"] == "li")
+            .unwrap()["id"]
+            .as_i64()
+            .unwrap();
+        let settings = json!({"capacity": 9});
+        let edit = json!({"account": "li", "name": "Li", "role": "admin"});
+        let refused: Vec<(&str, String, Option<Value>)> = vec![
+            ("GET", "/v1/console/settings".into(), None),
+            ("PUT", "/v1/console/settings".into(), Some(settings)),
+            (
+                "POST",
+                "/v1/console/staff".into(),
+                Some(
+                    json!({"account": "x1", "password": support::PASSWORD, "name": "X", "role": "admin"}),
+                ),
+            ),
+            ("PUT", format!("/v1/console/staff/{li_id}"), Some(edit)),
+            ("DELETE", format!("/v1/console/staff/{li_id}"), None),
+            (
+                "POST",
+                "/v1/console/canned".into(),
+                Some(json!({"title": "t", "text": "x"})),
+            ),
+            ("DELETE", format!("/v1/console/canned/{canned}"), None),
+            ("GET", "/v1/console/dashboard".into(), None),
+            ("GET", "/v1/console/calls".into(), None),
+        ];
+        for (method, path, body) in refused {
+            let (s, text) = call(&t, method, &path, li.token.expose(), body).await;
+            assert_eq!(s, 403, "{method} {path} as an agent: {text}");
+            assert!(text.contains("admins"), "the refusal says why: {text}");
+        }
+        // Nothing changed: Li is still an agent, the canned response and the settings stand.
+        let (_, again) = call(&t, "GET", "/v1/console/staff", boss.token.expose(), None).await;
+        assert!(again.contains("\"account\":\"li\""), "{again}");
+        let (_, cs) = call(&t, "GET", "/v1/console/canned", li.token.expose(), None).await;
+        assert!(
+            cs.contains("Hello from Li"),
+            "agents read canned responses, filled: {cs}"
+        );
+        assert_eq!(
+            ringlink_relay::chat::assign::settings(&t.running.relay, site)
+                .await
+                .capacity,
+            3
+        );
+        let (_, me) = signed_in_console(&t, "li").await;
+        assert_eq!(me.me.role, StaffRole::Agent);
+
+        let other = ringlink_relay::admin::create_site(
+            &t.running.relay.store,
+            "Other",
+            Some("site_other"),
+            &["http://other.test".into()],
+        )
+        .await
+        .unwrap();
+        staff_on(&t, other.id, "eve", "Eve", StaffRole::Admin).await;
+        let (_e, eve) = signed_in_console_on(&t, "site_other", "eve").await;
+        let (s, _) = call(
+            &t,
+            "DELETE",
+            &format!("/v1/console/canned/{canned}"),
+            eve.token.expose(),
+            None,
+        )
+        .await;
+        assert_eq!(s, 400, "another site's canned response reads as unknown");
+        let (_, theirs) = call(&t, "GET", "/v1/console/canned", eve.token.expose(), None).await;
+        assert!(!theirs.contains("Hello"), "{theirs}");
+    }
+);

@@ -515,13 +515,18 @@ async fn a_wrong_password_is_refused_with_its_reason_and_a_reload_resumes() {
     page.click("[data-c=left-answer]").await;
     page.wait_for("[data-c=left-answered]", WAIT).await;
 
-    // An admin issues a colleague's account in the console; it shows in the list at once.
+    // An admin issues a colleague's account in the console (the Staff tab); it shows in the
+    // site's staff list and in the desk's colleagues at once.
+    page.click("[data-c=tab-staff]").await;
     page.type_into("[data-c=staff-account]", "zhao").await;
     page.type_into("[data-c=staff-name]", "Zhao").await;
     page.type_into("[data-c=staff-password]", "zhao-console-pass-1")
         .await;
     page.click("[data-c=staff-add]").await;
     page.wait_for("[data-c=staff-added]", WAIT).await;
+    page.wait_for("[data-c=staff-row][data-account=zhao]", WAIT)
+        .await;
+    page.click("[data-c=tab-desk]").await;
     page.wait_until(
         "Zhao is a colleague now",
         "[...document.querySelectorAll('[data-c=colleague]')].some(e => e.textContent.includes('Zhao'))",
@@ -530,6 +535,7 @@ async fn a_wrong_password_is_refused_with_its_reason_and_a_reload_resumes() {
     .await;
     let list = shop.admin(&["staff", "list", "--site", "demo"]);
     assert!(list.contains("\tzhao\tZhao\tagent\t"), "{list}");
+    page.click("[data-c=tab-staff]").await;
     page.type_into("[data-c=staff-account]", "zhao").await;
     page.type_into("[data-c=staff-name]", "Zhao again").await;
     page.type_into("[data-c=staff-password]", "zhao-console-pass-2")
