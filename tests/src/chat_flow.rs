@@ -139,6 +139,15 @@ impl Visitor {
     pub async fn open(shop: &Shop, page: &str) -> Option<Visitor> {
         let b = Browser::start().await?;
         b.goto(&format!("{}{page}", shop.shop_url)).await;
+        // The loader defines its command queue once its script ran.
+        let start = Instant::now();
+        while b.eval("return !!window.ringlink;").await != json!(true) {
+            assert!(
+                start.elapsed() < WAIT,
+                "the loader never defined window.ringlink"
+            );
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
         b.eval("window.ringlink.push(['chat']); return true;").await;
         b.wait_for("[data-rl=chat-input]", WAIT).await;
         Some(Visitor { b })
