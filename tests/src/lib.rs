@@ -2,10 +2,12 @@
 //! (Chromium over WebDriver, a socat pseudo-terminal modem, SIPp phones), each killed when dropped. A peer
 //! that is missing skips the test with a printed reason, except under `CI=true`, where it fails.
 //! `cluster` runs several relays as deployed (PostgreSQL, nats-server, Debian's nginx in front),
-//! `live_client` speaks the widget and agent protocol to them, `failover` times a `kill -9`.
+//! `live_client` speaks the widget and agent protocol to them, `failover` times a `kill -9`,
+//! `chat_flow` drives whole chats with visitors in the widget and agents in the console.
 
 pub mod axe;
 pub mod browser;
+pub mod chat_flow;
 pub mod cluster;
 pub mod console;
 pub mod failover;
