@@ -4,7 +4,7 @@
  data-origins), mounts the Leptos app, opens the widget socket with &parent=ORIGIN, and relays a
  small typed set of messages. The token and the password never leave this document.
  Loader -> frame: hello {lang, numbers, page, ref}, open, close, toggle, dial {number},
-   call {key}, chat, numbers {numbers}, layout {full}, focus.
+   call {key}, chat, invite {invite}, numbers {numbers}, layout {full}, focus.
  Frame -> loader: ready, open, close, size {height}, event {name, detail} (unread {n} is the
    chat's unread count for the bubble).
  The app's glue and wasm have content-hashed names, which the frame page gives in data-app and
@@ -16,6 +16,8 @@ const MAX_NUMBER_CHARS = 40;
 const MAX_LABEL_CHARS = 60;
 // Commands sent before the app is up wait here; a person makes a few.
 const MAX_EARLY = 16;
+// An agent's invitation code (CHAT-9) is 24 characters.
+const MAX_INVITE_CHARS = 64;
 // The page's URL and referrer, for the agent (CHAT-8).
 const MAX_URL_CHARS = 2000;
 
@@ -76,6 +78,7 @@ function command(c) {
     case 'dial': widget.dial(text(c.number, MAX_NUMBER_CHARS), text(c.button, MAX_LABEL_CHARS)); break;
     case 'call': widget.call(text(c.key, MAX_LABEL_CHARS)); break;
     case 'chat': widget.chat(); break;
+    case 'invite': widget.invite(text(c.invite, MAX_INVITE_CHARS)); break;
     case 'numbers': widget.setNumbers(cleanNumbers(c.numbers)); break;
     case 'layout': document.documentElement.toggleAttribute('data-full', c.full === true); break;
     case 'focus': {

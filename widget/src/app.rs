@@ -494,6 +494,14 @@ impl Widget {
         self.app.set_open(true);
     }
 
+    /// An agent invited this page view to chat (CHAT-9, from the loader's watcher): the panel
+    /// opens on the chat, which redeems `code` and shows the agent's line.
+    pub fn invite(&self, code: String) {
+        self.app.use_again();
+        self.app.act(Action::Chat(ChatAction::Invite(code)));
+        self.app.set_open(true);
+    }
+
     /// Replaces the page's marked numbers (`[{number, label}]`), shown as quick-dial buttons.
     #[wasm_bindgen(js_name = setNumbers)]
     pub fn set_numbers(&self, list: JsValue) {

@@ -55,7 +55,8 @@ impl Model {
                 if self.chat.is_none() {
                     self.chat = Some(ChatModel::new(self.kept_visitor.clone()));
                 }
-                let mut out = self.chat_open(Some(invite));
+                self.chat_invite = Some(invite);
+                let mut out = self.chat_open(None);
                 out.extend(self.chat_visibility());
                 out
             }
@@ -134,9 +135,11 @@ impl Model {
         self.chat_open(None)
     }
 
-    fn chat_open(&self, invite: Option<String>) -> Vec<Out> {
+    /// `chat_open`, with the pending invitation if there is one (sent once, when the link is open).
+    fn chat_open(&mut self, invite: Option<String>) -> Vec<Out> {
         match &self.chat {
             Some(chat) if self.link == Link::Open => {
+                let invite = invite.or_else(|| self.chat_invite.take());
                 let p = &self.chat_page;
                 vec![Out::Send(chat.open(
                     p.page.clone(),
@@ -253,6 +256,20 @@ mod tests {
             }),
         ));
         assert!(out.contains(&Out::SaveVisitor("rl_v1".into())));
+    }
+
+    // covers CHAT-9: an invitation that comes while the socket is still opening is redeemed by
+    // the first chat_open once it is open, and only by that one
+    #[test]
+    fn an_invitation_before_the_socket_opens_is_redeemed_when_it_opens() {
+        let mut m = model(None);
+        assert!(opens(&m.apply(Action::Chat(ChatAction::Invite("INV".into())))).is_empty());
+        assert!(m.chat_shown(), "the chat tab is chosen");
+        let out = m.apply(Action::Connected);
+        assert_eq!(opens(&out)[0].invite.as_deref(), Some("INV"));
+        m.apply(Action::Disconnected { ever_open: true });
+        let out = m.apply(Action::Connected);
+        assert_eq!(opens(&out)[0].invite, None, "redeemed once");
     }
 
     // covers CHAT-2: after a reconnect the chat opens again from the last line, with the same
