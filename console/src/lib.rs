@@ -14,6 +14,7 @@
 //! - `connection`: the WebSocket: request ids, pings, reconnects with backoff.
 //! - `notify`: the title's count, the beep, desktop notifications.
 //! - `sign_in`, `header`, `sidebar`, `pane`, `composer`, `tools`: the screen's parts.
+//! - `files`: chat attachments, uploaded and saved with the console token.
 //! - `admin`: for the site's admins, issuing staff accounts over the console's REST calls.
 
 pub mod desk;
@@ -27,6 +28,8 @@ mod app;
 mod composer;
 #[cfg(target_arch = "wasm32")]
 mod connection;
+#[cfg(target_arch = "wasm32")]
+mod files;
 #[cfg(target_arch = "wasm32")]
 mod header;
 #[cfg(target_arch = "wasm32")]

@@ -90,9 +90,10 @@ function command(c) {
   }
 }
 
-// The chat's transcript (CHAT): fetched with the visitor id as bearer, offered as a file.
-function transcript(visitor) {
-  fetch(new URL('../v1/chat/transcript', location.href), {
+// Fetches `path` of the relay with the visitor id as bearer and saves it as `name`: a link
+// could not carry the bearer, and the relay serves chat files only to their parties.
+function save(path, visitor, name) {
+  fetch(new URL(path, location.href), {
     headers: { Authorization: 'Bearer ' + visitor },
   }).then(function (r) {
     if (!r.ok) throw new Error('HTTP ' + r.status);
@@ -100,12 +101,42 @@ function transcript(visitor) {
   }).then(function (b) {
     const a = document.createElement('a');
     a.href = URL.createObjectURL(b);
-    a.download = 'chat.txt';
+    a.download = name;
     a.click();
     setTimeout(function () { URL.revokeObjectURL(a.href); }, 60000);
   }).catch(function (err) {
-    console.error('ringlink: the transcript could not be fetched', err);
+    console.error('ringlink: ' + name + ' could not be fetched', err);
   });
+}
+
+// The chat's transcript (CHAT), offered as a file.
+function transcript(visitor) {
+  save('../v1/chat/transcript', visitor, 'chat.txt');
+}
+
+// The file the visitor chose in the chat (`input`), uploaded; done(id) or done(null, why): the
+// relay says why it refused (type, size) in words.
+function attach(visitor, input, done) {
+  const f = input.files && input.files[0];
+  if (!f) return;
+  input.value = '';
+  fetch(new URL('../v1/chat/attachments?name=' + encodeURIComponent(f.name.slice(0, 200)), location.href), {
+    method: 'POST',
+    headers: { Authorization: 'Bearer ' + visitor },
+    body: f,
+  }).then(function (r) {
+    return r.json().then(function (b) {
+      if (r.ok) done(b.id, null);
+      else done(null, b.message || 'HTTP ' + r.status);
+    });
+  }).catch(function (err) {
+    done(null, String(err));
+  });
+}
+
+// A file in the chat, saved under its name.
+function file(visitor, id, name) {
+  save('../v1/chat/attachments/' + encodeURIComponent(id), visitor, name);
 }
 
 // The panel's full height, so the loader can size the iframe to it.
@@ -147,6 +178,8 @@ async function start(hello) {
     referrer: text(hello.ref, MAX_URL_CHARS),
     emit: emit,
     transcript: transcript,
+    attach: attach,
+    file: file,
   });
   watchSize();
   early.splice(0).forEach(command);
