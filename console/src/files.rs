@@ -85,7 +85,9 @@ pub fn save(id: String, name: String) {
             Ok::<(), String>(())
         };
         if let Err(e) = saved.await {
-            web_sys::console::error_1(&format!("ringlink: {name} could not be fetched: {e}").into());
+            web_sys::console::error_1(
+                &format!("ringlink: {name} could not be fetched: {e}").into(),
+            );
         }
     });
 }

@@ -151,10 +151,23 @@ mod tests {
     #[test]
     fn an_inviting_shop_lets_the_page_connect_to_the_relay() {
         // covers CHAT-9: data-ringlink-invite on the tag, and the page-view socket in the CSP
-        let html = render(&ShopConfig { invite: true, ..config() }, "tea").unwrap();
-        assert!(html.contains(r#"data-tel="enhance" data-ringlink-invite async>"#), "{html}");
+        let html = render(
+            &ShopConfig {
+                invite: true,
+                ..config()
+            },
+            "tea",
+        )
+        .unwrap();
+        assert!(
+            html.contains(r#"data-tel="enhance" data-ringlink-invite async>"#),
+            "{html}"
+        );
         let csp = merchant_csp("http://relay.test:8080/", true);
-        assert!(csp.ends_with("; connect-src 'self' ws://relay.test:8080"), "{csp}");
+        assert!(
+            csp.ends_with("; connect-src 'self' ws://relay.test:8080"),
+            "{csp}"
+        );
     }
 
     #[test]

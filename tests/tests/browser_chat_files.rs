@@ -28,7 +28,8 @@ const PNG: &[u8] = &[
     0x1F, 0x00, 0x05, 0x00, 0x01, 0xFF, 0x89, 0x99, 0x3D, 0x1D, 0x00, 0x00, 0x00, 0x00, 0x49, 0x45,
     0x4E, 0x44, 0xAE, 0x42, 0x60, 0x82,
 ];
-const PDF: &[u8] = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n";
+const PDF: &[u8] =
+    b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n";
 /// The start of a Windows program.
 const EXE: &[u8] = b"MZ\x90\x00\x03\x00\x00\x00\x04\x00\x00\x00\xff\xff\x00\x00This program cannot be run in DOS mode.";
 
@@ -41,7 +42,13 @@ fn widget_built() -> bool {
 }
 
 /// One HTTP/1.1 request to the relay: the status and the body.
-fn http(relay: SocketAddr, method: &str, path: &str, bearer: Option<&str>, body: &[u8]) -> (u16, Vec<u8>) {
+fn http(
+    relay: SocketAddr,
+    method: &str,
+    path: &str,
+    bearer: Option<&str>,
+    body: &[u8],
+) -> (u16, Vec<u8>) {
     let mut s = std::net::TcpStream::connect(relay).unwrap();
     s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
     let auth = bearer
@@ -150,7 +157,10 @@ async fn a_file_is_sent_both_ways_and_a_disguised_program_is_refused() {
     assert_eq!(got.author, Author::Visitor);
     assert_eq!(got.conversation, conv);
     let a = got.attachment.unwrap();
-    assert_eq!((a.name.as_str(), a.mime.as_str()), ("teapot.png", "image/png"));
+    assert_eq!(
+        (a.name.as_str(), a.mime.as_str()),
+        ("teapot.png", "image/png")
+    );
     let path = format!("/v1/chat/attachments/{}", a.id);
     let (status, body) = http(relay, "GET", &path, Some(&token), b"");
     assert_eq!(status, 200);

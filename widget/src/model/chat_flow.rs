@@ -295,7 +295,10 @@ mod tests {
         let out = m.chat_file(None, Some("the file is not an image or a PDF".into()), 1);
         assert!(out.is_empty());
         let chat = m.chat.as_ref().unwrap();
-        assert_eq!(chat.file_refused.as_deref(), Some("the file is not an image or a PDF"));
+        assert_eq!(
+            chat.file_refused.as_deref(),
+            Some("the file is not an image or a PDF")
+        );
         let out = m.chat_file(Some("att_1".into()), None, 2);
         let sent: Vec<_> = out
             .iter()
