@@ -93,6 +93,37 @@ pub fn composer(app: App, conversation: String, kind: ConversationKind) -> impl 
             );
         }
     };
+    // A file: uploaded with the console token, then sent as a line; a refusal shows its reason.
+    let refused = RwSignal::new(None::<String>);
+    let on_file = {
+        let conversation = conversation.clone();
+        move |ev: leptos::ev::Event| {
+            let input: web_sys::HtmlInputElement = event_target(&ev);
+            let Some(file) = input.files().and_then(|f| f.get(0)) else {
+                return;
+            };
+            input.set_value("");
+            let conversation = conversation.clone();
+            leptos::task::spawn_local(async move {
+                match crate::files::upload(file).await {
+                    Ok(id) => {
+                        refused.set(None);
+                        app.send(
+                            ConsoleMsg::StaffSend(StaffSend {
+                                conversation: conversation.clone(),
+                                text: String::new(),
+                                client_id: client_id(),
+                                attachment: Some(id),
+                                internal: internal.get_untracked(),
+                            }),
+                            Asked::Send { conversation },
+                        );
+                    }
+                    Err(why) => refused.set(Some(why)),
+                }
+            });
+        }
+    };
     let on_key = {
         let send = send.clone();
         move |ev: KeyboardEvent| {
@@ -116,7 +147,13 @@ pub fn composer(app: App, conversation: String, kind: ConversationKind) -> impl 
                 </label>
             })}
             {crate::canned_pick::picker(app, conversation.clone(), text)}
+            <label class="c-inline">{t.attach}
+                <input type="file" data-c="attach" on:change=on_file
+                    accept="image/png,image/jpeg,image/gif,image/webp,application/pdf"/></label>
             <button type="button" class="c-primary" data-c="send" on:click=move |_| send()>{t.send}</button>
+            {move || refused.get().map(|w| view! {
+                <p class="c-error" data-c="attach-refused" role="alert">{w}</p>
+            })}
         </div>
     }
 }

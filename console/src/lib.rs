@@ -18,6 +18,7 @@
 //! - `admin`: for the site's admins: settings, staff, canned responses, transcripts, CALL
 //!   setup and the dashboard, over the console's REST calls (`rest`).
 //! - `canned_pick`: the composer's canned responses, filled for the conversation.
+//! - `files`: chat attachments, uploaded and saved with the console token.
 
 pub mod admin_text;
 pub mod chart;
@@ -34,6 +35,8 @@ mod canned_pick;
 mod composer;
 #[cfg(target_arch = "wasm32")]
 mod connection;
+#[cfg(target_arch = "wasm32")]
+mod files;
 #[cfg(target_arch = "wasm32")]
 mod header;
 #[cfg(target_arch = "wasm32")]

@@ -75,9 +75,13 @@ fn line(t: &'static Text, l: &ChatLine, me: Option<i64>, read_upto: u64) -> impl
         Author::System => (t.system.to_owned(), "c-line c-system"),
     };
     let mine = matches!(&l.author, Author::Staff { id, .. } if Some(*id) == me);
+    // Fetched with the console token and saved: a link could not carry the bearer.
     let attachment = l.attachment.as_ref().map(|a| {
-        let href = format!("/v1/chat/attachments/{}", a.id);
-        view! { <a class="c-attachment" href=href target="_blank" rel="noopener">{a.name.clone()}</a> }
+        let (id, name, label) = (a.id.clone(), a.name.clone(), a.name.clone());
+        view! {
+            <button type="button" class="c-attachment" data-c="attachment"
+                on:click=move |_| crate::files::save(id.clone(), name.clone())>{label}</button>
+        }
     });
     view! {
         <li class=class class:c-internal=l.internal data-c="line" data-seq=l.seq

@@ -17,6 +17,8 @@ pub struct ShopConfig {
     pub site_key: String,
     /// `zh` or `en`; empty lets the widget follow the browser.
     pub lang: String,
+    /// The tag carries `data-ringlink-invite` (CHAT-9: agents see who browses and can invite).
+    pub invite: bool,
 }
 
 const LAYOUT: &str = include_str!("../pages/layout.html");
@@ -48,11 +50,19 @@ pub fn app(config: ShopConfig) -> Router {
 /// The CSP the README tells merchants to send: the relay only for the loader script and the
 /// frame; no `'wasm-unsafe-eval'`, no `connect-src` for the relay (#8 §1). The browser tests run
 /// under it.
-pub fn merchant_csp(relay_url: &str) -> String {
+/// With `data-ringlink-invite` the page itself opens the relay's page-view socket, so the
+/// relay's `ws:`/`wss:` origin goes into `connect-src` too.
+pub fn merchant_csp(relay_url: &str, invite: bool) -> String {
     let relay = relay_url.trim_end_matches('/');
+    let connect = if invite {
+        let ws = relay.replacen("http", "ws", 1);
+        format!("; connect-src 'self' {ws}")
+    } else {
+        String::new()
+    };
     format!(
         "default-src 'self'; script-src 'self' {relay}; frame-src {relay}; \
-         style-src 'self' 'unsafe-inline'; img-src 'self' data:"
+         style-src 'self' 'unsafe-inline'; img-src 'self' data:{connect}"
     )
 }
 
@@ -63,7 +73,7 @@ async fn page(State(config): State<ShopConfig>, Path(name): Path<String>) -> Res
                 (header::CACHE_CONTROL, "no-store".to_owned()),
                 (
                     header::CONTENT_SECURITY_POLICY,
-                    merchant_csp(&config.relay_url),
+                    merchant_csp(&config.relay_url, config.invite),
                 ),
             ],
             Html(html),
@@ -91,7 +101,15 @@ pub fn render(config: &ShopConfig, name: &str) -> Option<String> {
             .replace("{{BODY}}", body)
             .replace("{{RELAY}}", &escape(config.relay_url.trim_end_matches('/')))
             .replace("{{SITE_KEY}}", &escape(&config.site_key))
-            .replace("{{LANG}}", &lang),
+            .replace("{{LANG}}", &lang)
+            .replace(
+                "{{INVITE}}",
+                if config.invite {
+                    " data-ringlink-invite"
+                } else {
+                    ""
+                },
+            ),
     )
 }
 
@@ -111,13 +129,14 @@ mod tests {
             relay_url: "http://relay.test:8080/".into(),
             site_key: "demo".into(),
             lang: String::new(),
+            invite: false,
         }
     }
 
     #[test]
     fn the_merchant_csp_names_the_relay_for_the_loader_and_the_frame_only() {
         // covers #8 §1 merchant CSP: no wasm-unsafe-eval and no connect-src on the shop's pages
-        let csp = merchant_csp("http://relay.test:8080/");
+        let csp = merchant_csp("http://relay.test:8080/", false);
         assert!(
             csp.contains("script-src 'self' http://relay.test:8080;"),
             "{csp}"
@@ -125,6 +144,28 @@ mod tests {
         assert!(csp.contains("frame-src http://relay.test:8080;"), "{csp}");
         assert!(
             !csp.contains("wasm-unsafe-eval") && !csp.contains("connect-src"),
+            "{csp}"
+        );
+    }
+
+    #[test]
+    fn an_inviting_shop_lets_the_page_connect_to_the_relay() {
+        // covers CHAT-9: data-ringlink-invite on the tag, and the page-view socket in the CSP
+        let html = render(
+            &ShopConfig {
+                invite: true,
+                ..config()
+            },
+            "tea",
+        )
+        .unwrap();
+        assert!(
+            html.contains(r#"data-tel="enhance" data-ringlink-invite async>"#),
+            "{html}"
+        );
+        let csp = merchant_csp("http://relay.test:8080/", true);
+        assert!(
+            csp.ends_with("; connect-src 'self' ws://relay.test:8080"),
             "{csp}"
         );
     }

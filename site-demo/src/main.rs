@@ -20,6 +20,9 @@ struct Cli {
     /// zh or en; default: the visitor's browser language.
     #[arg(long, default_value = "")]
     lang: String,
+    /// Add `data-ringlink-invite` to the tag: agents see who browses and can invite (CHAT-9).
+    #[arg(long)]
+    invite: bool,
 }
 
 #[tokio::main]
@@ -37,6 +40,7 @@ async fn main() -> Result<()> {
         relay_url: cli.relay_url,
         site_key: cli.site_key,
         lang: cli.lang,
+        invite: cli.invite,
     };
     axum::serve(listener, app(config)).await?;
     Ok(())

@@ -10,6 +10,7 @@ async fn start() -> String {
         relay_url: "http://127.0.0.1:8080".into(),
         site_key: "demo".into(),
         lang: "zh".into(),
+        invite: false,
     };
     tokio::spawn(async move { axum::serve(listener, app(config)).await.unwrap() });
     format!("http://{addr}")

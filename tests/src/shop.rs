@@ -132,6 +132,29 @@ impl Shop {
         (shop, format!("{origin}/"))
     }
 
+    /// The same merchant (site `demo`) on a second origin whose tag carries
+    /// `data-ringlink-invite` (CHAT-9): its page views show to the site's agents. Returns the
+    /// shop and its URL.
+    pub fn inviting_shop(&self) -> (Proc, String) {
+        let port = free_port();
+        let origin = format!("http://127.0.0.1:{port}");
+        self.admin(&["site", "add-origin", "demo", &origin]);
+        let shop = Proc::spawn(
+            "site-demo-invite",
+            Command::new(binary("ringlink-site-demo")).args([
+                "--listen",
+                &format!("127.0.0.1:{port}"),
+                "--relay-url",
+                &self.relay_url,
+                "--site-key",
+                "demo",
+                "--invite",
+            ]),
+        );
+        wait_for_port(&format!("127.0.0.1:{port}"), WAIT);
+        (shop, format!("{origin}/"))
+    }
+
     /// Runs `ringlink-relay admin ARGS` against the shop's relay and returns its output.
     pub fn admin(&self, args: &[&str]) -> String {
         admin(self.dir.path(), self.relay_port, args)

@@ -4,7 +4,7 @@
  data-origins), mounts the Leptos app, opens the widget socket with &parent=ORIGIN, and relays a
  small typed set of messages. The token and the password never leave this document.
  Loader -> frame: hello {lang, numbers, page, ref}, open, close, toggle, dial {number},
-   call {key}, chat, numbers {numbers}, layout {full}, focus.
+   call {key}, chat, invite {invite}, numbers {numbers}, layout {full}, focus.
  Frame -> loader: ready, open, close, size {height}, event {name, detail} (unread {n} is the
    chat's unread count for the bubble).
  The app's glue and wasm have content-hashed names, which the frame page gives in data-app and
@@ -16,6 +16,8 @@ const MAX_NUMBER_CHARS = 40;
 const MAX_LABEL_CHARS = 60;
 // Commands sent before the app is up wait here; a person makes a few.
 const MAX_EARLY = 16;
+// An agent's invitation code (CHAT-9) is 24 characters.
+const MAX_INVITE_CHARS = 64;
 // The page's URL and referrer, for the agent (CHAT-8).
 const MAX_URL_CHARS = 2000;
 
@@ -76,6 +78,7 @@ function command(c) {
     case 'dial': widget.dial(text(c.number, MAX_NUMBER_CHARS), text(c.button, MAX_LABEL_CHARS)); break;
     case 'call': widget.call(text(c.key, MAX_LABEL_CHARS)); break;
     case 'chat': widget.chat(); break;
+    case 'invite': widget.invite(text(c.invite, MAX_INVITE_CHARS)); break;
     case 'numbers': widget.setNumbers(cleanNumbers(c.numbers)); break;
     case 'layout': document.documentElement.toggleAttribute('data-full', c.full === true); break;
     case 'focus': {
@@ -87,9 +90,10 @@ function command(c) {
   }
 }
 
-// The chat's transcript (CHAT): fetched with the visitor id as bearer, offered as a file.
-function transcript(visitor) {
-  fetch(new URL('../v1/chat/transcript', location.href), {
+// Fetches `path` of the relay with the visitor id as bearer and saves it as `name`: a link
+// could not carry the bearer, and the relay serves chat files only to their parties.
+function save(path, visitor, name) {
+  fetch(new URL(path, location.href), {
     headers: { Authorization: 'Bearer ' + visitor },
   }).then(function (r) {
     if (!r.ok) throw new Error('HTTP ' + r.status);
@@ -97,12 +101,42 @@ function transcript(visitor) {
   }).then(function (b) {
     const a = document.createElement('a');
     a.href = URL.createObjectURL(b);
-    a.download = 'chat.txt';
+    a.download = name;
     a.click();
     setTimeout(function () { URL.revokeObjectURL(a.href); }, 60000);
   }).catch(function (err) {
-    console.error('ringlink: the transcript could not be fetched', err);
+    console.error('ringlink: ' + name + ' could not be fetched', err);
   });
+}
+
+// The chat's transcript (CHAT), offered as a file.
+function transcript(visitor) {
+  save('../v1/chat/transcript', visitor, 'chat.txt');
+}
+
+// The file the visitor chose in the chat (`input`), uploaded; done(id) or done(null, why): the
+// relay says why it refused (type, size) in words.
+function attach(visitor, input, done) {
+  const f = input.files && input.files[0];
+  if (!f) return;
+  input.value = '';
+  fetch(new URL('../v1/chat/attachments?name=' + encodeURIComponent(f.name.slice(0, 200)), location.href), {
+    method: 'POST',
+    headers: { Authorization: 'Bearer ' + visitor },
+    body: f,
+  }).then(function (r) {
+    return r.json().then(function (b) {
+      if (r.ok) done(b.id, null);
+      else done(null, b.message || 'HTTP ' + r.status);
+    });
+  }).catch(function (err) {
+    done(null, String(err));
+  });
+}
+
+// A file in the chat, saved under its name.
+function file(visitor, id, name) {
+  save('../v1/chat/attachments/' + encodeURIComponent(id), visitor, name);
 }
 
 // The panel's full height, so the loader can size the iframe to it.
@@ -144,6 +178,8 @@ async function start(hello) {
     referrer: text(hello.ref, MAX_URL_CHARS),
     emit: emit,
     transcript: transcript,
+    attach: attach,
+    file: file,
   });
   watchSize();
   early.splice(0).forEach(command);

@@ -12,6 +12,7 @@
  Marks: data-ringlink-dial="+86…" (dial from the member's phone), data-ringlink-call="sales"
  (call me now: the relay calls the member, then the number behind the merchant's button key),
  data-ringlink-button="sales" on a number (its "call me now" button), data-ringlink-chat (opens the chat).
+ data-ringlink-invite: agents see this page view and may invite the visitor to chat (watch.js).
  The chat's unread count shows on the bubble (data-unread) and comes as ringlink:unread.
  API: window.ringlink.push(['open'] | ['close'] | ['toggle'] | ['dial', '+8613800138000'] |
  ['call', 'sales'] | ['chat']); events on window: ringlink:open, ringlink:close, ringlink:call-state,
@@ -174,7 +175,7 @@
       opener = a && a !== host && a !== d.body ? a : null;
     }
     send({ type: 'numbers', numbers: numbers() });
-    if (chat) send({ type: 'chat' });
+    if (chat) send(chat === 1 ? { type: 'chat' } : { type: 'invite', invite: chat });
     else if (button) send({ type: 'call', key: button });
     else if (number) send({ type: 'dial', number: number, button: offer || o.call || '' });
     else send({ type: 'open' });
@@ -213,6 +214,11 @@
   bubble.addEventListener('focus', ensure);
   bubble.addEventListener('keydown', function (e) {
     if (e.key === 'Escape' && isOpen) send({ type: 'close' });
+  });
+  // data-ringlink-invite (CHAT-9): watch.js (built under the app's version) keeps one socket
+  // that shows this page to the site's agents; an invitation opens the chat with it.
+  if ('ringlinkInvite' in o) import(base + 'v/RINGLINK_VERSION/watch.js').then(function (m) {
+    m.watch(base, o.site || '', function (code) { show(0, 0, 0, code); });
   });
   if (o.preload === 'idle') (w.requestIdleCallback || function (f) { setTimeout(f, 3000); })(ensure);
 

@@ -51,6 +51,9 @@ thread_local! {
     /// The frame script's `transcript(visitor)`: fetches the chat's transcript with the
     /// visitor id as bearer and offers it as a download.
     static TRANSCRIPT: RefCell<Option<js_sys::Function>> = const { RefCell::new(None) };
+    /// The mount config: its `attach` and `file` are the frame script's helpers for the
+    /// chat's attachments (the fetches carry the visitor id as bearer).
+    static CONFIG: RefCell<JsValue> = RefCell::new(JsValue::UNDEFINED);
 }
 
 impl App {
@@ -221,6 +224,16 @@ fn run(model: RwSignal<Model>, out: Vec<Out>) {
     }
 }
 
+/// Calls the frame script's helper `name` (in the mount config) with `args`, if it has one.
+pub fn frame_call(name: &str, args: &js_sys::Array) {
+    CONFIG.with(|c| {
+        let f = js_sys::Reflect::get(&c.borrow(), &name.into());
+        if let Ok(f) = f.and_then(|f| f.dyn_into::<js_sys::Function>().map_err(JsValue::from)) {
+            let _ = f.apply(&JsValue::NULL, args);
+        }
+    });
+}
+
 /// Downloads the chat's transcript (the frame script does the fetch and the blob URL).
 pub fn download_transcript(visitor: &str) {
     TRANSCRIPT.with(|t| {
@@ -384,6 +397,7 @@ pub fn mount(root: Element, config: JsValue) -> Result<Widget, JsValue> {
     EMIT.with(|e| *e.borrow_mut() = emit_fn.dyn_into().ok());
     let transcript = js_sys::Reflect::get(&config, &"transcript".into())?;
     TRANSCRIPT.with(|t| *t.borrow_mut() = transcript.dyn_into().ok());
+    CONFIG.with(|c| *c.borrow_mut() = config.clone());
     let numbers = page_numbers(&js_sys::Reflect::get(&config, &"numbers".into())?);
 
     let document = web_sys::window()
@@ -491,6 +505,14 @@ impl Widget {
     pub fn chat(&self) {
         self.app.use_again();
         self.app.act(Action::Chat(ChatAction::Tab(true)));
+        self.app.set_open(true);
+    }
+
+    /// An agent invited this page view to chat (CHAT-9, from the loader's watcher): the panel
+    /// opens on the chat, which redeems `code` and shows the agent's line.
+    pub fn invite(&self, code: String) {
+        self.app.use_again();
+        self.app.act(Action::Chat(ChatAction::Invite(code)));
         self.app.set_open(true);
     }
 

@@ -41,6 +41,7 @@ pub fn composer(app: App) -> impl IntoView {
                 placeholder=c.placeholder on:keydown=on_key on:input=on_input
                 on:compositionstart=move |_| COMPOSING.set(true)
                 on:compositionend=move |_| COMPOSING.set(false)></textarea>
+            {crate::chat_files::attach(app)}
             <button type="submit" class="rl-primary" data-rl="chat-send">{c.send}</button>
         </form>
     }

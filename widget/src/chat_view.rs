@@ -9,6 +9,7 @@ use ringlink_protocol::chat::{Author, ConversationState};
 
 use crate::app::App;
 use crate::chat_compose::{composer, field_checked, field_value};
+use crate::chat_files::{file, refused};
 use crate::i18n::{fill, ChatText};
 use crate::model::chat::ChatModel;
 use crate::model::{Action, ChatAction, Model};
@@ -31,18 +32,23 @@ pub fn screen(app: App, m: &Model) -> AnyView {
         .iter()
         .filter(|l| !l.internal)
         .map(|l| {
+            let file = l.attachment.as_ref().map(|a| file(app, a).into_any());
             line(
                 c,
                 &l.author,
                 &l.text,
+                file,
                 (read == Some(l.seq)).then_some(c.read),
             )
         })
-        .chain(
-            chat.pending
-                .iter()
-                .map(|p| line(c, &Author::Visitor, &p.text, Some(c.sending))),
-        )
+        .chain(chat.pending.iter().map(|p| {
+            let text = if p.attachment.is_some() && p.text.is_empty() {
+                c.attach
+            } else {
+                p.text.as_str()
+            };
+            line(c, &Author::Visitor, text, None, Some(c.sending))
+        }))
         .collect_view();
     let typing = chat.agent_typing.then(|| {
         let who = agent.clone().unwrap_or_default();
@@ -55,16 +61,18 @@ pub fn screen(app: App, m: &Model) -> AnyView {
         {typing}
         {offer(app, chat)}
         {(!ended).then(|| composer(app))}
+        {refused(chat.file_refused.clone())}
         {end_and_rate(app, chat)}
     }
     .into_any()
 }
 
-/// One line; `note` is "Read" or "Sending…" under it.
+/// One line, with its file if it has one; `note` is "Read" or "Sending…" under it.
 fn line(
     c: &'static ChatText,
     author: &Author,
     text: &str,
+    file: Option<AnyView>,
     note: Option<&'static str>,
 ) -> impl IntoView {
     let (who, kind) = match author {
@@ -77,6 +85,7 @@ fn line(
         <li class="rl-line" data-rl="chat-line" data-author=kind>
             {name}
             <span class="rl-said">{text.to_owned()}</span>
+            {file}
             {note.map(|n| view! { <small data-rl="chat-note">{n}</small> })}
         </li>
     }

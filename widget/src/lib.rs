@@ -45,6 +45,8 @@ mod call_status;
 #[cfg(target_arch = "wasm32")]
 mod chat_compose;
 #[cfg(target_arch = "wasm32")]
+mod chat_files;
+#[cfg(target_arch = "wasm32")]
 mod chat_view;
 #[cfg(target_arch = "wasm32")]
 mod connection;

@@ -43,6 +43,8 @@ pub struct ChatModel {
     pub opened: bool,
     pub rated: bool,
     pub message_left: bool,
+    /// Why the relay refused the last file the visitor chose (type, size), in its words.
+    pub file_refused: Option<String>,
     next_id: u64,
 }
 

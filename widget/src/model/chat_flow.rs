@@ -55,7 +55,8 @@ impl Model {
                 if self.chat.is_none() {
                     self.chat = Some(ChatModel::new(self.kept_visitor.clone()));
                 }
-                let mut out = self.chat_open(Some(invite));
+                self.chat_invite = Some(invite);
+                let mut out = self.chat_open(None);
                 out.extend(self.chat_visibility());
                 out
             }
@@ -101,6 +102,20 @@ impl Model {
         }
     }
 
+    /// The frame script uploaded the file the visitor chose (`id`, sent now as a line) or the
+    /// relay refused it (`why`, shown under the composer until the next file).
+    pub fn chat_file(&mut self, id: Option<String>, why: Option<String>, seed: u64) -> Vec<Out> {
+        let Some(chat) = &mut self.chat else {
+            return Vec::new();
+        };
+        chat.file_refused = why;
+        let sent = id.and_then(|id| chat.send("", Some(id), seed));
+        if self.link != Link::Open {
+            return Vec::new();
+        }
+        sent.into_iter().map(Out::from).collect()
+    }
+
     /// "Leave a message" while nobody is free.
     pub fn leave_message(&mut self, name: &str, number: &str, text: &str, sms: bool) -> Vec<Out> {
         self.chat_send(WidgetMsg::LeaveMessage(LeaveMessage {
@@ -134,9 +149,11 @@ impl Model {
         self.chat_open(None)
     }
 
-    fn chat_open(&self, invite: Option<String>) -> Vec<Out> {
+    /// `chat_open`, with the pending invitation if there is one (sent once, when the link is open).
+    fn chat_open(&mut self, invite: Option<String>) -> Vec<Out> {
         match &self.chat {
             Some(chat) if self.link == Link::Open => {
+                let invite = invite.or_else(|| self.chat_invite.take());
                 let p = &self.chat_page;
                 vec![Out::Send(chat.open(
                     p.page.clone(),
@@ -253,6 +270,46 @@ mod tests {
             }),
         ));
         assert!(out.contains(&Out::SaveVisitor("rl_v1".into())));
+    }
+
+    // covers CHAT-9: an invitation that comes while the socket is still opening is redeemed by
+    // the first chat_open once it is open, and only by that one
+    #[test]
+    fn an_invitation_before_the_socket_opens_is_redeemed_when_it_opens() {
+        let mut m = model(None);
+        assert!(opens(&m.apply(Action::Chat(ChatAction::Invite("INV".into())))).is_empty());
+        assert!(m.chat_shown(), "the chat tab is chosen");
+        let out = m.apply(Action::Connected);
+        assert_eq!(opens(&out)[0].invite.as_deref(), Some("INV"));
+        m.apply(Action::Disconnected { ever_open: true });
+        let out = m.apply(Action::Connected);
+        assert_eq!(opens(&out)[0].invite, None, "redeemed once");
+    }
+
+    // covers #11 attachments: an uploaded file goes as a line with its id; a refusal is kept
+    // to be shown, and the next file clears it
+    #[test]
+    fn a_file_goes_as_a_line_and_a_refusal_is_shown() {
+        let mut m = model(Some("rl_v1"));
+        m.apply(Action::Connected);
+        let out = m.chat_file(None, Some("the file is not an image or a PDF".into()), 1);
+        assert!(out.is_empty());
+        let chat = m.chat.as_ref().unwrap();
+        assert_eq!(
+            chat.file_refused.as_deref(),
+            Some("the file is not an image or a PDF")
+        );
+        let out = m.chat_file(Some("att_1".into()), None, 2);
+        let sent: Vec<_> = out
+            .iter()
+            .filter_map(|o| match o {
+                Out::Send(WidgetMsg::ChatSend(s)) => Some(s.clone()),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(sent.len(), 1, "{out:?}");
+        assert_eq!(sent[0].attachment.as_deref(), Some("att_1"));
+        assert_eq!(m.chat.as_ref().unwrap().file_refused, None);
     }
 
     // covers CHAT-2: after a reconnect the chat opens again from the last line, with the same

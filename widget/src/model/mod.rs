@@ -257,6 +257,8 @@ pub struct Model {
     pub kept_visitor: Option<String>,
     /// What the agent is told about the page (CHAT-8).
     pub chat_page: ChatPage,
+    /// An agent's invitation (CHAT-9) that came before the socket was open: redeemed on open.
+    pub chat_invite: Option<String>,
 }
 
 impl Model {
@@ -290,6 +292,7 @@ impl Model {
             panel_open: false,
             kept_visitor: None,
             chat_page: ChatPage::default(),
+            chat_invite: None,
         }
     }
 
