@@ -53,7 +53,7 @@ thread_local! {
     static TRANSCRIPT: RefCell<Option<js_sys::Function>> = const { RefCell::new(None) };
     /// The mount config: its `attach` and `file` are the frame script's helpers for the
     /// chat's attachments (the fetches carry the visitor id as bearer).
-    static CONFIG: RefCell<JsValue> = RefCell::new(JsValue::UNDEFINED);
+    static CONFIG: RefCell<JsValue> = const { RefCell::new(JsValue::UNDEFINED) };
 }
 
 impl App {
@@ -228,7 +228,7 @@ fn run(model: RwSignal<Model>, out: Vec<Out>) {
 pub fn frame_call(name: &str, args: &js_sys::Array) {
     CONFIG.with(|c| {
         let f = js_sys::Reflect::get(&c.borrow(), &name.into());
-        if let Ok(f) = f.and_then(|f| f.dyn_into::<js_sys::Function>().map_err(JsValue::from)) {
+        if let Ok(f) = f.and_then(|f| f.dyn_into::<js_sys::Function>()) {
             let _ = f.apply(&JsValue::NULL, args);
         }
     });

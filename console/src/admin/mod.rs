@@ -79,8 +79,9 @@ pub fn is_admin(app: App) -> bool {
 
 /// The tab bar, for admins only.
 pub fn tabs(app: App, tab: RwSignal<Tab>) -> impl IntoView {
+    let admin = Memo::new(move |_| is_admin(app));
     move || {
-        is_admin(app).then(|| {
+        admin.get().then(|| {
             view! {
                 <nav class="c-tabs" data-c="admin-tabs" role="tablist">
                     {Tab::ALL.into_iter().map(|t| view! {
@@ -95,10 +96,13 @@ pub fn tabs(app: App, tab: RwSignal<Tab>) -> impl IntoView {
     }
 }
 
-/// The page of the chosen tab (nothing on the desk's).
+/// The page of the chosen tab (nothing on the desk's). It is drawn again only when the tab or
+/// the role changes, through a memo: read straight from the desk, every pushed line or
+/// presence change redrew the page and wiped what the admin was typing and the last result.
 pub fn page(app: App, tab: RwSignal<Tab>) -> impl IntoView {
+    let admin = Memo::new(move |_| is_admin(app));
     move || {
-        if !is_admin(app) {
+        if !admin.get() {
             return ().into_any();
         }
         let body = match tab.get() {
