@@ -181,6 +181,10 @@ pub struct ChatOpened {
     pub agents_online: u32,
     /// Lines of the open conversation the visitor has not read.
     pub unread: u32,
+    /// With nobody online and no conversation yet: what the panel offers, with the merchant's
+    /// "call me back" button when it chose one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub offer: Option<NoAgentOffer>,
 }
 
 /// A line from the visitor. The first one starts a conversation and is routed (CHAT-4).

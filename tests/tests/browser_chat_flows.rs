@@ -39,6 +39,7 @@ on_both_databases!(
     an_offline_agents_chat_moves_to_a_colleague_with_its_history,
     a_busy_agent_takes_no_new_visitors,
     with_every_agent_full_the_queue_place_falls_as_chats_close,
+    call_me_back_from_the_chat_places_a_call,
 );
 
 // Not passing yet: the visitors' lines and Li's replies pass, then Li's click on a colleague
@@ -49,16 +50,6 @@ mod an_agent_serves_two_visitors_and_a_colleague_and_nothing_crosses {
     async fn sqlite() {
         super::an_agent_serves_two_visitors_and_a_colleague_and_nothing_crosses(super::Db::Sqlite)
             .await
-    }
-}
-
-// Not passing yet: with nobody online the panel never showed the call-me-back button within
-// 10 s (2026-12-02, both databases). Run it with `--run-ignored all` while fixing it.
-mod call_me_back_from_the_chat_places_a_call {
-    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-    #[ignore = "the panel's call-me-back button does not show yet (#11, open)"]
-    async fn sqlite() {
-        super::call_me_back_from_the_chat_places_a_call(super::Db::Sqlite).await
     }
 }
 

@@ -96,11 +96,22 @@ pub async fn open(
         ),
         None => (None, 0),
     };
+    let agents_online = assign::agents_online(relay, site_id).await;
+    // Before the first line there is no conversation to carry the offer, so it comes here.
+    let offer = if agents_online == 0 && status.is_none() {
+        Some(ringlink_protocol::chat::NoAgentOffer {
+            call_button: assign::settings(relay, site_id).await.call_button,
+            leave_message: true,
+        })
+    } else {
+        None
+    };
     let opened = ChatOpened {
         visitor: token,
         status,
-        agents_online: assign::agents_online(relay, site_id).await,
+        agents_online,
         unread,
+        offer,
     };
     Ok((session, opened))
 }

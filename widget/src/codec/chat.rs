@@ -91,6 +91,13 @@ pub(super) fn decode<J: Json>(kind: &str, d: &J) -> Option<RelayToWidget> {
             },
             agents_online: count("agents_online")?,
             unread: count("unread")?,
+            offer: match d.field("offer") {
+                Some(o) => Some(NoAgentOffer {
+                    call_button: o.field("call_button").and_then(|v| v.text()),
+                    leave_message: o.field("leave_message")?.flag()?,
+                }),
+                None => None,
+            },
         }),
         "chat_sent" => RelayToWidget::ChatSent(ChatSent {
             line: line(&d.field("line")?)?,

@@ -177,12 +177,17 @@ fn relay_messages() -> Vec<RelayToWidget> {
             status: None,
             agents_online: 0,
             unread: 0,
+            offer: Some(NoAgentOffer {
+                call_button: Some("sales".into()),
+                leave_message: true,
+            }),
         }),
         RelayToWidget::ChatOpened(ChatOpened {
             visitor: Secret::new("rl_v"),
             status: Some(active.clone()),
             agents_online: 2,
             unread: 5,
+            offer: None,
         }),
         RelayToWidget::ChatSent(ChatSent {
             line: plain.clone(),

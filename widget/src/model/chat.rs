@@ -34,6 +34,8 @@ pub struct ChatModel {
     pub pending: Vec<Pending>,
     pub status: Option<ChatStatus>,
     pub agents_online: u32,
+    /// The relay's offer while nobody is online and no conversation exists yet.
+    pub opened_offer: Option<NoAgentOffer>,
     pub agent_typing: bool,
     /// The agent has read the visitor's lines up to here.
     pub read_upto: u64,
@@ -139,6 +141,7 @@ impl ChatModel {
                 self.opened = true;
                 self.status = o.status.clone();
                 self.agents_online = o.agents_online;
+                self.opened_offer = o.offer.clone();
                 if !self.visible {
                     self.unread = o.unread;
                     out.push(ChatOut::Unread(self.unread));
@@ -211,7 +214,9 @@ impl ChatModel {
     pub fn offer(&self) -> Option<&NoAgentOffer> {
         match &self.status {
             Some(s) => s.offer.as_ref(),
-            None if self.opened && self.agents_online == 0 => Some(&NO_AGENT),
+            None if self.opened && self.agents_online == 0 => {
+                Some(self.opened_offer.as_ref().unwrap_or(&NO_AGENT))
+            }
             None => None,
         }
     }
@@ -261,6 +266,7 @@ mod tests {
             status: None,
             agents_online: 1,
             unread,
+            offer: None,
         }))
         .unwrap()
     }
@@ -338,6 +344,26 @@ mod tests {
         );
     }
 
+    // covers #11 "No agent free": before the first line the panel offers the merchant's
+    // "call me back" button the relay named (it showed only "leave a message" before)
+    #[test]
+    fn the_offer_before_the_first_line_carries_the_call_button() {
+        let mut m = ChatModel::new(None);
+        m.frame(&RelayToWidget::ChatOpened(ChatOpened {
+            visitor: Secret::new("rl_v"),
+            status: None,
+            agents_online: 0,
+            unread: 0,
+            offer: Some(NoAgentOffer {
+                call_button: Some("sales".into()),
+                leave_message: true,
+            }),
+        }));
+        let offer = m.offer().expect("nobody online: the offer");
+        assert_eq!(offer.call_button.as_deref(), Some("sales"));
+        assert!(offer.leave_message);
+    }
+
     #[test]
     fn typing_read_receipts_and_the_offer() {
         let mut m = ChatModel::new(None);
@@ -346,6 +372,7 @@ mod tests {
             status: None,
             agents_online: 0,
             unread: 0,
+            offer: None,
         }));
         assert!(
             m.offer().is_some_and(|o| o.leave_message),

@@ -267,6 +267,7 @@ mod tests {
                 status: None,
                 agents_online: 1,
                 unread: 0,
+                offer: None,
             }),
         ));
         assert!(out.contains(&Out::SaveVisitor("rl_v1".into())));
@@ -348,6 +349,7 @@ mod tests {
                 status: None,
                 agents_online: 1,
                 unread: 1,
+                offer: None,
             }),
         ));
         let cid = out
