@@ -25,24 +25,6 @@ fn widget_built() -> bool {
     )
 }
 
-/// Waits until the text of `selector` contains `want`; returns it.
-async fn wait_text(b: &Browser, selector: &str, want: &str) -> String {
-    let start = std::time::Instant::now();
-    loop {
-        if let Some(e) = b.find(selector).await {
-            let t = e.text().await.unwrap_or_default();
-            if t.contains(want) {
-                return t;
-            }
-        }
-        if start.elapsed() > WAIT {
-            b.dump("timeout").await;
-            panic!("'{selector}' never said '{want}'");
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-}
-
 /// The frame's lines, as text.
 async fn lines(b: &Browser) -> String {
     b.eval_in_frame(
@@ -137,7 +119,7 @@ async fn a_visitor_chats_with_an_agent_and_finds_the_chat_after_a_reload() {
     // The visitor asks; Enter sends.
     b.type_into("[data-rl=chat-input]", ASK).await;
     b.type_into("[data-rl=chat-input]", "\u{E007}").await;
-    wait_text(&b, "[data-rl=chat-lines]", ASK).await;
+    b.wait_text("[data-rl=chat-lines]", ASK, WAIT).await;
 
     // The agent is given the conversation, with where the visitor is (CHAT-8).
     let summary = console
@@ -172,7 +154,7 @@ async fn a_visitor_chats_with_an_agent_and_finds_the_chat_after_a_reload() {
             typing: true,
         }))
         .await;
-    wait_text(&b, "[data-rl=chat-typing]", "Li").await;
+    b.wait_text("[data-rl=chat-typing]", "Li", WAIT).await;
     console
         .request(
             ConsoleMsg::StaffSend(StaffSend {
@@ -185,9 +167,9 @@ async fn a_visitor_chats_with_an_agent_and_finds_the_chat_after_a_reload() {
             WAIT,
         )
         .await;
-    let said = wait_text(&b, "[data-rl=chat-lines]", "42 码有货").await;
+    let said = b.wait_text("[data-rl=chat-lines]", "42 码有货", WAIT).await;
     assert!(said.contains("Li"), "the agent's name: {said}");
-    wait_text(&b, "[data-rl=chat-status]", "Li").await;
+    b.wait_text("[data-rl=chat-status]", "Li", WAIT).await;
 
     // The panel closed, a new line counts on the bubble (#11 "the bubble shows an unread count").
     b.eval("window.ringlink.push(['close']); return true;")
@@ -211,7 +193,7 @@ async fn a_visitor_chats_with_an_agent_and_finds_the_chat_after_a_reload() {
     // A reload: the conversation is still there (the frame's storage and `since`).
     b.goto(&format!("{}products/tea", shop.shop_url)).await;
     b.eval("window.ringlink.push(['chat']); return true;").await;
-    let again = wait_text(&b, "[data-rl=chat-lines]", "42 码有货").await;
+    let again = b.wait_text("[data-rl=chat-lines]", "42 码有货", WAIT).await;
     assert!(again.contains(ASK), "{again}");
     assert_eq!(
         again.matches(ASK).count(),
@@ -238,6 +220,37 @@ async fn with_nobody_online_the_visitor_can_leave_a_message() {
         let found = axe(&b, &source).await;
         assert_eq!(found, serde_json::json!([]), "axe on the chat's offer");
     }
+    // covers #9 §5 focus not obscured: the panel put focus on the offer's first field; when
+    // the text above it reflows shorter, the field is scrolled back clear of the sticky title
+    // and tabs (it was left under them, and a click on it hit the tabs).
+    b.frame_until(
+        "return document.activeElement.getAttribute('data-rl');",
+        "focus on the offer's first field",
+        WAIT,
+        |a| a == "lm-name",
+    )
+    .await;
+    b.eval_in_frame(
+        "const filler = document.createElement('div');
+         filler.style.height = '120px';
+         document.querySelector('[data-rl=leave-message]').before(filler);
+         document.querySelector('[data-rl=lm-name]').scrollIntoView({ block: 'start' });
+         window.__filler = filler;
+         return true;",
+    )
+    .await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    b.eval_in_frame("window.__filler.remove(); return true;")
+        .await;
+    b.frame_until(
+        "const top = document.querySelector('.rl-top').getBoundingClientRect().bottom;
+         const f = document.activeElement.getBoundingClientRect();
+         return [f.top >= top - 1, Math.round(f.top), Math.round(top)];",
+        "the focused field stays below the sticky tabs",
+        Duration::from_secs(3),
+        |v| v[0] == true,
+    )
+    .await;
     b.type_into("[data-rl=lm-name]", "王女士").await;
     b.type_into("[data-rl=lm-number]", "13800138001").await;
     b.type_into("[data-rl=lm-text]", "请回电").await;

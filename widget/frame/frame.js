@@ -146,6 +146,20 @@ function report() {
   if (h !== lastHeight) {
     lastHeight = h;
     post({ type: 'size', height: h });
+    if (panel) keepFocusInView(panel);
+  }
+}
+
+// When the panel reflows above the field with focus (a line wraps anew, a notice goes), the
+// field moves: it is scrolled back clear of the sticky title and tabs (the panel's
+// scroll-padding), never left hidden under them.
+function keepFocusInView(panel) {
+  const a = document.activeElement;
+  if (!a || a === body || !panel.contains(a)) return;
+  const top = document.querySelector('.rl-top');
+  const r = a.getBoundingClientRect();
+  if (r.top < (top ? top.getBoundingClientRect().bottom : 0) || r.bottom > innerHeight) {
+    a.scrollIntoView({ block: 'nearest' });
   }
 }
 

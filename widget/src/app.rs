@@ -54,6 +54,8 @@ thread_local! {
     /// The mount config: its `attach` and `file` are the frame script's helpers for the
     /// chat's attachments (the fetches carry the visitor id as bearer).
     static CONFIG: RefCell<JsValue> = const { RefCell::new(JsValue::UNDEFINED) };
+    /// The element the panel last focused by itself (not the visitor).
+    static PLACED: RefCell<Option<Element>> = const { RefCell::new(None) };
 }
 
 impl App {
@@ -308,6 +310,8 @@ pub fn on_phone() -> bool {
 fn focus_first() {
     focus(&[
         "[data-rl=offer-call-me]",
+        // Nobody can answer the chat: its offer (call me back, leave a message) comes first.
+        "[data-rl=chat-offer] button, [data-rl=chat-offer] input",
         "[data-rl=chat-input]",
         ".rl-body form input",
         ".rl-body button, .rl-body a[href], .rl-body input",
@@ -315,9 +319,10 @@ fn focus_first() {
     ]);
 }
 
-/// A panel's chunk arrived (or failed). When focus was stranded (on ×, where nothing else was
-/// to focus, or on the frame's body because "Loading…" went away) while the visitor is in the
-/// frame, it moves where opening the panel would have put it.
+/// A panel's chunk arrived (or failed), or a part the relay decides (the chat's offer) came.
+/// When focus was stranded (on ×, where nothing else was to focus, or on the frame's body
+/// because "Loading…" went away) or is still where the panel put it, while the visitor is in
+/// the frame, it moves where opening the panel would put it now.
 pub fn focus_after_load() {
     request_animation_frame(|| {
         let Some(doc) = web_sys::window().and_then(|w| w.document()) else {
@@ -326,9 +331,13 @@ pub fn focus_after_load() {
         if !doc.has_focus().unwrap_or(false) {
             return;
         }
+        // Where opening the panel put focus is provisional: the part that just arrived may
+        // hold the better first field (the call sheet's number box after its picked link).
         let stranded = match active_in_app() {
             Some(el) => {
-                el.class_name() == "rl-x" || el.closest("[hidden]").ok().flatten().is_some()
+                el.class_name() == "rl-x"
+                    || el.closest("[hidden]").ok().flatten().is_some()
+                    || PLACED.with(|p| p.borrow().as_ref() == Some(&el))
             }
             None => true,
         };
@@ -354,6 +363,7 @@ fn focus(selectors: &[&str]) {
         let first = selectors.iter().find_map(visible);
         if let Some(el) = first.and_then(|e| e.dyn_into::<web_sys::HtmlElement>().ok()) {
             let _ = el.focus();
+            PLACED.with(|p| *p.borrow_mut() = Some(el.into()));
         }
     });
 }

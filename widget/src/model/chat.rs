@@ -34,8 +34,9 @@ pub struct ChatModel {
     pub pending: Vec<Pending>,
     pub status: Option<ChatStatus>,
     pub agents_online: u32,
-    /// The relay's offer while nobody is online and no conversation exists yet.
-    pub opened_offer: Option<NoAgentOffer>,
+    /// What the panel offers while nobody can answer: the relay's latest word, from the
+    /// conversation's status or, before the first line, from the opening.
+    pub no_agent: Option<NoAgentOffer>,
     pub agent_typing: bool,
     /// The agent has read the visitor's lines up to here.
     pub read_upto: u64,
@@ -141,7 +142,12 @@ impl ChatModel {
                 self.opened = true;
                 self.status = o.status.clone();
                 self.agents_online = o.agents_online;
-                self.opened_offer = o.offer.clone();
+                self.no_agent = match &o.status {
+                    Some(s) => s.offer.clone(),
+                    // A relay that names no offer still has "leave a message".
+                    None if o.agents_online == 0 => Some(o.offer.clone().unwrap_or(NO_AGENT)),
+                    None => None,
+                };
                 if !self.visible {
                     self.unread = o.unread;
                     out.push(ChatOut::Unread(self.unread));
@@ -167,6 +173,7 @@ impl ChatModel {
                 if s.state == ConversationState::Ended {
                     self.agent_typing = false;
                 }
+                self.no_agent = s.offer.clone();
                 self.status = Some(s.clone());
             }
             RelayToWidget::Typing(t) => self.agent_typing = t.typing,
@@ -212,17 +219,11 @@ impl ChatModel {
 
     /// Nobody is online to answer: the panel offers "call me back" and "leave a message".
     pub fn offer(&self) -> Option<&NoAgentOffer> {
-        match &self.status {
-            Some(s) => s.offer.as_ref(),
-            None if self.opened && self.agents_online == 0 => {
-                Some(self.opened_offer.as_ref().unwrap_or(&NO_AGENT))
-            }
-            None => None,
-        }
+        self.no_agent.as_ref()
     }
 }
 
-static NO_AGENT: NoAgentOffer = NoAgentOffer {
+const NO_AGENT: NoAgentOffer = NoAgentOffer {
     call_button: None,
     leave_message: true,
 };
