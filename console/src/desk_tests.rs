@@ -12,6 +12,7 @@ fn me() -> StaffView {
         role: StaffRole::Agent,
         state: AgentState::Normal,
         open: 0,
+        sms_offline: false,
     }
 }
 

@@ -19,6 +19,7 @@
 //!   setup and the dashboard, over the console's REST calls (`rest`).
 //! - `canned_pick`: the composer's canned responses, filled for the conversation.
 //! - `files`: chat attachments, uploaded and saved with the console token.
+//! - `search`: the conversation search's form and hits (the desk and the transcripts page).
 
 pub mod admin_text;
 pub mod chart;
@@ -45,6 +46,8 @@ mod notify;
 mod pane;
 #[cfg(target_arch = "wasm32")]
 mod rest;
+#[cfg(target_arch = "wasm32")]
+mod search;
 #[cfg(target_arch = "wasm32")]
 mod sidebar;
 #[cfg(target_arch = "wasm32")]

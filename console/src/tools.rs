@@ -1,7 +1,6 @@
 //! The right column: search over the site's stored conversations, and the messages visitors
 //! left while nobody was free, each answered in place (by SMS when the visitor asked).
 
-use leptos::ev::SubmitEvent;
 use leptos::html::{Input, Textarea};
 use leptos::prelude::*;
 use ringlink_protocol::console::*;
@@ -10,47 +9,25 @@ use crate::app::App;
 use crate::desk::Asked;
 use crate::i18n::Text;
 use crate::pane::clock;
+use crate::search;
 
 pub fn column(app: App) -> impl IntoView {
     let t = app.t();
-    let q: NodeRef<Input> = NodeRef::new();
-    let search = move |ev: SubmitEvent| {
-        ev.prevent_default();
-        let Some(q) = q.get() else { return };
-        let query = q.value().trim().to_owned();
-        if !query.is_empty() {
-            app.send(
-                ConsoleMsg::SearchChats(SearchChats { query }),
-                Asked::Search,
-            );
-        }
-    };
     view! {
         <aside class="c-tools">
-            <form class="c-search" role="search" on:submit=search>
-                <input data-c="search" type="search" placeholder=t.search_placeholder
-                    aria-label=t.search node_ref=q/>
-                <button type="submit" data-c="search-go">{t.search}</button>
-            </form>
-            <ul class="c-hits" data-c="hits">
-                {move || app.desk.with(|d| d.hits.clone()).map(|hits| {
-                    if hits.is_empty() {
-                        return view! { <li class="c-muted">{t.no_hits}</li> }.into_any();
-                    }
-                    hits.into_iter().map(|l| {
-                        let conv = l.conversation.clone();
-                        let known = app.desk.with_untracked(|d| d.conv(&conv).is_some());
-                        view! {
-                            <li data-c="hit">
-                                <button type="button" class="c-conv" disabled=!known
-                                    on:click=move |_| app.select(conv.clone())>
-                                    <span class="c-at">{clock(l.at)}</span>" "{l.text}
-                                </button>
-                            </li>
-                        }
-                    }).collect_view().into_any()
-                })}
-            </ul>
+            {search::form(app, "search")}
+            {search::hits(app, "hits", move |l| {
+                let conv = l.conversation.clone();
+                let known = app.desk.with_untracked(|d| d.conv(&conv).is_some());
+                view! {
+                    <li data-c="hit">
+                        <button type="button" class="c-conv" disabled=!known
+                            on:click=move |_| app.select(conv.clone())>
+                            <span class="c-at">{clock(l.at)}</span>" "{l.text}
+                        </button>
+                    </li>
+                }
+            })}
             {browsing(app, t)}
             <h2>{t.left_messages}</h2>
             <ul class="c-list" data-c="left-messages">

@@ -78,6 +78,9 @@ pub struct StaffView {
     pub state: AgentState,
     /// Visitor conversations this agent is serving now.
     pub open: u32,
+    /// Colleagues' lines reach them by SMS while they are offline (CHAT-7).
+    #[serde(default)]
+    pub sms_offline: bool,
 }
 
 /// What the first message told the agent about the visitor (CHAT-8). `ip` is filled only for

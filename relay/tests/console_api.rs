@@ -8,6 +8,20 @@ use ringlink_protocol::console::*;
 use serde_json::{json, Value};
 use support::chat::*;
 
+/// Eve, the admin of another site, signed in to her console.
+async fn other_sites_admin(t: &support::TestRelay) -> (Console, StaffSignedIn) {
+    let other = ringlink_relay::admin::create_site(
+        &t.running.relay.store,
+        "Other",
+        Some("site_other"),
+        &["http://other.test".into()],
+    )
+    .await
+    .unwrap();
+    staff_on(t, other.id, "eve", "Eve", StaffRole::Admin).await;
+    signed_in_console_on(t, "site_other", "eve").await
+}
+
 async fn call(
     t: &support::TestRelay,
     method: &str,
@@ -61,6 +75,16 @@ both_dbs!(
         )
         .await;
         assert_eq!(s, 201, "{body}");
+        // The list says Wang chose SMS while offline: the console's edit form starts from it,
+        // so saving a name change keeps it (the form used to turn it off).
+        let (_, staff) = call(&t, "GET", "/v1/console/staff", boss.token.expose(), None).await;
+        let staff: Value = serde_json::from_str(&staff).unwrap();
+        let listed = staff
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|s| s["account"] == "wang");
+        assert_eq!(listed.unwrap()["sms_offline"], true, "{staff}");
         let id = serde_json::from_str::<Value>(&body).unwrap()["id"]
             .as_i64()
             .unwrap();
@@ -88,16 +112,7 @@ both_dbs!(
         assert_eq!(wang.me.state, AgentState::Normal);
         assert_eq!(wang.me.number.as_deref(), Some("+8613900139000"));
 
-        let other = ringlink_relay::admin::create_site(
-            &t.running.relay.store,
-            "Other",
-            Some("site_other"),
-            &["http://other.test".into()],
-        )
-        .await
-        .unwrap();
-        staff_on(&t, other.id, "eve", "Eve", StaffRole::Admin).await;
-        let (_e, eve) = signed_in_console_on(&t, "site_other", "eve").await;
+        let (_e, eve) = other_sites_admin(&t).await;
         let edit = json!({"account": "wang", "password": "hijacked-password", "name": "Pwned", "role": "admin"});
         let (s, body) = call(
             &t,
@@ -417,16 +432,7 @@ both_dbs!(
         let (_, me) = signed_in_console(&t, "li").await;
         assert_eq!(me.me.role, StaffRole::Agent);
 
-        let other = ringlink_relay::admin::create_site(
-            &t.running.relay.store,
-            "Other",
-            Some("site_other"),
-            &["http://other.test".into()],
-        )
-        .await
-        .unwrap();
-        staff_on(&t, other.id, "eve", "Eve", StaffRole::Admin).await;
-        let (_e, eve) = signed_in_console_on(&t, "site_other", "eve").await;
+        let (_e, eve) = other_sites_admin(&t).await;
         let (s, _) = call(
             &t,
             "DELETE",

@@ -170,6 +170,68 @@ impl Browser {
         }
     }
 
+    /// Waits until the text of the widget element `selector` contains `want`; returns it.
+    pub async fn wait_text(&self, selector: &str, want: &str, limit: Duration) -> String {
+        let start = Instant::now();
+        loop {
+            if let Some(e) = self.find(selector).await {
+                let t = e.text().await.unwrap_or_default();
+                if t.contains(want) {
+                    return t;
+                }
+            }
+            if start.elapsed() > limit {
+                self.dump("timeout").await;
+                panic!("'{selector}' never said '{want}' within {limit:?}");
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    /// Runs `script` in the frame until `ok` accepts its result; returns that result.
+    pub async fn frame_until(
+        &self,
+        script: &str,
+        what: &str,
+        limit: Duration,
+        ok: impl Fn(&Value) -> bool,
+    ) -> Value {
+        let start = Instant::now();
+        loop {
+            let v = self.eval_in_frame(script).await;
+            if ok(&v) {
+                return v;
+            }
+            if start.elapsed() > limit {
+                self.dump(what).await;
+                panic!("{what}: {v}");
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    /// Runs `script` in the merchant page until `ok` accepts its result; returns that result.
+    pub async fn page_until(
+        &self,
+        script: &str,
+        what: &str,
+        limit: Duration,
+        ok: impl Fn(&Value) -> bool,
+    ) -> Value {
+        let start = Instant::now();
+        loop {
+            let v = self.eval(script).await;
+            if ok(&v) {
+                return v;
+            }
+            if start.elapsed() > limit {
+                self.dump(what).await;
+                panic!("{what}: {v}");
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
     /// Clicks a widget element, as a person would.
     pub async fn click(&self, selector: &str) {
         self.wait_for(selector, Duration::from_secs(10))

@@ -102,3 +102,48 @@ impl Drop for Phone {
         let _ = self.child.wait();
     }
 }
+
+/// The member's and the merchant's SIPp phones, and the relay's trunk routes to them: mobile
+/// numbers (+86138…) ring the member, Beijing numbers (+8610…) the merchant.
+pub fn member_and_merchant() -> (Phone, Phone, String) {
+    let member = Phone::answering("member", 1);
+    let merchant = Phone::answering("merchant", 1);
+    let config = format!(
+        "[telephony]\nsip_listen = \"127.0.0.1:0\"\nroutes = [\n  {{ prefix = \"+86138\", target = \"{}\" }},\n  {{ prefix = \"+8610\", target = \"{}\" }},\n]\n",
+        member.addr(),
+        merchant.addr()
+    );
+    (member, merchant, config)
+}
+
+/// The shop's "Sales" call button (the merchant pays, +86 10 6552 9988), a per-second tariff
+/// of 60 fen a minute for +86, and 1,000 fen of merchant credit.
+pub const SALES_BUTTON: &[&[&str]] = &[
+    &[
+        "button",
+        "set",
+        "--site",
+        "demo",
+        "--key",
+        "sales",
+        "--label",
+        "Sales",
+        "--number",
+        "+86 10 6552 9988",
+        "--payer",
+        "merchant",
+    ],
+    &[
+        "tariff",
+        "set",
+        "--prefix",
+        "+86",
+        "--connect-fee",
+        "0",
+        "--per-minute",
+        "60",
+        "--increments",
+        "1/1",
+    ],
+    &["account", "credit", "--site", "demo", "--amount", "1000"],
+];

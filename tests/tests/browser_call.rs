@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use ringlink_e2e::browser::Browser;
 use ringlink_e2e::shop::{Shop, NUMBER, PASSWORD};
-use ringlink_e2e::sipp::{have_sipp, Phone};
+use ringlink_e2e::sipp::{have_sipp, member_and_merchant, SALES_BUTTON};
 use ringlink_e2e::{require, workspace};
 
 const WAIT: Duration = Duration::from_secs(30);
@@ -24,45 +24,8 @@ async fn member_is_called_back_and_bridged_to_the_merchant() {
     let Some(b) = Browser::start().await else {
         return;
     };
-    let member_phone = Phone::answering("member", 1);
-    let merchant_phone = Phone::answering("merchant", 1);
-    let config = format!(
-        "[telephony]\nsip_listen = \"127.0.0.1:0\"\nroutes = [\n  {{ prefix = \"+86138\", target = \"{}\" }},\n  {{ prefix = \"+8610\", target = \"{}\" }},\n]\n",
-        member_phone.addr(),
-        merchant_phone.addr()
-    );
-    let shop = Shop::start(
-        &config,
-        &[
-            &[
-                "button",
-                "set",
-                "--site",
-                "demo",
-                "--key",
-                "sales",
-                "--label",
-                "Sales",
-                "--number",
-                "+86 10 6552 9988",
-                "--payer",
-                "merchant",
-            ],
-            &[
-                "tariff",
-                "set",
-                "--prefix",
-                "+86",
-                "--connect-fee",
-                "0",
-                "--per-minute",
-                "60",
-                "--increments",
-                "1/1",
-            ],
-            &["account", "credit", "--site", "demo", "--amount", "1000"],
-        ],
-    );
+    let (member_phone, merchant_phone, config) = member_and_merchant();
+    let shop = Shop::start(&config, SALES_BUTTON);
     let shots = workspace().join("target/e2e");
     b.goto(&format!("{}products/tea", shop.shop_url)).await;
 

@@ -76,24 +76,6 @@ fn http(
     (status, out[at + 4..].to_vec())
 }
 
-/// Waits until the frame's `selector` says `want`.
-async fn frame_says(b: &Browser, selector: &str, want: &str) -> String {
-    let start = std::time::Instant::now();
-    loop {
-        if let Some(e) = b.find(selector).await {
-            let t = e.text().await.unwrap_or_default();
-            if t.contains(want) {
-                return t;
-            }
-        }
-        if start.elapsed() > WAIT {
-            b.dump("timeout").await;
-            panic!("'{selector}' never said '{want}'");
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-}
-
 // covers CHAT-1 (#11 attachments: images and PDF, checked by content, served only to the
 // conversation's parties; "a file is sent both ways")
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -166,7 +148,8 @@ async fn a_file_is_sent_both_ways_and_a_disguised_program_is_refused() {
     let (status, body) = http(relay, "GET", &path, Some(&token), b"");
     assert_eq!(status, 200);
     assert_eq!(body, PNG, "the agent downloads the bytes the visitor sent");
-    frame_says(&b, "[data-rl=chat-lines]", "teapot.png").await;
+    b.wait_text("[data-rl=chat-lines]", "teapot.png", WAIT)
+        .await;
 
     // A stranger (no token, or another visitor of the same site) is refused it.
     assert_eq!(http(relay, "GET", &path, None, b"").0, 401);
@@ -206,7 +189,7 @@ async fn a_file_is_sent_both_ways_and_a_disguised_program_is_refused() {
         )
         .await;
     assert!(!matches!(sent, RelayToConsole::Error(_)), "{sent:?}");
-    frame_says(&b, "[data-rl=chat-lines]", "terms.pdf").await;
+    b.wait_text("[data-rl=chat-lines]", "terms.pdf", WAIT).await;
     // The frame saves through a blob URL and an <a download>: catch it to read what was saved.
     b.eval_in_frame(
         "window.__saved = null;
@@ -221,15 +204,14 @@ async fn a_file_is_sent_both_ways_and_a_disguised_program_is_refused() {
          return true;",
     )
     .await;
-    let start = std::time::Instant::now();
-    let saved = loop {
-        let v = b.eval_in_frame("return window.__saved;").await;
-        if !v.is_null() {
-            break v;
-        }
-        assert!(start.elapsed() < WAIT, "the PDF was never saved");
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    };
+    let saved = b
+        .frame_until(
+            "return window.__saved;",
+            "the PDF was never saved",
+            WAIT,
+            |v| !v.is_null(),
+        )
+        .await;
     assert_eq!(saved["name"], "terms.pdf");
     let bytes: Vec<u8> = saved["bytes"]
         .as_array()
@@ -242,10 +224,10 @@ async fn a_file_is_sent_both_ways_and_a_disguised_program_is_refused() {
     // A program renamed .png is refused, and the panel says why.
     let input = b.wait_for("[data-rl=chat-file]", WAIT).await;
     input.send_keys(exe.to_str().unwrap()).await.unwrap();
-    frame_says(
-        &b,
+    b.wait_text(
         "[data-rl=chat-file-refused]",
         "only images (PNG, JPEG, GIF, WebP) and PDF files can be sent",
+        WAIT,
     )
     .await;
     let stray = li

@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 use ringlink_e2e::chat_flow::{apps_built, set_chat, strings, Agent, Db, Visitor, WAIT};
 use ringlink_e2e::console::{self, staff_add};
 use ringlink_e2e::shop::{Shop, NUMBER, PASSWORD};
-use ringlink_e2e::sipp::{have_sipp, Phone};
+use ringlink_e2e::sipp::{have_sipp, member_and_merchant, SALES_BUTTON};
 use ringlink_protocol::chat::ConversationState;
 use ringlink_protocol::widget::RelayToWidget;
 use serde_json::json;
@@ -350,43 +350,8 @@ async fn call_me_back_from_the_chat_places_a_call(db: Db) {
     if !apps_built() || !have_sipp() {
         return;
     }
-    let member_phone = Phone::answering("member", 1);
-    let merchant_phone = Phone::answering("merchant", 1);
-    let config = format!(
-        "[telephony]\nsip_listen = \"127.0.0.1:0\"\nroutes = [\n  {{ prefix = \"+86138\", target = \"{}\" }},\n  {{ prefix = \"+8610\", target = \"{}\" }},\n]\n",
-        member_phone.addr(),
-        merchant_phone.addr()
-    );
-    let seed: &[&[&str]] = &[
-        &[
-            "button",
-            "set",
-            "--site",
-            "demo",
-            "--key",
-            "sales",
-            "--label",
-            "Sales",
-            "--number",
-            "+86 10 6552 9988",
-            "--payer",
-            "merchant",
-        ],
-        &[
-            "tariff",
-            "set",
-            "--prefix",
-            "+86",
-            "--connect-fee",
-            "0",
-            "--per-minute",
-            "60",
-            "--increments",
-            "1/1",
-        ],
-        &["account", "credit", "--site", "demo", "--amount", "1000"],
-    ];
-    let Some(shop) = shop(db, &config, seed) else {
+    let (member_phone, merchant_phone, config) = member_and_merchant();
+    let Some(shop) = shop(db, &config, SALES_BUTTON) else {
         return;
     };
     set_chat(&shop, json!({ "call_button": "sales" })).await;

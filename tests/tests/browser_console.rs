@@ -536,6 +536,33 @@ async fn a_wrong_password_is_refused_with_its_reason_and_a_reload_resumes() {
     let list = shop.admin(&["staff", "list", "--site", "demo"]);
     assert!(list.contains("\tzhao\tZhao\tagent\t"), "{list}");
     page.click("[data-c=tab-staff]").await;
+
+    // Editing: Zhao gets a number and SMS while offline; a later name change keeps both (the
+    // form used to start with SMS unticked and so turned it off).
+    let edit = "[data-c=staff-row][data-account=zhao] [data-c=staff-edit]";
+    page.click(edit).await;
+    page.type_into("[data-c=edit-number]", "139 0013 9001")
+        .await;
+    page.click("[data-c=edit-sms]").await;
+    page.click("[data-c=edit-save]").await;
+    page.wait_for("[data-c=staff-saved]", WAIT).await;
+    page.click(edit).await;
+    page.type_into("[data-c=edit-name]", " Jun").await;
+    page.click("[data-c=edit-save]").await;
+    page.wait_until(
+        "the new name is listed",
+        "[...document.querySelectorAll('[data-c=staff-row-name]')].some(e => e.textContent === 'Zhao Jun')",
+        WAIT,
+    )
+    .await;
+    page.click(edit).await;
+    page.wait_until(
+        "SMS while offline is still ticked, the number kept",
+        "document.querySelector('[data-c=edit-sms]').checked && document.querySelector('[data-c=edit-number]').value === '+8613900139001'",
+        WAIT,
+    )
+    .await;
+    page.click("[data-c=tab-staff]").await;
     page.type_into("[data-c=staff-account]", "zhao").await;
     page.type_into("[data-c=staff-name]", "Zhao again").await;
     page.type_into("[data-c=staff-password]", "zhao-console-pass-2")

@@ -5,12 +5,12 @@
 //! with its native link, the "call me now" offer and the set-up words with the help link; the
 //! offer opens "call me now" with focus on the first thing to do.
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use ringlink_e2e::browser::Browser;
 use ringlink_e2e::shop::{Shop, NUMBER, PASSWORD};
 use ringlink_e2e::{require, workspace};
-use serde_json::{json, Value};
+use serde_json::json;
 
 const WAIT: Duration = Duration::from_secs(20);
 
@@ -54,36 +54,6 @@ fn widget_built() -> bool {
         wasm.exists(),
         "run scripts/build-widget.sh",
     )
-}
-
-/// Polls `script` in the frame until `ok` accepts its result.
-async fn frame_until(b: &Browser, script: &str, what: &str, ok: impl Fn(&Value) -> bool) -> Value {
-    let start = Instant::now();
-    loop {
-        let v = b.eval_in_frame(script).await;
-        if ok(&v) {
-            return v;
-        }
-        if start.elapsed() > WAIT {
-            b.dump(what).await;
-            panic!("{what}: {v}");
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-}
-
-async fn page_until(b: &Browser, script: &str, what: &str, ok: impl Fn(&Value) -> bool) -> Value {
-    let start = Instant::now();
-    loop {
-        let v = b.eval(script).await;
-        if ok(&v) {
-            return v;
-        }
-        if start.elapsed() > WAIT {
-            panic!("{what}: {v}");
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
 }
 
 /// Taps the footer's `tel:` link as a person would (WebDriver's click on the page's element).
@@ -155,19 +125,21 @@ async fn on_a_phone_tel_links_dial_natively_and_the_sheet_keeps_focus() {
     // §3 modal sheet: the bubble opens it full screen; the page behind is inert.
     b.click("[data-rl=bubble]").await;
     b.wait_for("[data-rl=signin-number]", WAIT).await;
-    let sheet = page_until(&b, SHEET, "the sheet opens full screen and modal", |s| {
-        s["open"] == true && s["full"] == true && s["main_inert"] == true
-    })
-    .await;
+    let sheet = b
+        .page_until(SHEET, "the sheet opens full screen and modal", WAIT, |s| {
+            s["open"] == true && s["full"] == true && s["main_inert"] == true
+        })
+        .await;
     assert_eq!(sheet["header_inert"], true, "{sheet}");
     assert_eq!(sheet["active"], "widget", "focus is in the widget: {sheet}");
 
     // Tab from the last control lands on the first, Shift+Tab from the first on the last,
     // and never on the page.
-    let order = frame_until(&b, TAB_ORDER, "focus in the sheet", |o| {
-        o["at"].as_i64() >= Some(0)
-    })
-    .await;
+    let order = b
+        .frame_until(TAB_ORDER, "focus in the sheet", WAIT, |o| {
+            o["at"].as_i64() >= Some(0)
+        })
+        .await;
     let count = order["count"].as_i64().unwrap();
     assert!(
         count >= 3,
@@ -216,13 +188,14 @@ async fn on_a_phone_tel_links_dial_natively_and_the_sheet_keeps_focus() {
     );
     b.click("[data-rl=tel-choice]").await;
     keys(&b, ESCAPE).await;
-    let sheet = page_until(
-        &b,
-        SHEET,
-        "Escape closes the sheet and gives focus back",
-        |s| s["open"] == false && s["in_shadow"] == "bubble",
-    )
-    .await;
+    let sheet = b
+        .page_until(
+            SHEET,
+            "Escape closes the sheet and gives focus back",
+            WAIT,
+            |s| s["open"] == false && s["in_shadow"] == "bubble",
+        )
+        .await;
     assert_eq!(
         sheet["main_inert"], false,
         "the page is live again: {sheet}"
@@ -275,7 +248,7 @@ async fn on_a_phone_tel_links_dial_natively_and_the_sheet_keeps_focus() {
     // §5 focus: the offer opens "call me now" on the first thing to do, never on ×.
     b.click("[data-rl=offer-call-me]").await;
     b.wait_for("[data-rl=callback]", WAIT).await;
-    let focus = frame_until(&b, "const a = document.activeElement; return [a.getAttribute('data-rl'), a.className, a.value || ''];", "focus on the callback box", |f| {
+    let focus = b.frame_until("const a = document.activeElement; return [a.getAttribute('data-rl'), a.className, a.value || ''];", "focus on the callback box", WAIT, |f| {
         f[0] == "callback"
     })
     .await;

@@ -67,6 +67,80 @@ pub fn page(app: App) -> impl IntoView {
     }
 }
 
+/// The fields both forms share: display name, number, password and role.
+#[derive(Clone, Copy)]
+struct Fields {
+    name: NodeRef<Input>,
+    number: NodeRef<Input>,
+    password: NodeRef<Input>,
+    role: NodeRef<Select>,
+}
+
+impl Fields {
+    fn new() -> Self {
+        Self {
+            name: NodeRef::new(),
+            number: NodeRef::new(),
+            password: NodeRef::new(),
+            role: NodeRef::new(),
+        }
+    }
+
+    /// The request body for `account`: the name and role as given, the number unless blank
+    /// (left out: unchanged), the password when typed or when `password_required` (a new
+    /// account: the relay says what a password needs).
+    fn body(&self, account: &str, password_required: bool) -> Option<serde_json::Value> {
+        let (n, num, p, r) = (
+            self.name.get()?,
+            self.number.get()?,
+            self.password.get()?,
+            self.role.get()?,
+        );
+        let mut body = serde_json::json!({
+            "account": account,
+            "name": n.value().trim(),
+            "role": r.value(),
+        });
+        let number = num.value().trim().to_owned();
+        if !number.is_empty() {
+            body["number"] = number.into();
+        }
+        if password_required || !p.value().is_empty() {
+            body["password"] = p.value().into();
+        }
+        Some(body)
+    }
+
+    fn clear(&self) {
+        for f in [self.name, self.number, self.password] {
+            if let Some(f) = f.get() {
+                f.set_value("");
+            }
+        }
+    }
+}
+
+/// Sends a staff request; on success runs `saved` and reloads the list; `result` says how it
+/// went either way.
+fn send(
+    method: &'static str,
+    path: String,
+    body: serde_json::Value,
+    list: List,
+    result: RwSignal<Option<Result<(), String>>>,
+    saved: impl FnOnce() + 'static,
+) {
+    let body = body.to_string();
+    leptos::task::spawn_local(async move {
+        let done = crate::rest::call(method, &path, Some(body)).await;
+        if done.is_ok() {
+            saved();
+            reload(list);
+        }
+        result.set(Some(done.map(|_| ())));
+    });
+}
+
 /// One account's edit form, in a row of its own under it.
 fn edit_row(
     app: App,
@@ -77,71 +151,36 @@ fn edit_row(
 ) -> impl IntoView {
     let a = app.lang.get_untracked().admin();
     let t = app.t();
-    let (name, number, password, sms): (
-        NodeRef<Input>,
-        NodeRef<Input>,
-        NodeRef<Input>,
-        NodeRef<Input>,
-    ) = (
-        NodeRef::new(),
-        NodeRef::new(),
-        NodeRef::new(),
-        NodeRef::new(),
-    );
-    let role: NodeRef<Select> = NodeRef::new();
+    let f = Fields::new();
+    let sms: NodeRef<Input> = NodeRef::new();
     let (id, account) = (s.id, s.account.clone());
     let submit = move |ev: SubmitEvent| {
         ev.prevent_default();
-        let (Some(n), Some(num), Some(p), Some(sm), Some(r)) = (
-            name.get(),
-            number.get(),
-            password.get(),
-            sms.get(),
-            role.get(),
-        ) else {
+        let (Some(mut body), Some(sm)) = (f.body(&account, false), sms.get()) else {
             return;
         };
-        let mut body = serde_json::json!({
-            "account": account.clone(),
-            "name": n.value().trim(),
-            "role": r.value(),
-            "sms_offline": sm.checked(),
-        });
-        let number = num.value().trim().to_owned();
-        if !number.is_empty() {
-            body["number"] = number.into();
-        }
-        if !p.value().is_empty() {
-            body["password"] = p.value().into();
-        }
-        let body = body.to_string();
-        leptos::task::spawn_local(async move {
-            let done =
-                crate::rest::call("PUT", &format!("/v1/console/staff/{id}"), Some(body)).await;
-            if done.is_ok() {
-                editing.set(None);
-                reload(list);
-            }
-            result.set(Some(done.map(|_| ())));
-        });
+        body["sms_offline"] = sm.checked().into();
+        let path = format!("/v1/console/staff/{id}");
+        send("PUT", path, body, list, result, move || editing.set(None));
     };
     let admin = s.role == StaffRole::Admin;
     view! {
         <tr><td colspan="6">
             <form class="c-admin c-edit" data-c="staff-edit-form" on:submit=submit>
                 <label class="c-field"><span>{t.staff_name}</span>
-                    <input data-c="edit-name" value=s.name.clone() node_ref=name/></label>
+                    <input data-c="edit-name" value=s.name.clone() node_ref=f.name/></label>
                 <label class="c-field"><span>{a.number}</span>
-                    <input data-c="edit-number" type="tel" value=s.number.clone().unwrap_or_default() node_ref=number/></label>
+                    <input data-c="edit-number" type="tel" value=s.number.clone().unwrap_or_default() node_ref=f.number/></label>
                 <label class="c-field"><span>{t.role}</span>
-                    <select data-c="edit-role" node_ref=role>
+                    <select data-c="edit-role" node_ref=f.role>
                         <option value="agent" selected={!admin}>{t.agent}</option>
                         <option value="admin" selected=admin>{t.admin}</option>
                     </select></label>
-                <label class="c-inline"><input type="checkbox" data-c="edit-sms" node_ref=sms/>
+                <label class="c-inline"><input type="checkbox" data-c="edit-sms"
+                    checked=s.sms_offline node_ref=sms/>
                     <span>{a.sms_offline}</span></label>
                 <label class="c-field"><span>{a.new_password}</span>
-                    <input data-c="edit-password" type="password" autocomplete="new-password" node_ref=password/></label>
+                    <input data-c="edit-password" type="password" autocomplete="new-password" node_ref=f.password/></label>
                 <button type="submit" class="c-primary" data-c="edit-save">{a.save}</button>
                 <button type="button" on:click=move |_| editing.set(None)>{a.cancel}</button>
             </form>
@@ -149,56 +188,30 @@ fn edit_row(
     }
 }
 
-/// Issuing a new account: account, display name, password, role.
+/// Issuing a new account: account, display name, number, password, role.
 fn issue(app: App, list: List) -> impl IntoView {
     let t = app.t();
     let a = app.lang.get_untracked().admin();
-    let (account, name, password, number): (
-        NodeRef<Input>,
-        NodeRef<Input>,
-        NodeRef<Input>,
-        NodeRef<Input>,
-    ) = (
-        NodeRef::new(),
-        NodeRef::new(),
-        NodeRef::new(),
-        NodeRef::new(),
-    );
-    let role: NodeRef<Select> = NodeRef::new();
+    let account: NodeRef<Input> = NodeRef::new();
+    let f = Fields::new();
     let result = RwSignal::new(None::<Result<(), String>>);
     let submit = move |ev: SubmitEvent| {
         ev.prevent_default();
-        let (Some(ac), Some(n), Some(p), Some(num), Some(r)) = (
-            account.get(),
-            name.get(),
-            password.get(),
-            number.get(),
-            role.get(),
-        ) else {
+        let Some(ac) = account.get() else { return };
+        let Some(body) = f.body(ac.value().trim(), true) else {
             return;
         };
-        let mut body = serde_json::json!({
-            "account": ac.value().trim(),
-            "name": n.value().trim(),
-            "password": p.value(),
-            "role": r.value(),
-        });
-        let number = num.value().trim().to_owned();
-        if !number.is_empty() {
-            body["number"] = number.into();
-        }
-        let body = body.to_string();
-        leptos::task::spawn_local(async move {
-            let done = crate::rest::call("POST", "/v1/console/staff", Some(body)).await;
-            if done.is_ok() {
+        send(
+            "POST",
+            "/v1/console/staff".into(),
+            body,
+            list,
+            result,
+            move || {
                 ac.set_value("");
-                n.set_value("");
-                p.set_value("");
-                num.set_value("");
-                reload(list);
-            }
-            result.set(Some(done.map(|_| ())));
-        });
+                f.clear();
+            },
+        );
     };
     view! {
         <form class="c-admin" data-c="add-staff" on:submit=submit>
@@ -206,14 +219,14 @@ fn issue(app: App, list: List) -> impl IntoView {
             <label class="c-field"><span>{t.account}</span>
                 <input data-c="staff-account" autocomplete="off" node_ref=account/></label>
             <label class="c-field"><span>{t.staff_name}</span>
-                <input data-c="staff-name" autocomplete="off" node_ref=name/></label>
+                <input data-c="staff-name" autocomplete="off" node_ref=f.name/></label>
             <label class="c-field"><span>{a.number}</span>
-                <input data-c="staff-number" type="tel" autocomplete="off" node_ref=number/></label>
+                <input data-c="staff-number" type="tel" autocomplete="off" node_ref=f.number/></label>
             <label class="c-field"><span>{t.password}</span>
                 <input data-c="staff-password" type="password" autocomplete="new-password"
-                    node_ref=password/></label>
+                    node_ref=f.password/></label>
             <label class="c-field"><span>{t.role}</span>
-                <select data-c="staff-role" node_ref=role>
+                <select data-c="staff-role" node_ref=f.role>
                     <option value="agent">{t.agent}</option>
                     <option value="admin">{t.admin}</option>
                 </select></label>

@@ -1,33 +1,17 @@
-//! Transcripts: search the site's stored conversations (the desk's `search_chats` request),
-//! then open a hit's conversation as text (`GET /v1/console/transcript/{id}`, internal notes
-//! included) and download it.
+//! Transcripts: search the site's stored conversations (`crate::search`), then open a hit's
+//! conversation as text (`GET /v1/console/transcript/{id}`, internal notes included) and
+//! download it.
 
-use leptos::ev::SubmitEvent;
-use leptos::html::Input;
 use leptos::prelude::*;
-use ringlink_protocol::console::{ConsoleMsg, SearchChats};
 
 use crate::app::App;
-use crate::desk::Asked;
 use crate::pane::clock;
+use crate::search;
 
 pub fn page(app: App) -> impl IntoView {
     let a = app.lang.get_untracked().admin();
-    let t = app.t();
-    let q: NodeRef<Input> = NodeRef::new();
     // The conversation open here and its text.
     let open = RwSignal::new(None::<(String, Result<String, String>)>);
-    let search = move |ev: SubmitEvent| {
-        ev.prevent_default();
-        let Some(q) = q.get() else { return };
-        let query = q.value().trim().to_owned();
-        if !query.is_empty() {
-            app.send(
-                ConsoleMsg::SearchChats(SearchChats { query }),
-                Asked::Search,
-            );
-        }
-    };
     let show = move |id: String| {
         leptos::task::spawn_local(async move {
             let text =
@@ -38,29 +22,18 @@ pub fn page(app: App) -> impl IntoView {
     view! {
         <h2>{a.tab_transcripts}</h2>
         <p class="c-muted">{a.transcripts_hint}</p>
-        <form class="c-search" role="search" on:submit=search>
-            <input data-c="transcript-search" type="search" placeholder=t.search_placeholder
-                aria-label=t.search node_ref=q/>
-            <button type="submit" data-c="transcript-search-go">{t.search}</button>
-        </form>
-        <ul class="c-hits" data-c="transcript-hits">
-            {move || app.desk.with(|d| d.hits.clone()).map(|hits| {
-                if hits.is_empty() {
-                    return view! { <li class="c-muted">{t.no_hits}</li> }.into_any();
-                }
-                hits.into_iter().map(|l| {
-                    let conv = l.conversation.clone();
-                    let hook = conv.clone();
-                    view! {
-                        <li data-c="transcript-hit" data-conversation=hook>
-                            <span class="c-at">{clock(l.at)}</span>" "{l.text}" "
-                            <button type="button" data-c="transcript-open"
-                                on:click=move |_| show(conv.clone())>{a.open_transcript}</button>
-                        </li>
-                    }
-                }).collect_view().into_any()
-            })}
-        </ul>
+        {search::form(app, "transcript-search")}
+        {search::hits(app, "transcript-hits", move |l| {
+            let conv = l.conversation.clone();
+            let hook = conv.clone();
+            view! {
+                <li data-c="transcript-hit" data-conversation=hook>
+                    <span class="c-at">{clock(l.at)}</span>" "{l.text}" "
+                    <button type="button" data-c="transcript-open"
+                        on:click=move |_| show(conv.clone())>{a.open_transcript}</button>
+                </li>
+            }
+        })}
         {move || open.get().map(|(id, text)| match text {
             Ok(text) => {
                 let (name, body) = (format!("{id}.txt"), text.clone());

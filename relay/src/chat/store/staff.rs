@@ -38,6 +38,7 @@ impl StaffRow {
             role: self.role,
             state: self.state,
             open: self.open,
+            sms_offline: self.sms_offline,
         }
     }
 }

@@ -1,0 +1,393 @@
+//! CHAT's rules end to end over real sockets: colleagues among themselves (CHAT-3, CHAT-7),
+//! the tenant wall (CHAT-6), the no-agent offer, bad input, SMS to offline colleagues and
+//! skip-on-call (CHAT-4), on SQLite, PostgreSQL and two relays.
+
+mod support;
+
+use ringlink_protocol::chat::*;
+use ringlink_protocol::console::*;
+use ringlink_protocol::widget::{RelayToWidget, WidgetMsg};
+use ringlink_protocol::ErrorCode;
+use support::chat::*;
+
+// covers CHAT-3, CHAT-7: agents talk among themselves while serving visitors; a line to an
+// offline colleague waits for their next sign-in; a line to a visitor who left is refused
+both_buses!(
+    colleagues_talk_and_offline_colleagues_get_lines_later,
+    |t: support::TestRelay| async move {
+        agent_account(&t, "li", "Li").await;
+        let wang = agent_account(&t, "wang", "Wang").await;
+        let (mut li, _) = signed_in_console(&t, "li").await;
+        let (mut v, _) = visitor(&t).await;
+        v.request(say("hi", "1")).await;
+        let visit = next_conversation(&mut li).await;
+        let opened = li
+            .request(ConsoleMsg::OpenColleague(OpenColleague { staff: wang }))
+            .await;
+        let RelayToConsole::Opened(o) = opened else {
+            panic!("{opened:?}")
+        };
+        assert_eq!(o.conversation.kind, ConversationKind::Colleague);
+        let r = li
+            .request(reply_to(
+                &o.conversation.id,
+                "can you help with a refund?",
+                "c1",
+            ))
+            .await;
+        assert!(
+            matches!(r, RelayToConsole::ChatSent(_)),
+            "kept for the offline colleague: {r:?}"
+        );
+
+        let (mut wang_c, _) = signed_in_console(&t, "wang").await;
+        let list = until(&mut wang_c, 10, |m| match m {
+            RelayToConsole::Conversations(l) => Some(l),
+            _ => None,
+        })
+        .await;
+        let cc = list
+            .iter()
+            .find(|c| c.id == o.conversation.id)
+            .expect("the colleague conversation");
+        assert_eq!(cc.unread, 1, "delivered at the next sign-in");
+
+        // Both ways, while Li still serves the visitor.
+        wang_c.request(reply_to(&cc.id, "sure", "w1")).await;
+        let l = until(&mut li, 10, |m| match m {
+            RelayToConsole::Line(l)
+                if l.conversation == cc.id
+                    && matches!(l.author, Author::Staff { id, .. } if id == wang) =>
+            {
+                Some(l)
+            }
+            _ => None,
+        })
+        .await;
+        assert_eq!(l.text, "sure");
+        li.request(reply_to(&visit.id, "one moment", "v1")).await;
+        assert_eq!(next_line_visitor(&mut v).await.text, "one moment");
+
+        drop(v);
+        tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+        advance(&t, 30).await;
+        let r = li.request(reply_to(&visit.id, "still there?", "v2")).await;
+        let RelayToConsole::Error(e) = r else {
+            panic!("{r:?}")
+        };
+        assert_eq!(e.code, ErrorCode::VisitorLeft);
+        assert!(e.message.contains("left"), "{}", e.message);
+    }
+);
+
+// covers CHAT-6, the tenant rule: another site's staff can neither read nor write a
+// conversation, by id or by search
+both_buses!(
+    another_sites_staff_never_sees_the_conversation,
+    |t: support::TestRelay| async move {
+        agent_account(&t, "li", "Li").await;
+        let other = ringlink_relay::admin::create_site(
+            &t.running.relay.store,
+            "Other",
+            Some("site_other"),
+            &["http://other.test".into()],
+        )
+        .await
+        .unwrap();
+        staff_on(&t, other.id, "eve", "Eve", StaffRole::Admin).await;
+        let (mut li, _) = signed_in_console(&t, "li").await;
+        let (mut v, _) = visitor(&t).await;
+        v.request(say("my secret order 1234", "1")).await;
+        let conv = next_conversation(&mut li).await;
+        let (mut eve, _) = signed_in_console_on(&t, "site_other", "eve").await;
+        for msg in [
+            ConsoleMsg::GetHistory(GetHistory {
+                conversation: conv.id.clone(),
+                before: None,
+            }),
+            reply_to(&conv.id, "hi from another shop", "e1"),
+            ConsoleMsg::CloseConversation(CloseConversation {
+                conversation: conv.id.clone(),
+            }),
+        ] {
+            let r = eve.request(msg).await;
+            let RelayToConsole::Error(e) = r else {
+                panic!("another tenant got {r:?}")
+            };
+            assert_eq!(e.code, ErrorCode::UnknownConversation);
+        }
+        let hits = eve
+            .request(ConsoleMsg::SearchChats(SearchChats {
+                query: "secret".into(),
+            }))
+            .await;
+        let RelayToConsole::SearchHits(h) = hits else {
+            panic!()
+        };
+        assert!(h.lines.is_empty(), "search stays in the tenant");
+        let hits = li
+            .request(ConsoleMsg::SearchChats(SearchChats {
+                query: "SECRET".into(),
+            }))
+            .await;
+        let RelayToConsole::SearchHits(h) = hits else {
+            panic!()
+        };
+        assert_eq!(h.lines.len(), 1, "search is case-blind on both databases");
+        // A wrong password and an unknown site say so.
+        let mut c = console(&t).await;
+        let r = c
+            .request(ConsoleMsg::StaffSignIn(StaffSignIn {
+                site: support::SITE.into(),
+                account: "eve".into(),
+                password: ringlink_protocol::secret::Secret::new(support::PASSWORD),
+            }))
+            .await;
+        let RelayToConsole::Error(e) = r else {
+            panic!("{r:?}")
+        };
+        assert_eq!(
+            e.code,
+            ErrorCode::BadCredentials,
+            "an account of another site does not sign in here"
+        );
+        // Nothing but sign-in works before it.
+        let r = c.request(reply_to(&conv.id, "x", "x")).await;
+        let RelayToConsole::Error(e) = r else {
+            panic!("{r:?}")
+        };
+        assert_eq!(e.code, ErrorCode::NotStaff);
+    }
+);
+
+// covers CHAT (no agent free): with nobody online the visitor is offered "leave a message",
+// which reaches the staff when they sign in
+both_buses!(
+    no_agent_online_offers_leaving_a_message,
+    |t: support::TestRelay| async move {
+        let (mut v, opened) = visitor(&t).await;
+        assert_eq!(opened.agents_online, 0);
+        v.request(say("anyone?", "1")).await;
+        let st = next_status(&mut v).await;
+        assert_eq!(st.offer.as_ref().map(|o| o.leave_message), Some(true));
+        let r = v
+            .request(WidgetMsg::LeaveMessage(LeaveMessage {
+                name: "Zhang".into(),
+                number: "138 0013 8000".into(),
+                text: "please call me about the order".into(),
+                reply_by_sms: true,
+            }))
+            .await;
+        assert!(matches!(r, RelayToWidget::MessageLeft(_)), "{r:?}");
+        let bad = v
+            .request(WidgetMsg::LeaveMessage(LeaveMessage {
+                name: "Zhang".into(),
+                number: "not a number".into(),
+                text: "x".into(),
+                reply_by_sms: true,
+            }))
+            .await;
+        let RelayToWidget::Error(e) = bad else {
+            panic!("{bad:?}")
+        };
+        assert_eq!(e.code, ErrorCode::InvalidNumber);
+        agent_account(&t, "li", "Li").await;
+        let (mut li, _) = signed_in_console(&t, "li").await;
+        let left = until(&mut li, 10, |m| match m {
+            RelayToConsole::LeftMessages(l) if !l.is_empty() => Some(l),
+            _ => None,
+        })
+        .await;
+        assert_eq!(left[0].number, "+8613800138000");
+        assert!(left[0].reply_by_sms);
+        // Coming online served the waiting visitor too.
+        let st = next_status(&mut v).await;
+        assert_eq!(st.state, ConversationState::Active);
+    }
+);
+
+// covers CHAT (bad input): chat requests before chat_open, blank lines and bad ratings are
+// refused with a reason
+both_dbs!(
+    bad_chat_requests_say_what_is_wrong,
+    |t: support::TestRelay| async move {
+        let mut w = t.widget_from(support::ORIGIN, support::SITE).await.unwrap();
+        let r = w.request(say("hello", "1")).await;
+        let RelayToWidget::Error(e) = r else {
+            panic!("{r:?}")
+        };
+        assert_eq!(e.code, ErrorCode::ChatNotOpen);
+        let (mut v, _) = visitor(&t).await;
+        let r = v.request(say("   ", "2")).await;
+        let RelayToWidget::Error(e) = r else {
+            panic!("{r:?}")
+        };
+        assert_eq!(e.code, ErrorCode::BadField);
+        let r = v
+            .request(WidgetMsg::ChatEnd(ChatEnd {
+                rating: Some(9),
+                comment: None,
+            }))
+            .await;
+        let RelayToWidget::Error(e) = r else {
+            panic!("{r:?}")
+        };
+        assert!(e.message.contains("rating"), "{}", e.message);
+        let long = "长".repeat(2001);
+        let r = v.request(say(&long, "3")).await;
+        let RelayToWidget::Error(e) = r else {
+            panic!("{r:?}")
+        };
+        assert!(e.message.contains("text"), "{}", e.message);
+        // A forged visitor id gets a fresh visitor, not someone else's chat.
+        let mut w2 = t.widget_from(support::ORIGIN, support::SITE).await.unwrap();
+        let r = w2
+            .request(WidgetMsg::ChatOpen(ChatOpen {
+                visitor: Some(ringlink_protocol::secret::Secret::new("rl_forged")),
+                ..ChatOpen::default()
+            }))
+            .await;
+        let RelayToWidget::ChatOpened(o) = r else {
+            panic!("{r:?}")
+        };
+        assert_ne!(o.visitor.expose(), "rl_forged");
+        assert!(o.status.is_none());
+    }
+);
+
+// covers CHAT-7 (SMS): a line to an offline colleague who chose SMS and has a number goes by
+// SMS; answering a left message by SMS reaches the visitor's number
+both_buses!(
+    offline_colleagues_and_left_messages_get_sms,
+    |t: support::TestRelay| async move {
+        let site = site_id(&t, support::SITE).await;
+        agent_account(&t, "li", "Li").await;
+        let form = ringlink_relay::chat::staff::StaffForm {
+            account: "wang".into(),
+            password: Some(ringlink_protocol::secret::Secret::new(support::PASSWORD)),
+            name: "Wang".into(),
+            number: Some("+8613900139000".into()),
+            role: StaffRole::Agent,
+            sms_offline: true,
+        };
+        let wang = ringlink_relay::chat::staff::create(&t.running.relay, site, &form)
+            .await
+            .unwrap();
+        let (mut li, _) = signed_in_console(&t, "li").await;
+        let RelayToConsole::Opened(o) = li
+            .request(ConsoleMsg::OpenColleague(OpenColleague { staff: wang }))
+            .await
+        else {
+            panic!()
+        };
+        li.request(reply_to(
+            &o.conversation.id,
+            "please call the customer back",
+            "c1",
+        ))
+        .await;
+        // The console's relay sends it (the second one, with two relays).
+        let relay = t
+            .peer
+            .as_ref()
+            .map_or(&t.running.relay, |p| &p.running.relay)
+            .clone();
+        let outbox = relay.gateways.sms().unwrap().as_dev().unwrap().outbox();
+        let sms = outbox
+            .iter()
+            .find(|m| m.to.as_str() == "+8613900139000")
+            .expect("an SMS to the offline colleague");
+        assert!(
+            sms.text.contains("Li: please call the customer back"),
+            "{}",
+            sms.text
+        );
+
+        let (mut v, _) = visitor(&t).await;
+        li.request(ConsoleMsg::SetState(SetState {
+            state: AgentState::Offline,
+        }))
+        .await;
+        let r = v
+            .request(WidgetMsg::LeaveMessage(LeaveMessage {
+                name: "Zhang".into(),
+                number: "+8613800138000".into(),
+                text: "call me".into(),
+                reply_by_sms: true,
+            }))
+            .await;
+        assert!(matches!(r, RelayToWidget::MessageLeft(_)), "{r:?}");
+        let left = until(&mut li, 10, |m| match m {
+            RelayToConsole::LeftMessages(l) if !l.is_empty() => Some(l),
+            _ => None,
+        })
+        .await;
+        li.request(ConsoleMsg::SetState(SetState {
+            state: AgentState::Normal,
+        }))
+        .await;
+        let r = li
+            .request(ConsoleMsg::AnswerLeftMessage(AnswerLeftMessage {
+                id: left[0].id.clone(),
+                text: "We will call at 3 pm".into(),
+            }))
+            .await;
+        assert!(matches!(r, RelayToConsole::ChatAck(_)), "{r:?}");
+        let outbox = relay.gateways.sms().unwrap().as_dev().unwrap().outbox();
+        assert!(outbox
+            .iter()
+            .any(|m| m.to.as_str() == "+8613800138000" && m.text == "We will call at 3 pm"));
+        let again = li
+            .request(ConsoleMsg::AnswerLeftMessage(AnswerLeftMessage {
+                id: left[0].id.clone(),
+                text: "again".into(),
+            }))
+            .await;
+        assert!(
+            matches!(again, RelayToConsole::Error(_)),
+            "answered once: {again:?}"
+        );
+    }
+);
+
+// covers CHAT-4 (skip_on_call): an agent whose number is on a live CALL call is passed over
+both_dbs!(
+    agents_on_a_live_call_are_passed_over,
+    |t: support::TestRelay| async move {
+        let site = site_id(&t, support::SITE).await;
+        let form = ringlink_relay::chat::staff::StaffForm {
+            account: "li".into(),
+            password: Some(ringlink_protocol::secret::Secret::new(support::PASSWORD)),
+            name: "Li".into(),
+            number: Some("+8613900139000".into()),
+            role: StaffRole::Agent,
+            sms_offline: false,
+        };
+        ringlink_relay::chat::staff::create(&t.running.relay, site, &form)
+            .await
+            .unwrap();
+        let wang = agent_account(&t, "wang", "Wang").await;
+        let (_li, _) = signed_in_console(&t, "li").await;
+        let (_w, _) = signed_in_console(&t, "wang").await;
+        // Li's phone is the line of a call button with a call on it.
+        t.running
+            .relay
+            .store
+            .set_on_call_by_number(site, "+8613900139000", true)
+            .await
+            .unwrap();
+        let (mut v, _) = visitor(&t).await;
+        v.request(say("hello", "1")).await;
+        let st = next_status(&mut v).await;
+        assert_eq!(st.agent.as_deref(), Some("Wang"));
+        let c = t
+            .running
+            .relay
+            .store
+            .conversation_by_public(&st.conversation)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(c.agent_id, Some(wang));
+    }
+);
