@@ -10,6 +10,44 @@ use ringlink_protocol::widget::{RelayToWidget, WidgetMsg};
 use ringlink_protocol::ErrorCode;
 use support::chat::*;
 
+// covers CHAT-3: a colleague who is online sees the conversation in their list as soon as it
+// is opened with them, then its lines (their console dropped lines of a conversation it did
+// not know, so the colleague chat never showed)
+both_buses!(
+    an_online_colleague_is_told_of_the_conversation_opened_with_them,
+    |t: support::TestRelay| async move {
+        let li_id = agent_account(&t, "li", "Li").await;
+        let wang = agent_account(&t, "wang", "Wang").await;
+        let (mut li, _) = signed_in_console(&t, "li").await;
+        let (mut wang_c, _) = signed_in_console(&t, "wang").await;
+        let opened = li
+            .request(ConsoleMsg::OpenColleague(OpenColleague { staff: wang }))
+            .await;
+        let RelayToConsole::Opened(o) = opened else {
+            panic!("{opened:?}")
+        };
+        let theirs = until(&mut wang_c, 10, |m| match m {
+            RelayToConsole::Conversation(c) if c.id == o.conversation.id => Some(c),
+            _ => None,
+        })
+        .await;
+        assert_eq!(theirs.kind, ConversationKind::Colleague);
+        assert_eq!(
+            theirs.colleague,
+            Some(li_id),
+            "Wang's side names Li: {theirs:?}"
+        );
+        li.request(reply_to(&o.conversation.id, "开会吗？", "c1"))
+            .await;
+        let l = until(&mut wang_c, 10, |m| match m {
+            RelayToConsole::Line(l) if l.conversation == o.conversation.id => Some(l),
+            _ => None,
+        })
+        .await;
+        assert_eq!(l.text, "开会吗？");
+    }
+);
+
 // covers CHAT-3, CHAT-7: agents talk among themselves while serving visitors; a line to an
 // offline colleague waits for their next sign-in; a line to a visitor who left is refused
 both_buses!(

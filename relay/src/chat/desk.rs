@@ -512,6 +512,10 @@ pub async fn open_colleague(
         )
         .await
         .map_err(internal)?;
+    // The colleague's console lists it now: a line for a conversation it does not know would
+    // have nowhere to show.
+    let theirs = assign::summary(relay, &c, other.id).await;
+    deliver::to_staff(relay, other.id, &RelayToConsole::Conversation(theirs)).await;
     Ok(Opened {
         conversation: assign::summary(relay, &c, me.staff_id).await,
     })
