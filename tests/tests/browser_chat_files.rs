@@ -79,7 +79,6 @@ fn http(
 // covers CHAT-1 (#11 attachments: images and PDF, checked by content, served only to the
 // conversation's parties; "a file is sent both ways")
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "the visitor's save of the agent's PDF never completes yet (#11, open); the PNG to the agent passes"]
 async fn a_file_is_sent_both_ways_and_a_disguised_program_is_refused() {
     if !widget_built() {
         return;
@@ -190,12 +189,16 @@ async fn a_file_is_sent_both_ways_and_a_disguised_program_is_refused() {
         .await;
     assert!(!matches!(sent, RelayToConsole::Error(_)), "{sent:?}");
     b.wait_text("[data-rl=chat-lines]", "terms.pdf", WAIT).await;
-    // The frame saves through a blob URL and an <a download>: catch it to read what was saved.
+    // The frame saves through a blob URL and an <a download>. The test keeps the Blob the URL
+    // was made of and the link's file name (the frame's CSP rightly lets no script fetch a
+    // blob: URL back, and a headless download leaves nothing to read).
     b.eval_in_frame(
         "window.__saved = null;
+         const made = URL.createObjectURL;
+         URL.createObjectURL = function (blob) { window.__blob = blob; return made.call(URL, blob); };
          HTMLAnchorElement.prototype.click = function () {
            const name = this.download;
-           fetch(this.href).then(r => r.arrayBuffer()).then(buf => {
+           window.__blob.arrayBuffer().then(buf => {
              window.__saved = { name: name, bytes: Array.from(new Uint8Array(buf)) };
            });
          };
