@@ -388,6 +388,123 @@ both_buses!(
     }
 );
 
+// covers CHAT-7 (SMS caps): with the site's SMS for the hour used up, answering a left message
+// by SMS is refused in the chat's words (it said "verification SMS") with when to try again,
+// and the message stays unanswered
+each_db!(
+    a_capped_sms_answer_says_so_in_the_chats_words,
+    [sqlite: Sqlite, postgres: Postgres],
+    |db: support::Db| async move {
+        let Some(t) = support::TestRelay::start_with(db, |c| {
+            c.calls.sms_per_site_per_hour = 1;
+        })
+        .await
+        else {
+            return;
+        };
+        let (mut v, _) = visitor(&t).await;
+        for (number, text) in [("+8613800138000", "call me"), ("+8613800138001", "me too")] {
+            let r = v
+                .request(WidgetMsg::LeaveMessage(LeaveMessage {
+                    name: "Zhang".into(),
+                    number: number.into(),
+                    text: text.into(),
+                    reply_by_sms: true,
+                }))
+                .await;
+            assert!(matches!(r, RelayToWidget::MessageLeft(_)), "{r:?}");
+        }
+        agent_account(&t, "li", "Li").await;
+        let (mut li, _) = signed_in_console(&t, "li").await;
+        let left = until(&mut li, 10, |m| match m {
+            RelayToConsole::LeftMessages(l) if l.len() == 2 => Some(l),
+            _ => None,
+        })
+        .await;
+        let answer = |id: &str| {
+            ConsoleMsg::AnswerLeftMessage(AnswerLeftMessage {
+                id: id.to_owned(),
+                text: "We will call at 3 pm".into(),
+            })
+        };
+        let first = li.request(answer(&left[0].id)).await;
+        assert!(matches!(first, RelayToConsole::ChatAck(_)), "{first:?}");
+        let RelayToConsole::Error(e) = li.request(answer(&left[1].id)).await else {
+            panic!("the second SMS is over the site's cap")
+        };
+        assert_eq!(e.code, ErrorCode::RateLimited);
+        assert!(
+            e.message.contains("SMS") && !e.message.contains("verification"),
+            "{}",
+            e.message
+        );
+        assert!(e.retry_after.is_some_and(|s| s > 0), "{e:?}");
+        // Not marked answered: asking again meets the cap again, not "answered already".
+        let again = li.request(answer(&left[1].id)).await;
+        assert!(
+            matches!(&again, RelayToConsole::Error(e) if e.code == ErrorCode::RateLimited),
+            "still unanswered, still capped: {again:?}"
+        );
+    }
+);
+
+// covers #11 "after a navigation, the bubble shows an unread count without loading the app":
+// the badge frame's page loads no app, and `GET /v1/chat/unread` counts the agent's lines the
+// visitor has not read, for the visitor id only
+both_dbs!(
+    the_badge_frame_counts_unread_lines_for_the_visitor_only,
+    |t: support::TestRelay| async move {
+        agent_account(&t, "li", "Li").await;
+        let (mut li, _) = signed_in_console(&t, "li").await;
+        let (mut v, opened) = visitor(&t).await;
+        v.request(say("有货吗", "v1")).await;
+        let c = next_conversation(&mut li).await;
+        li.request(reply_to(&c.id, "有", "a1")).await;
+        li.request(reply_to(&c.id, "要几个？", "a2")).await;
+        let get = |token: Option<&str>| {
+            let req = reqwest::Client::new().get(t.http("/v1/chat/unread"));
+            let req = match token {
+                Some(tk) => req.bearer_auth(tk),
+                None => req,
+            };
+            async move {
+                let r = req.send().await.unwrap();
+                let cache = r.headers().get("cache-control").cloned();
+                (r.status().as_u16(), cache, r.text().await.unwrap())
+            }
+        };
+        let (s, cache, body) = get(Some(opened.visitor.expose())).await;
+        assert_eq!((s, body.as_str()), (200, r#"{"unread":2}"#));
+        assert_eq!(cache.unwrap(), "no-store");
+        for token in [None, Some("rl_v_forged")] {
+            let (s, _, body) = get(token).await;
+            assert_eq!(s, 401, "{body}");
+            assert!(body.contains("visitor id"), "says what to send: {body}");
+        }
+
+        let page = reqwest::get(t.http(&format!("/widget/frame?site={}&badge=1", support::SITE)))
+            .await
+            .unwrap();
+        assert_eq!(page.status(), 200);
+        let csp = page.headers()["content-security-policy"]
+            .to_str()
+            .unwrap()
+            .to_owned();
+        assert!(
+            csp.contains(&format!("frame-ancestors {}", support::ORIGIN)),
+            "{csp}"
+        );
+        let html = page.text().await.unwrap();
+        assert!(html.contains("data-badge"), "{html}");
+        assert!(
+            !html.contains("modulepreload")
+                && !html.contains("rel=\"preload\"")
+                && !html.contains("stylesheet"),
+            "the badge frame loads no app: {html}"
+        );
+    }
+);
+
 // covers CHAT-4 (skip_on_call): an agent whose number is on a live CALL call is passed over
 both_dbs!(
     agents_on_a_live_call_are_passed_over,

@@ -190,8 +190,50 @@ async fn a_visitor_chats_with_an_agent_and_finds_the_chat_after_a_reload() {
     b.wait_attr("[data-rl=bubble]", "data-unread", "1", WAIT)
         .await;
 
-    // A reload: the conversation is still there (the frame's storage and `since`).
+    // covers #11 "after a navigation, the bubble shows an unread count without loading the
+    // app": on the next page the bubble counts the unread line, and a line the agent sends
+    // while the visitor reads the page counts too (the badge frame asks every 30 s), with no
+    // wasm fetched and no app frame made.
     b.goto(&format!("{}products/tea", shop.shop_url)).await;
+    b.wait_attr("[data-rl=bubble]", "data-unread", "1", WAIT)
+        .await;
+    console
+        .request(
+            ConsoleMsg::StaffSend(StaffSend {
+                conversation: summary.id.clone(),
+                text: "蓝色也有".into(),
+                client_id: "a3".into(),
+                attachment: None,
+                internal: false,
+            }),
+            WAIT,
+        )
+        .await;
+    b.wait_attr(
+        "[data-rl=bubble]",
+        "data-unread",
+        "2",
+        Duration::from_secs(45),
+    )
+    .await;
+    assert!(
+        b.find("[data-rl=frame]").await.is_none(),
+        "no app frame before the visitor reaches for it"
+    );
+    let frames = b
+        .eval(
+            "return [...document.getElementById('ringlink-host').shadowRoot.querySelectorAll('iframe')]
+               .map(f => [f.getAttribute('data-rl'), f.hidden, new URL(f.src).search]);",
+        )
+        .await;
+    assert_eq!(
+        frames,
+        serde_json::json!([["badge", true, "?site=demo&badge=1"]]),
+        "only the hidden badge frame, which loads no app (relay/tests/widget_frame.rs)"
+    );
+
+    // The chat opens on this page: the conversation is still there (the frame's storage and
+    // `since`).
     b.eval("window.ringlink.push(['chat']); return true;").await;
     let again = b.wait_text("[data-rl=chat-lines]", "42 码有货", WAIT).await;
     assert!(again.contains(ASK), "{again}");

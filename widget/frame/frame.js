@@ -6,7 +6,8 @@
  Loader -> frame: hello {lang, numbers, page, ref}, open, close, toggle, dial {number},
    call {key}, chat, invite {invite}, numbers {numbers}, layout {full}, focus.
  Frame -> loader: ready, open, close, size {height}, event {name, detail} (unread {n} is the
-   chat's unread count for the bubble).
+   chat's unread count for the bubble). With ?badge=1 (data-badge) it mounts nothing and only
+   sends unread, from GET /v1/chat/unread with the visitor id it keeps.
  The app's glue and wasm have content-hashed names, which the frame page gives in data-app and
  data-wasm (and preloads). */
 
@@ -201,6 +202,22 @@ async function start(hello) {
   requestAnimationFrame(function () { performance.mark('ringlink:usable'); });
 }
 
+// The badge frame (?badge=1, no app): after a navigation the loader shows the chat's unread
+// count on the bubble from this, asked again every half minute while the page is seen.
+const BADGE_EVERY_MS = 30000;
+function unread() {
+  let v = null;
+  try { v = localStorage.getItem('ringlink.visitor'); } catch (_) { /* storage blocked */ }
+  if (!v) return;
+  fetch(new URL('../v1/chat/unread', location.href), {
+    headers: { Authorization: 'Bearer ' + v },
+  }).then(function (r) {
+    return r.ok ? r.json() : null;
+  }).then(function (b) {
+    if (b) post({ type: 'event', name: 'unread', detail: +b.unread || 0 });
+  }).catch(function () {});
+}
+
 // What Tab can land on in the panel.
 const FOCUSABLE = 'a[href], button, input, select, textarea, [tabindex]:not([tabindex="-1"])';
 
@@ -242,6 +259,11 @@ window.addEventListener('message', function (e) {
     }
     if (m.type !== 'hello') return;
     parentOrigin = e.origin;
+    if ('badge' in body.dataset) {
+      unread();
+      setInterval(function () { if (!document.hidden) unread(); }, BADGE_EVERY_MS);
+      return;
+    }
     start(m).catch(function (err) {
       console.error('ringlink: the widget could not start', err);
     });

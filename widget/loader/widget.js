@@ -2,7 +2,8 @@
 /* Ringlink loader: draws the call bubble at once in a Shadow DOM; when the visitor reaches
  for it (pointer over it, focus, click) it opens an iframe of the relay's origin, which holds the
  app, the sign-in, the socket and the token. Nothing else loads before that, no cookies, no
- storage, no wasm on this page. Tag:
+ wasm on this page; the only storage is a flag in sessionStorage once the tab has a chat, so the
+ next page shows its unread count (a hidden frame without the app asks the relay). Tag:
  <script src="https://RELAY/widget/widget.js" data-site="KEY" async></script>
  Options: data-lang="zh|en" data-position="right|left" data-z-index="N" data-tel="enhance"
  data-preload="idle" (open the frame when the page is idle instead of on intent)
@@ -83,6 +84,7 @@
   // Creates the iframe (the visitor reached for the bubble): the only fetch after this script.
   function ensure() {
     if (frame) return;
+    if (badge) { badge.remove(); badge = null; }
     frame = d.createElement('iframe');
     frame.setAttribute('data-rl', 'frame');
     frame.title = label;
@@ -142,8 +144,30 @@
     if (!open) opener = null;
     emit(open ? 'open' : 'close');
   }
+  // The chat's unread count on the bubble. A tab with a chat keeps one flag (no id, no token)
+  // so that after a navigation a hidden badge frame, without the app, asks the relay for it.
+  var CHAT_FLAG = 'ringlink.chat', badge = null;
+  function unread(n) {
+    if (n > 0) bubble.setAttribute('data-unread', +n);
+    else bubble.removeAttribute('data-unread');
+    emit('unread', n);
+  }
+  try {
+    if (w.sessionStorage.getItem(CHAT_FLAG)) {
+      badge = d.createElement('iframe');
+      badge.hidden = true;
+      badge.setAttribute('data-rl', 'badge');
+      badge.src = frameUrl + '&badge=1';
+      root.appendChild(badge);
+    }
+  } catch (_) { /* storage blocked: no count until the panel opens */ }
   w.addEventListener('message', function (e) {
     var m = e.data;
+    if (badge && e.source === badge.contentWindow && e.origin === relay && m && m.ringlink === 1) {
+      if (m.type === 'ready') badge.contentWindow.postMessage({ ringlink: 1, type: 'hello' }, relay);
+      else if (m.name === 'unread') unread(m.detail);
+      return;
+    }
     if (!frame || e.source !== frame.contentWindow || e.origin !== relay || !m || m.ringlink !== 1) return;
     if (m.type === 'ready') {
       ready = true;
@@ -157,11 +181,10 @@
       height = Math.max(0, Math.min(+m.height || 0, 4000));
       place();
     } else if (m.type === 'event' && m.name === 'tel') telWidget = m.detail === true;
-    else if (m.type === 'event' && /^(call-(state|progress)|unread)$/.test(m.name)) emit(m.name, m.detail);
-    // The chat's unread count on the bubble (while the frame is on this page).
-    if (m.name === 'unread') {
-      if (m.detail > 0) bubble.setAttribute('data-unread', +m.detail);
-      else bubble.removeAttribute('data-unread');
+    else if (m.type === 'event' && /^call-(state|progress)$/.test(m.name)) emit(m.name, m.detail);
+    else if (m.type === 'event' && m.name === 'unread') {
+      unread(m.detail);
+      try { w.sessionStorage.setItem(CHAT_FLAG, '1'); } catch (_) { /* storage blocked */ }
     }
   });
   w.addEventListener('resize', place);

@@ -6,6 +6,7 @@ mod agent_ws;
 mod api;
 mod assets;
 mod chat_files;
+mod chat_unread;
 mod console_api;
 mod console_calls;
 mod console_page;
@@ -64,6 +65,7 @@ pub fn router(relay: Arc<Relay>) -> Router {
         )
         .route("/v1/chat/attachments/{id}", get(chat_files::download))
         .route("/v1/chat/transcript", get(console_api::visitor_transcript))
+        .route("/v1/chat/unread", get(chat_unread::unread))
         .route("/v1/visitor/watch", get(pageview_ws::upgrade))
         .route(
             "/v1/console/staff",

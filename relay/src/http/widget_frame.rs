@@ -5,7 +5,8 @@
 //! the core module of the build's versioned folder (`/widget/v/<version>/`); its panels'
 //! chunks come from the same folder on first use, under the same policy: `__wasm_split.js` is a
 //! script of the relay (`script-src 'self'`), each chunk a `fetch` of it (`connect-src 'self'`)
-//! compiled in the frame (`'wasm-unsafe-eval'`).
+//! compiled in the frame (`'wasm-unsafe-eval'`). With `&badge=1` it is the loader's hidden
+//! badge frame: the frame script alone, which asks for the chat's unread count.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -72,19 +73,29 @@ pub async fn page(
         format!("{dir}/ringlink_widget.js"),
         format!("{dir}/ringlink_widget_bg.wasm"),
     );
+    // `&badge=1`: the loader's hidden badge frame after a navigation, which only asks for the
+    // chat's unread count; it loads no app, no wasm and no stylesheet.
+    let badge = query.get("badge").is_some_and(|b| b == "1");
+    let preload = if badge {
+        String::new()
+    } else {
+        format!(
+            "<link rel=\"stylesheet\" href=\"{css}\">\
+             <link rel=\"modulepreload\" href=\"{app}\">\
+             <link rel=\"preload\" href=\"{wasm}\" as=\"fetch\" type=\"application/wasm\" crossorigin>",
+            css = asset("widget.css"),
+        )
+    };
     let html = format!(
         "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\
          <meta name=\"viewport\" content=\"width=device-width,initial-scale=1\">\
-         <meta name=\"robots\" content=\"noindex\"><title>Ringlink</title>\
-         <link rel=\"stylesheet\" href=\"{css}\">\
-         <link rel=\"modulepreload\" href=\"{app}\">\
-         <link rel=\"preload\" href=\"{wasm}\" as=\"fetch\" type=\"application/wasm\" crossorigin>\
+         <meta name=\"robots\" content=\"noindex\"><title>Ringlink</title>{preload}\
          <script type=\"module\" src=\"{frame}\"></script></head>\
-         <body data-site=\"{site}\" data-origins=\"{origins}\" data-app=\"{app}\" data-wasm=\"{wasm}\"></body></html>\n",
-        css = asset("widget.css"),
+         <body data-site=\"{site}\" data-origins=\"{origins}\" data-app=\"{app}\" data-wasm=\"{wasm}\"{mode}></body></html>\n",
         frame = asset("frame.js"),
         site = escape(&site.key),
         origins = escape(&origins.join(" ")),
+        mode = if badge { " data-badge" } else { "" },
     );
     with_headers(StatusCode::OK, html, &frame_ancestors(&origins))
 }
