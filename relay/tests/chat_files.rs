@@ -167,3 +167,113 @@ both_dbs!(
         assert_eq!(e.code, ringlink_protocol::ErrorCode::AttachmentRefused);
     }
 );
+
+async fn fetch(t: &support::TestRelay, token: &str, id: &str) -> (u16, Vec<u8>) {
+    let r = reqwest::Client::new()
+        .get(t.http(&format!("/v1/chat/attachments/{id}")))
+        .bearer_auth(token)
+        .send()
+        .await
+        .unwrap();
+    (r.status().as_u16(), r.bytes().await.unwrap().to_vec())
+}
+
+// covers CHAT-1 (#11 "canned responses with variables and attachments"): an admin's canned
+// response carries a file; any agent of the site sends it, each conversation gets its own copy
+// that only its parties read, and another site's staff cannot send it
+both_dbs!(
+    a_canned_file_goes_to_each_conversation_as_its_own_copy,
+    |t: support::TestRelay| async move {
+        let site = site_id(&t, support::SITE).await;
+        staff_on(&t, site, "boss", "Boss", StaffRole::Admin).await;
+        agent_account(&t, "li", "Li").await;
+        let (mut b, boss) = signed_in_console(&t, "boss").await;
+        // The admin is busy: the visitors are Li's.
+        b.request(ConsoleMsg::SetState(SetState {
+            state: AgentState::Busy,
+        }))
+        .await;
+        let (_, up) = upload(&t, boss.token.expose(), "menu.png", PNG.to_vec()).await;
+        let file = up["id"].as_str().unwrap().to_owned();
+        let r = reqwest::Client::new()
+            .post(t.http("/v1/console/canned"))
+            .bearer_auth(boss.token.expose())
+            .json(&serde_json::json!({"title": "menu", "text": "今天的菜单", "attachment": file}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 201);
+        let (mut li, me) = signed_in_console(&t, "li").await;
+        let listed: serde_json::Value = reqwest::Client::new()
+            .get(t.http("/v1/console/canned"))
+            .bearer_auth(me.token.expose())
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(listed[0]["attachment"], file.as_str(), "{listed}");
+        assert_eq!(listed[0]["attachment_name"], "menu.png", "{listed}");
+
+        let send = |conversation: &str, cid: &str| {
+            ConsoleMsg::StaffSend(StaffSend {
+                conversation: conversation.to_owned(),
+                text: "今天的菜单".into(),
+                client_id: cid.to_owned(),
+                attachment: Some(file.clone()),
+                internal: false,
+            })
+        };
+        let mut copies = Vec::new();
+        let mut visitors = Vec::new();
+        for n in 0..2 {
+            let (mut v, opened) = visitor(&t).await;
+            v.request(say("有菜单吗", &format!("v{n}"))).await;
+            let c = next_conversation(&mut li).await;
+            let sent = li.request(send(&c.id, &format!("a{n}"))).await;
+            let RelayToConsole::ChatSent(sent) = sent else {
+                panic!("Li sends the canned file: {sent:?}")
+            };
+            let a = sent.line.attachment.expect("the line carries the file");
+            assert_eq!((a.name.as_str(), a.bytes), ("menu.png", PNG.len() as u64));
+            assert_ne!(a.id, file, "a copy, not the canned file itself");
+            copies.push(a.id);
+            visitors.push((v, opened.visitor.expose().to_owned()));
+        }
+        assert_ne!(copies[0], copies[1], "each conversation its own copy");
+        let (first, second) = (&visitors[0].1, &visitors[1].1);
+        assert_eq!(fetch(&t, first, &copies[0]).await, (200, PNG.to_vec()));
+        assert_eq!(fetch(&t, second, &copies[1]).await, (200, PNG.to_vec()));
+        assert_eq!(fetch(&t, first, &copies[1]).await.0, 404, "not the other's");
+        assert_eq!(
+            fetch(&t, first, &file).await.0,
+            404,
+            "not the canned original"
+        );
+
+        // Another site's staff cannot send this site's canned file.
+        let other = ringlink_relay::admin::create_site(
+            &t.running.relay.store,
+            "Other",
+            Some("site_other"),
+            &["http://other.test".into()],
+        )
+        .await
+        .unwrap();
+        staff_on(&t, other.id, "eve", "Eve", StaffRole::Admin).await;
+        let (mut eve, _) = signed_in_console_on(&t, "site_other", "eve").await;
+        let mut w = t
+            .widget_from("http://other.test", "site_other")
+            .await
+            .unwrap();
+        w.request(WidgetMsg::ChatOpen(ChatOpen::default())).await;
+        w.request(say("hi", "o1")).await;
+        let c = next_conversation(&mut eve).await;
+        let r = eve.request(send(&c.id, "e1")).await;
+        let RelayToConsole::Error(e) = r else {
+            panic!("another site's canned file is refused: {r:?}")
+        };
+        assert!(e.message.contains("upload the file again"), "{}", e.message);
+    }
+);

@@ -72,21 +72,7 @@ pub async fn upload(
         ));
     };
     let now = relay.chat.clock.now_ms();
-    let recent = relay
-        .store
-        .uploads_since(uploader, now - 3_600_000)
-        .await
-        .map_err(internal)?;
-    if recent >= i64::from(relay.chat.config.attachments_per_hour) {
-        return Err(ErrorBody {
-            code: ErrorCode::RateLimited,
-            message: format!(
-                "{} files were sent in the last hour, the most allowed; try again later",
-                relay.chat.config.attachments_per_hour
-            ),
-            retry_after: Some(3600),
-        });
-    }
+    within_hourly(relay, uploader, now).await?;
     let id = format!("at_{}", random_id(20));
     relay
         .store
@@ -103,6 +89,51 @@ pub async fn upload(
         .await
         .map_err(internal)?;
     Ok((id, mime))
+}
+
+/// A person sends at most `attachments_per_hour` files an hour, uploads and canned copies alike.
+async fn within_hourly(relay: &Relay, uploader: &str, now: i64) -> Result<(), ErrorBody> {
+    let recent = relay
+        .store
+        .uploads_since(uploader, now - 3_600_000)
+        .await
+        .map_err(internal)?;
+    if recent >= i64::from(relay.chat.config.attachments_per_hour) {
+        return Err(ErrorBody {
+            code: ErrorCode::RateLimited,
+            message: format!(
+                "{} files were sent in the last hour, the most allowed; try again later",
+                relay.chat.config.attachments_per_hour
+            ),
+            retry_after: Some(3600),
+        });
+    }
+    Ok(())
+}
+
+/// The file a staff member sends with a line: their own upload, or a fresh copy of a file of
+/// one of their site's canned responses (within the same hourly allowance as uploads).
+pub async fn staff_file(
+    relay: &Relay,
+    site_id: i64,
+    public_id: &str,
+    uploader: &str,
+) -> Result<i64, ErrorBody> {
+    let canned = relay
+        .store
+        .canned_attachment(site_id, public_id)
+        .await
+        .map_err(internal)?;
+    let Some(src) = canned else {
+        return own_upload(relay, public_id, uploader).await;
+    };
+    let now = relay.chat.clock.now_ms();
+    within_hourly(relay, uploader, now).await?;
+    relay
+        .store
+        .copy_attachment(src, &format!("at_{}", random_id(20)), uploader, now)
+        .await
+        .map_err(internal)
 }
 
 /// The store id of an attachment `uploader` sent and has not used in another conversation.

@@ -172,7 +172,9 @@ pub async fn send(
 ) -> Result<ChatSent, ErrorBody> {
     let c = mine(relay, me, &req.conversation).await?;
     let attachment_id = match &req.attachment {
-        Some(a) => Some(super::attachments::own_upload(relay, a, &staff_key(me.staff_id)).await?),
+        Some(a) => Some(
+            super::attachments::staff_file(relay, me.site_id, a, &staff_key(me.staff_id)).await?,
+        ),
         None => None,
     };
     let state = relay

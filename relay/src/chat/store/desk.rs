@@ -10,8 +10,9 @@ pub struct CannedRow {
     pub id: i64,
     pub title: String,
     pub text: String,
-    /// An attachment's public id sent along with the text.
+    /// An attachment's public id sent along with the text, and its file name.
     pub attachment: Option<String>,
+    pub attachment_name: Option<String>,
 }
 
 /// One visitor conversation's times, for the dashboard.
@@ -28,7 +29,7 @@ pub struct ConversationTimes {
 impl Store {
     pub async fn canned_of_site(&self, site_id: i64) -> Result<Vec<CannedRow>> {
         let rows = sqlx::query(
-            "SELECT c.id, c.title, c.text, a.public_id FROM chat_canned c \
+            "SELECT c.id, c.title, c.text, a.public_id, a.name FROM chat_canned c \
              LEFT JOIN chat_attachments a ON a.id = c.attachment_id WHERE c.site_id = $1 ORDER BY c.title, c.id",
         )
         .bind(site_id)
@@ -41,6 +42,7 @@ impl Store {
                     title: r.try_get("title")?,
                     text: r.try_get("text")?,
                     attachment: r.try_get("public_id")?,
+                    attachment_name: r.try_get("name")?,
                 })
             })
             .collect()
@@ -60,6 +62,42 @@ impl Store {
         .bind(title)
         .bind(text)
         .bind(attachment_id)
+        .fetch_one(self.pool())
+        .await?;
+        Ok(r.try_get("id")?)
+    }
+
+    /// The store id of the file of one of the site's canned responses, by its public id.
+    pub async fn canned_attachment(&self, site_id: i64, public_id: &str) -> Result<Option<i64>> {
+        let r = sqlx::query(
+            "SELECT a.id FROM chat_canned c JOIN chat_attachments a ON a.id = c.attachment_id \
+             WHERE c.site_id = $1 AND a.public_id = $2 LIMIT 1",
+        )
+        .bind(site_id)
+        .bind(public_id)
+        .fetch_optional(self.pool())
+        .await?;
+        r.map(|r| r.try_get("id")).transpose().map_err(Into::into)
+    }
+
+    /// A copy of attachment `id` under `public_id` for `uploader` to send once: each
+    /// conversation a canned file goes to gets its own, which only its parties may read.
+    pub async fn copy_attachment(
+        &self,
+        id: i64,
+        public_id: &str,
+        uploader: &str,
+        at_ms: i64,
+    ) -> Result<i64> {
+        let r = sqlx::query(
+            "INSERT INTO chat_attachments (public_id, site_id, conversation_id, uploader, name, mime, size, body, created_ms) \
+             SELECT $1, site_id, NULL, $2, name, mime, size, body, $3 FROM chat_attachments WHERE id = $4 \
+             RETURNING id",
+        )
+        .bind(public_id)
+        .bind(uploader)
+        .bind(at_ms)
+        .bind(id)
         .fetch_one(self.pool())
         .await?;
         Ok(r.try_get("id")?)
