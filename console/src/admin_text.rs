@@ -33,6 +33,7 @@ pub struct AdminText {
     pub canned_title: &'static str,
     pub canned_text: &'static str,
     pub canned_vars: &'static str,
+    pub canned_file: &'static str,
     pub add: &'static str,
     pub no_canned: &'static str,
     pub canned_pick: &'static str,
@@ -97,6 +98,7 @@ pub static EN: AdminText = AdminText {
     canned_text: "Text",
     canned_vars:
         "Variables: {agent} (the agent's name), {site} (the shop), {page} (the visitor's page).",
+    canned_file: "File sent with it (optional: image or PDF)",
     add: "Add",
     no_canned: "No canned responses yet.",
     canned_pick: "Canned response",
@@ -160,6 +162,7 @@ pub static ZH: AdminText = AdminText {
     canned_title: "标题",
     canned_text: "内容",
     canned_vars: "变量：{agent}（客服姓名）、{site}（店铺）、{page}（访客所在页面）。",
+    canned_file: "随附文件（可选：图片或 PDF）",
     add: "添加",
     no_canned: "还没有快捷回复。",
     canned_pick: "快捷回复",

@@ -1,13 +1,22 @@
 //! The composer's canned-response picker: the site's canned responses with their variables
 //! already filled by the relay for this agent and conversation (`GET /v1/console/canned?
-//! conversation=`); picking one puts its text in the composer to edit or send.
+//! conversation=`); picking one puts its text in the composer to edit or send, and its file (if
+//! it has one) beside it, to go with the line.
 
 use leptos::prelude::*;
 
 use crate::admin::Canned;
 use crate::app::App;
 
-pub fn picker(app: App, conversation: String, text: RwSignal<String>) -> impl IntoView {
+/// A canned response's file picked for the next line: its attachment id and name.
+pub type PickedFile = RwSignal<Option<(String, String)>>;
+
+pub fn picker(
+    app: App,
+    conversation: String,
+    text: RwSignal<String>,
+    file: PickedFile,
+) -> impl IntoView {
     let a = app.lang.get_untracked().admin();
     let list = RwSignal::new(Vec::<Canned>::new());
     let path = format!("/v1/console/canned?conversation={conversation}");
@@ -22,6 +31,7 @@ pub fn picker(app: App, conversation: String, text: RwSignal<String>) -> impl In
         if let Some(c) = list.with_untracked(|l| l.iter().find(|c| c.id.to_string() == id).cloned())
         {
             text.set(c.text);
+            file.set(c.attachment.zip(c.attachment_name));
         }
     };
     move || {

@@ -29,6 +29,8 @@ pub fn composer(app: App, conversation: String, kind: ConversationKind) -> impl 
     let t = app.t();
     let text = RwSignal::new(String::new());
     let internal = RwSignal::new(false);
+    // A canned response's file, sent with the next line (the relay sends a copy of it).
+    let file: crate::canned_pick::PickedFile = RwSignal::new(None);
     // Whether "typing" was told, and a count of keystrokes so only the last one's timer stops it.
     let told = Rc::new(Cell::new(false));
     let strokes = Rc::new(Cell::new(0u32));
@@ -53,7 +55,8 @@ pub fn composer(app: App, conversation: String, kind: ConversationKind) -> impl 
         let (conversation, tell) = (conversation.clone(), tell.clone());
         Rc::new(move || {
             let body = text.get_untracked();
-            if body.trim().is_empty() {
+            let attachment = file.get_untracked().map(|(id, _)| id);
+            if body.trim().is_empty() && attachment.is_none() {
                 return;
             }
             app.send(
@@ -61,7 +64,7 @@ pub fn composer(app: App, conversation: String, kind: ConversationKind) -> impl 
                     conversation: conversation.clone(),
                     text: body,
                     client_id: client_id(),
-                    attachment: None,
+                    attachment,
                     internal: internal.get_untracked(),
                 }),
                 Asked::Send {
@@ -69,6 +72,7 @@ pub fn composer(app: App, conversation: String, kind: ConversationKind) -> impl 
                 },
             );
             text.set(String::new());
+            file.set(None);
             tell(false);
         })
     };
@@ -146,7 +150,12 @@ pub fn composer(app: App, conversation: String, kind: ConversationKind) -> impl 
                     <span>{t.internal_note}</span>
                 </label>
             })}
-            {crate::canned_pick::picker(app, conversation.clone(), text)}
+            {crate::canned_pick::picker(app, conversation.clone(), text, file)}
+            {move || file.get().map(|(_, name)| view! {
+                <span class="c-tag" data-c="canned-file">{name}" "
+                    <button type="button" class="c-link" data-c="canned-file-drop"
+                        aria-label=t.cancel_file on:click=move |_| file.set(None)>"×"</button></span>
+            })}
             <label class="c-inline">{t.attach}
                 <input type="file" data-c="attach" on:change=on_file
                     accept="image/png,image/jpeg,image/gif,image/webp,application/pdf"/></label>

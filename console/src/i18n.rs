@@ -78,6 +78,7 @@ pub struct Text {
     pub send: &'static str,
     /// The composer's file input (images and PDF).
     pub attach: &'static str,
+    pub cancel_file: &'static str,
     pub internal_note: &'static str,
     pub internal_label: &'static str,
     pub is_typing: &'static str,
@@ -148,6 +149,7 @@ pub static EN: Text = Text {
     type_here: "Type a reply (Enter sends, Shift+Enter for a new line)",
     send: "Send",
     attach: "Attach a file",
+    cancel_file: "Do not send this file",
     internal_note: "Internal note (the visitor does not see it)",
     internal_label: "internal note",
     is_typing: "is typing…",
@@ -218,6 +220,7 @@ pub static ZH: Text = Text {
     type_here: "输入回复（回车发送，Shift+回车换行）",
     send: "发送",
     attach: "发送文件",
+    cancel_file: "不发送此文件",
     internal_note: "内部备注（访客看不到）",
     internal_label: "内部备注",
     is_typing: "正在输入…",

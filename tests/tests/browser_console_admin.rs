@@ -13,6 +13,9 @@ use ringlink_e2e::shop::Shop;
 use ringlink_e2e::{require, workspace};
 use serde_json::Value;
 
+/// A 1×1 PNG's first bytes: enough for the relay's content check.
+const MENU_PNG: &[u8] =
+    b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR\0\0\0\x01\0\0\0\x01\x08\x06\0\0\0\x1f\x15\xc4\x89";
 const WAIT: Duration = Duration::from_secs(20);
 const BOSS_PASSWORD: &str = "boss-console-pass-1";
 const LI_PASSWORD: &str = "li-console-pass-1";
@@ -164,10 +167,21 @@ async fn an_admin_runs_the_site_from_the_console() {
         "您好，我是{agent}，欢迎光临{site}！",
     )
     .await;
+    // With a file (#11 "canned responses with variables and attachments"), chosen in the
+    // page's file input as an admin would.
+    let files = tempfile::tempdir().unwrap();
+    let menu = files.path().join("menu.png");
+    std::fs::write(&menu, MENU_PNG).unwrap();
+    page.find("[data-c=canned-attach]")
+        .await
+        .expect("the canned form's file input")
+        .send_keys(menu.to_str().unwrap())
+        .await
+        .unwrap();
     page.click("[data-c=canned-add]").await;
     page.wait_until(
-        "the canned response is listed",
-        "[...document.querySelectorAll('[data-c=canned-text]')].some(e => e.textContent.includes('欢迎光临'))",
+        "the canned response is listed with its file",
+        "[...document.querySelectorAll('[data-c=canned-item]')].some(e => e.textContent.includes('欢迎光临') && e.textContent.includes('menu.png'))",
         WAIT,
     )
     .await;
@@ -229,6 +243,10 @@ async fn an_admin_runs_the_site_from_the_console() {
         Some("您好，我是Li，欢迎光临Demo shop！"),
         "the composer holds the filled text"
     );
+    assert!(
+        page.text("[data-c=canned-file]").await.contains("menu.png"),
+        "the canned file waits beside the composer"
+    );
     page.click("[data-c=send]").await;
     // Whichever visitor that conversation is, they (and only they) get the filled text.
     let filled = "您好，我是Li，欢迎光临Demo shop！";
@@ -237,6 +255,11 @@ async fn an_admin_runs_the_site_from_the_console() {
         (l, _) = visitor_gets(&mut v2, filled) => l,
     };
     assert_eq!(line.text, "您好，我是Li，欢迎光临Demo shop！");
+    let file = line.attachment.expect("the canned file came with the line");
+    assert_eq!(
+        (file.name.as_str(), file.bytes),
+        ("menu.png", MENU_PNG.len() as u64)
+    );
     sign_out(&page).await;
 
     // The dashboard: its charts are the two conversations, both Li's.

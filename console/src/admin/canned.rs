@@ -1,5 +1,6 @@
 //! The site's canned responses (`/v1/console/canned`): the list, adding one (title and text
-//! with the variables the relay fills: `{agent}`, `{site}`, `{page}`), removing one. Agents
+//! with the variables the relay fills: `{agent}`, `{site}`, `{page}`, and optionally a file
+//! sent with it), removing one. Agents
 //! pick them in the composer, filled for the conversation (`crate::canned_pick`).
 
 use leptos::ev::SubmitEvent;
@@ -14,6 +15,11 @@ pub struct Canned {
     pub id: i64,
     pub title: String,
     pub text: String,
+    /// The file sent with it: its attachment id and name.
+    #[serde(default)]
+    pub attachment: Option<String>,
+    #[serde(default)]
+    pub attachment_name: Option<String>,
 }
 
 type List = RwSignal<Option<Result<Vec<Canned>, String>>>;
@@ -28,18 +34,37 @@ pub fn page(app: App) -> impl IntoView {
     reload(list);
     let result = RwSignal::new(None::<Result<(), String>>);
     let (title, text): (NodeRef<Input>, NodeRef<Textarea>) = (NodeRef::new(), NodeRef::new());
+    let file: NodeRef<Input> = NodeRef::new();
     let submit = move |ev: SubmitEvent| {
         ev.prevent_default();
-        let (Some(ti), Some(te)) = (title.get(), text.get()) else {
+        let (Some(ti), Some(te), Some(fi)) = (title.get(), text.get(), file.get()) else {
             return;
         };
-        let body =
-            serde_json::json!({ "title": ti.value().trim(), "text": te.value() }).to_string();
+        let chosen = fi.files().and_then(|f| f.get(0));
         leptos::task::spawn_local(async move {
+            // The file goes up first (checked by content like any chat file); its id goes
+            // with the canned response.
+            let attachment = match chosen {
+                Some(f) => match crate::files::upload(f).await {
+                    Ok(id) => Some(id),
+                    Err(why) => {
+                        result.set(Some(Err(why)));
+                        return;
+                    }
+                },
+                None => None,
+            };
+            let body = serde_json::json!({
+                "title": ti.value().trim(),
+                "text": te.value(),
+                "attachment": attachment,
+            })
+            .to_string();
             let done = crate::rest::call("POST", "/v1/console/canned", Some(body)).await;
             if done.is_ok() {
                 ti.set_value("");
                 te.set_value("");
+                fi.set_value("");
                 reload(list);
             }
             result.set(Some(done.map(|_| ())));
@@ -56,6 +81,7 @@ pub fn page(app: App) -> impl IntoView {
                     view! {
                         <li data-c="canned-item">
                             <strong>{c.title}</strong>" "<span data-c="canned-text">{c.text}</span>" "
+                            {c.attachment_name.map(|n| view! { <span class="c-tag" data-c="canned-file">{n}</span>" " })}
                             <button type="button" data-c="canned-remove" on:click=move |_| {
                                 leptos::task::spawn_local(async move {
                                     let done = crate::rest::call("DELETE", &format!("/v1/console/canned/{id}"), None).await;
@@ -79,6 +105,9 @@ pub fn page(app: App) -> impl IntoView {
             <label class="c-field"><span>{a.canned_text}</span>
                 <textarea data-c="canned-body" rows="3" node_ref=text></textarea></label>
             <p class="c-muted">{a.canned_vars}</p>
+            <label class="c-field"><span>{a.canned_file}</span>
+                <input type="file" data-c="canned-attach" node_ref=file
+                    accept="image/png,image/jpeg,image/gif,image/webp,application/pdf"/></label>
             <button type="submit" class="c-primary" data-c="canned-add">{a.add}</button>
             {move || result.get().map(|r| match r {
                 Ok(()) => view! { <p class="c-info" role="status" data-c="canned-saved">{a.saved}</p> }.into_any(),
