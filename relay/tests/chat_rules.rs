@@ -505,6 +505,50 @@ both_dbs!(
     }
 );
 
+// covers CHAT-7 ("a message to a visitor who has left is refused"): the agent's list shows a
+// visitor as gone when replies start being refused, after the 20 s grace, not the moment their
+// widget closes (a page navigation reconnects within it; the list said "left" at once while
+// replies were still accepted)
+each_db!(
+    the_list_says_a_visitor_left_when_replies_are_refused,
+    [sqlite: Sqlite, postgres: Postgres],
+    |db: support::Db| async move {
+        // Li's console sits quiet through the grace: a heartbeat longer than the tests' 3 s.
+        let Some(t) = support::TestRelay::start_with(db, |c| c.heartbeat_secs = 30).await else {
+            return;
+        };
+        agent_account(&t, "li", "Li").await;
+        let (mut li, _) = signed_in_console(&t, "li").await;
+        let (mut v, _) = visitor(&t).await;
+        v.request(say("hi", "v1")).await;
+        let c = next_conversation(&mut li).await;
+        drop(v);
+        let gone = |m: &RelayToConsole| matches!(m, RelayToConsole::Conversation(s) if s.id == c.id && !s.visitor_here);
+        let early = tokio::time::timeout(std::time::Duration::from_secs(3), async {
+            loop {
+                if gone(&li.next().await.msg) {
+                    return;
+                }
+            }
+        })
+        .await;
+        assert!(early.is_err(), "not gone at once");
+        let r = li.request(reply_to(&c.id, "still there?", "a1")).await;
+        assert!(
+            matches!(r, RelayToConsole::ChatSent(_)),
+            "within the grace: {r:?}"
+        );
+        let at = std::time::Instant::now();
+        until(&mut li, 30, |m| gone(&m).then_some(())).await;
+        assert!(at.elapsed().as_secs() >= 10, "after the grace");
+        let r = li.request(reply_to(&c.id, "hello?", "a2")).await;
+        assert!(
+            matches!(&r, RelayToConsole::Error(e) if e.code == ErrorCode::VisitorLeft),
+            "refused once the list says gone: {r:?}"
+        );
+    }
+);
+
 // covers CHAT-4 (skip_on_call): an agent whose number is on a live CALL call is passed over
 both_dbs!(
     agents_on_a_live_call_are_passed_over,

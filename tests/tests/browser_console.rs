@@ -424,11 +424,12 @@ async fn an_agent_serves_a_visitor_from_the_console() {
         "{invited}"
     );
 
-    // CHAT-7: the first visitor closes the shop's tab; the console marks them gone.
+    // CHAT-7: the first visitor closes the shop's tab; once the 20 s grace passes (when replies
+    // are refused), the console marks them gone.
     v.close().await;
     page.wait_for(
         &format!("[data-c=conversation][data-conversation=\"{first}\"] [data-c=visitor-left]"),
-        WAIT,
+        Duration::from_secs(40),
     )
     .await;
 }

@@ -14,7 +14,7 @@ use super::config::SiteChat;
 use super::lines::{self, Post, Writer};
 use super::routing::{ranked, Candidate};
 use super::store::conversations::ConversationRow;
-use super::{deliver, staff_key, visitor_key};
+use super::{deliver, staff_key};
 use crate::store::StoreError;
 use crate::Relay;
 
@@ -209,17 +209,9 @@ pub async fn push_colleagues(relay: &Relay, site_id: i64) {
 
 /// A conversation as `viewer` (a staff member) sees it in their list.
 pub async fn summary(relay: &Relay, c: &ConversationRow, viewer: i64) -> ConversationSummary {
-    let visitor_here = match c.visitor_id {
-        Some(v) => {
-            relay
-                .store
-                .chat_connections_of(&visitor_key(v))
-                .await
-                .unwrap_or(0)
-                > 0
-        }
-        None => false,
-    };
+    // The same rule that refuses a reply: gone once no widget of theirs has been open for
+    // the grace (a page navigation reconnects within it).
+    let visitor_here = super::desk::visitor_here(relay, c).await;
     let unread = relay
         .store
         .unread_count(c.id, &staff_key(viewer), false)

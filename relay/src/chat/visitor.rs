@@ -404,6 +404,22 @@ pub async fn leave_message(
     Ok(MessageLeft {})
 }
 
+/// The visitor's last widget went away: their agent sees them gone once the grace
+/// (`VISITOR_GONE_AFTER_MS`) passed without a new one, when replies are refused too; a page
+/// navigation reconnects within it and shows nothing.
+pub fn gone_after_grace(relay: std::sync::Arc<Relay>, v: VisitorSession) {
+    let tasks = relay.tasks.clone();
+    tasks.spawn(async move {
+        let grace = super::desk::VISITOR_GONE_AFTER_MS.unsigned_abs() + 250;
+        tokio::select! {
+            _ = relay.shutdown.cancelled() => {}
+            _ = tokio::time::sleep(std::time::Duration::from_millis(grace)) => {
+                presence_changed(&relay, &v).await;
+            }
+        }
+    });
+}
+
 /// The visitor's widget connected or went away: their agent's list shows whether they are here.
 pub async fn presence_changed(relay: &Relay, v: &VisitorSession) {
     let Ok(Some(c)) = relay.store.open_conversation_of_visitor(v.visitor_id).await else {

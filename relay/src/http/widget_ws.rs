@@ -349,8 +349,8 @@ impl WidgetConn {
             let _ = store
                 .touch_chat_visitor(v.visitor_id, self.relay.chat.clock.now_ms())
                 .await;
+            chat::visitor::gone_after_grace(self.relay.clone(), v);
         }
-        chat::visitor::presence_changed(&self.relay, &v).await;
     }
 
     /// On every heartbeat: a session revoked or expired elsewhere stops here too.
