@@ -66,15 +66,7 @@ both_dbs!(
     a_file_goes_both_ways_and_only_to_the_parties,
     |t: support::TestRelay| async move {
         agent_account(&t, "li", "Li").await;
-        let other = ringlink_relay::admin::create_site(
-            &t.running.relay.store,
-            "Other",
-            Some("site_other"),
-            &["http://other.test".into()],
-        )
-        .await
-        .unwrap();
-        staff_on(&t, other.id, "eve", "Eve", StaffRole::Admin).await;
+        other_site_with_eve(&t).await;
         let (mut li, me) = signed_in_console(&t, "li").await;
         let (mut v, opened) = visitor(&t).await;
         let vt = opened.visitor.expose().to_owned();
@@ -253,15 +245,7 @@ both_dbs!(
         );
 
         // Another site's staff cannot send this site's canned file.
-        let other = ringlink_relay::admin::create_site(
-            &t.running.relay.store,
-            "Other",
-            Some("site_other"),
-            &["http://other.test".into()],
-        )
-        .await
-        .unwrap();
-        staff_on(&t, other.id, "eve", "Eve", StaffRole::Admin).await;
+        other_site_with_eve(&t).await;
         let (mut eve, _) = signed_in_console_on(&t, "site_other", "eve").await;
         let mut w = t
             .widget_from("http://other.test", "site_other")

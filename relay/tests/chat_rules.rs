@@ -124,15 +124,7 @@ both_buses!(
     another_sites_staff_never_sees_the_conversation,
     |t: support::TestRelay| async move {
         agent_account(&t, "li", "Li").await;
-        let other = ringlink_relay::admin::create_site(
-            &t.running.relay.store,
-            "Other",
-            Some("site_other"),
-            &["http://other.test".into()],
-        )
-        .await
-        .unwrap();
-        staff_on(&t, other.id, "eve", "Eve", StaffRole::Admin).await;
+        other_site_with_eve(&t).await;
         let (mut li, _) = signed_in_console(&t, "li").await;
         let (mut v, _) = visitor(&t).await;
         v.request(say("my secret order 1234", "1")).await;

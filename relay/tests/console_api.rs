@@ -10,15 +10,7 @@ use support::chat::*;
 
 /// Eve, the admin of another site, signed in to her console.
 async fn other_sites_admin(t: &support::TestRelay) -> (Console, StaffSignedIn) {
-    let other = ringlink_relay::admin::create_site(
-        &t.running.relay.store,
-        "Other",
-        Some("site_other"),
-        &["http://other.test".into()],
-    )
-    .await
-    .unwrap();
-    staff_on(t, other.id, "eve", "Eve", StaffRole::Admin).await;
+    other_site_with_eve(t).await;
     signed_in_console_on(t, "site_other", "eve").await
 }
 

@@ -193,3 +193,18 @@ pub async fn advance(t: &TestRelay, secs: i64) {
         ringlink_relay::chat::keeper::sweep(r).await.unwrap();
     }
 }
+
+/// Another site, `site_other` (origin `http://other.test`), with its admin Eve: the tenant
+/// wall's other side.
+pub async fn other_site_with_eve(t: &TestRelay) -> i64 {
+    let other = ringlink_relay::admin::create_site(
+        &t.running.relay.store,
+        "Other",
+        Some("site_other"),
+        &["http://other.test".into()],
+    )
+    .await
+    .unwrap();
+    staff_on(t, other.id, "eve", "Eve", StaffRole::Admin).await;
+    other.id
+}
