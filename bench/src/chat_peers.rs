@@ -26,7 +26,7 @@ use crate::relay_proc::{RelayProc, ORIGIN, SITE};
 
 /// Visitor conversations an agent serves at once: the relay's default capacity.
 pub const PER_AGENT: usize = 3;
-const PASSWORD: &str = "bench-staff-password";
+pub const PASSWORD: &str = "bench-staff-password";
 /// Connections being set up at once.
 const SETUP_GATE: usize = 50;
 /// Staff sign-ins at once: the relay's password gate queues 32 and refuses more ("busy").
@@ -228,7 +228,7 @@ async fn relay_socket(addr: SocketAddr, url: &str, i: usize) -> Result<Ws> {
 }
 
 /// Agent `i`'s console, signed in (normal: routing gives it visitors).
-async fn console(addr: SocketAddr, i: usize) -> Result<Ws> {
+pub async fn console(addr: SocketAddr, i: usize) -> Result<Ws> {
     let mut ws = relay_socket(addr, &format!("ws://{addr}/v1/console/ws"), i).await?;
     let sign_in = ConsoleMsg::StaffSignIn(StaffSignIn {
         site: SITE.into(),

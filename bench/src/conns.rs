@@ -7,7 +7,7 @@ use anyhow::{bail, Context, Result};
 use futures_util::{SinkExt, StreamExt};
 use ringlink_protocol::agent::{AgentMsg, Hello, RelayToAgent};
 use ringlink_protocol::secret::Secret;
-use ringlink_protocol::widget::{RelayToWidget, Resume, WidgetMsg};
+use ringlink_protocol::widget::{Ping, RelayToWidget, Resume, WidgetMsg};
 use ringlink_protocol::{encode, Envelope};
 use tokio::net::{TcpSocket, TcpStream};
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
@@ -125,4 +125,60 @@ pub async fn widget(addr: SocketAddr, i: usize) -> Result<Ws> {
     }
     let _presence = next_text(&mut ws).await?;
     Ok(ws)
+}
+
+/// Page view `i` of the shop (CHAT-9): a product page of its own, from a search engine.
+pub async fn watch(addr: SocketAddr, i: usize) -> Result<Ws> {
+    let page = format!(
+        "{}/products/item-{i:06}?utm_source=bench",
+        crate::relay_proc::ORIGIN
+    );
+    watch_page(addr, &page, i).await
+}
+
+/// A page view's socket as the loader's watcher (`widget/loader/watch.js`) opens it: `Origin`
+/// the shop's, the page, referrer and language in the query. Returned after a ping's pong: the
+/// relay answers only once it has stored the page view and pushed "browsing now".
+pub async fn watch_page(addr: SocketAddr, page: &str, i: usize) -> Result<Ws> {
+    let url = format!(
+        "ws://{addr}/v1/visitor/watch?site={}&page={}&referrer={}&lang=en-US",
+        crate::relay_proc::SITE,
+        query_escape(page),
+        query_escape("https://www.google.com/")
+    );
+    let mut ws = connect(
+        addr,
+        &url,
+        &[
+            ("origin", crate::relay_proc::ORIGIN.into()),
+            ("sec-websocket-protocol", "ringlink.v1".into()),
+        ],
+        i,
+    )
+    .await?;
+    ws.send(Message::Text(
+        encode(&Envelope::request(1, WidgetMsg::Ping(Ping {}))).into(),
+    ))
+    .await?;
+    loop {
+        let reply: Envelope<RelayToWidget> = serde_json::from_str(&next_text(&mut ws).await?)?;
+        match reply.msg {
+            RelayToWidget::Pong(_) => return Ok(ws),
+            RelayToWidget::Error(e) => bail!("page view {i} refused: {}", e.message),
+            _ => {}
+        }
+    }
+}
+
+/// Percent-encodes a query value (everything but RFC 3986's unreserved characters).
+fn query_escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() * 3);
+    for b in s.bytes() {
+        if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
 }

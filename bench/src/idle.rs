@@ -1,6 +1,9 @@
 //! Scenario 1: hold N idle phone-agent connections and read what each costs the relay (RSS) and
-//! the kernel (TCP socket memory, both loopback ends), from /proc.
+//! the kernel (TCP socket memory, both loopback ends), from /proc. [`hold`] does the same for
+//! any kind of socket (`watch` holds page views with it).
 
+use std::future::Future;
+use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -8,6 +11,7 @@ use anyhow::Result;
 use serde::Serialize;
 use tokio::sync::Semaphore;
 
+use crate::conns::Ws;
 use crate::relay_proc::RelayProc;
 use crate::stats::{kernel_slab, rss_bytes, tcp_socket_memory};
 
@@ -30,6 +34,16 @@ pub struct IdleResult {
 }
 
 pub async fn run(relay: &RelayProc, n: usize) -> Result<IdleResult> {
+    Ok(hold(relay, n, crate::conns::agent).await?.0)
+}
+
+/// Opens `n` sockets with `open(addr, i)` and reads the relay's and the kernel's memory 2 s
+/// after the last one; the sockets are returned still open.
+pub async fn hold<F, Fut>(relay: &RelayProc, n: usize, open: F) -> Result<(IdleResult, Vec<Ws>)>
+where
+    F: Fn(SocketAddr, usize) -> Fut,
+    Fut: Future<Output = Result<Ws>> + Send + 'static,
+{
     let rss0 = rss_bytes(relay.pid());
     let sock0 = tcp_socket_memory();
     let slab0 = kernel_slab();
@@ -38,9 +52,9 @@ pub async fn run(relay: &RelayProc, n: usize) -> Result<IdleResult> {
     let mut tasks = Vec::with_capacity(n);
     for i in 0..n {
         let permit = gate.clone().acquire_owned().await?;
-        let addr = relay.addr;
+        let fut = open(relay.addr, i);
         tasks.push(tokio::spawn(async move {
-            let r = crate::conns::agent(addr, i).await;
+            let r = fut.await;
             drop(permit);
             r
         }));
@@ -72,6 +86,5 @@ pub async fn run(relay: &RelayProc, n: usize) -> Result<IdleResult> {
         slab_per_conn: slab1.saturating_sub(slab0) as f64 / connected as f64,
         first_error,
     };
-    drop(held);
-    Ok(result)
+    Ok((result, held))
 }

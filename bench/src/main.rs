@@ -6,7 +6,8 @@
 //!   /proc. `cluster`: `cross_node_dial` and `failover` on several relays (asked for by name;
 //!   they need PostgreSQL, nats-server and nginx). For CALL: `call_setup` (seeding, placing calls), `sip_phone` (the bench's SIP UAS),
 //!   `rtp_probe` (G.711 test streams), `rtp_floor` (the plain UDP forwarder). For CHAT:
-//!   `chat` (the sweep and its table), `chat_peers` (the relay's staff and visitors, socket.io).
+//!   `chat` (the sweep and its table), `chat_peers` (the relay's staff and visitors, socket.io),
+//!   `watch` (CHAT-9's page-view sockets against idle agents).
 
 mod call_setup;
 mod calls;
@@ -23,6 +24,7 @@ mod rtp_floor;
 mod rtp_probe;
 mod sip_phone;
 mod stats;
+mod watch;
 mod weight;
 
 use std::path::PathBuf;
@@ -75,11 +77,14 @@ struct Cli {
     /// CHAT: paths to measure (relay, socketio, floor).
     #[arg(long, value_delimiter = ',', default_value = "relay,socketio,floor")]
     chat_paths: Vec<String>,
+    /// CHAT-9: page-view watch sockets held (and as many idle agents, the peer).
+    #[arg(long, value_delimiter = ',')]
+    watch: Option<Vec<usize>>,
     /// Scenarios to run.
     #[arg(
         long,
         value_delimiter = ',',
-        default_value = "startup,idle,dial,nats,floor,weight,calls,chat"
+        default_value = "startup,idle,dial,nats,floor,weight,calls,chat,watch"
     )]
     scenarios: Vec<String>,
     #[arg(long)]
@@ -385,6 +390,11 @@ async fn run(cli: Cli, fd_limit: u64) -> Result<()> {
             "chat".into(),
             chat_scenario(&cli, &binary, runs, fd_limit).await?,
         );
+    }
+
+    if want("watch") {
+        let w = watch::scenario(&cli, &binary, runs, fd_limit, SERVER_CORE).await?;
+        results.insert("watch".into(), w);
     }
 
     if let Some(dir) = cli.out.parent() {
