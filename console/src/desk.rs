@@ -108,6 +108,31 @@ pub struct Desk {
     pub signed_out: bool,
 }
 
+/// One conversation the search found: its first matching line and how many lines matched.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ConversationHit {
+    pub conversation: String,
+    pub first: ChatLine,
+    pub lines: usize,
+}
+
+/// The search's matching lines as the conversations they are in, in the relay's order (the
+/// first line of each decides its place): agents look for a conversation, not a line.
+pub fn hits_by_conversation(lines: &[ChatLine]) -> Vec<ConversationHit> {
+    let mut out: Vec<ConversationHit> = Vec::new();
+    for l in lines {
+        match out.iter_mut().find(|h| h.conversation == l.conversation) {
+            Some(h) => h.lines += 1,
+            None => out.push(ConversationHit {
+                conversation: l.conversation.clone(),
+                first: l.clone(),
+                lines: 1,
+            }),
+        }
+    }
+    out
+}
+
 impl Desk {
     pub fn signed_in(&self) -> bool {
         self.me.is_some()

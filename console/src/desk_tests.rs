@@ -268,3 +268,21 @@ fn visitors_browsing_now_are_replaced_by_each_push() {
     d.apply(RelayToConsole::VisitorsNow(vec![view("p2")]), |_| false);
     assert_eq!(d.browsing, [view("p2")]);
 }
+
+// covers CHAT-1 (search over stored conversations): hits are listed per conversation, each with
+// its first matching line and how many matched, in the relay's order
+#[test]
+fn search_hits_are_grouped_by_conversation() {
+    let hits = [
+        line("c2", 4, Author::Visitor),
+        line("c1", 9, Author::Visitor),
+        line("c2", 7, Author::Visitor),
+        line("c2", 8, Author::Visitor),
+    ];
+    let by = hits_by_conversation(&hits);
+    let seen: Vec<(&str, u64, usize)> = by
+        .iter()
+        .map(|h| (h.conversation.as_str(), h.first.seq, h.lines))
+        .collect();
+    assert_eq!(seen, [("c2", 4, 3), ("c1", 9, 1)]);
+}

@@ -79,6 +79,8 @@ pub struct Text {
     /// The composer's file input (images and PDF).
     pub attach: &'static str,
     pub cancel_file: &'static str,
+    /// After a conversation's first matching line: how many lines matched (`{n}`).
+    pub hit_lines: &'static str,
     pub internal_note: &'static str,
     pub internal_label: &'static str,
     pub is_typing: &'static str,
@@ -150,6 +152,7 @@ pub static EN: Text = Text {
     send: "Send",
     attach: "Attach a file",
     cancel_file: "Do not send this file",
+    hit_lines: "({n} lines match)",
     internal_note: "Internal note (the visitor does not see it)",
     internal_label: "internal note",
     is_typing: "is typing…",
@@ -221,6 +224,7 @@ pub static ZH: Text = Text {
     send: "发送",
     attach: "发送文件",
     cancel_file: "不发送此文件",
+    hit_lines: "（{n} 条匹配）",
     internal_note: "内部备注（访客看不到）",
     internal_label: "内部备注",
     is_typing: "正在输入…",

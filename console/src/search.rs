@@ -4,11 +4,10 @@
 use leptos::ev::SubmitEvent;
 use leptos::html::Input;
 use leptos::prelude::*;
-use ringlink_protocol::chat::ChatLine;
 use ringlink_protocol::console::{ConsoleMsg, SearchChats};
 
 use crate::app::App;
-use crate::desk::Asked;
+use crate::desk::{hits_by_conversation, Asked, ConversationHit};
 
 /// The search form: its field is `data-c={hook}`, its button `data-c={hook}-go`.
 pub fn form(app: App, hook: &'static str) -> impl IntoView {
@@ -34,12 +33,13 @@ pub fn form(app: App, hook: &'static str) -> impl IntoView {
     }
 }
 
-/// The last search's hits in a list `data-c={hook}`, each line drawn by `row`; "no hits" when
-/// the search found nothing, and nothing before the first search.
+/// The last search's hits in a list `data-c={hook}`, one row per conversation (its first
+/// matching line, and how many matched) drawn by `row`; "no hits" when the search found
+/// nothing, and nothing before the first search.
 pub fn hits<V: IntoView + 'static>(
     app: App,
     hook: &'static str,
-    row: impl Fn(ChatLine) -> V + Clone + Send + Sync + 'static,
+    row: impl Fn(ConversationHit) -> V + Clone + Send + Sync + 'static,
 ) -> impl IntoView {
     let t = app.t();
     view! {
@@ -48,8 +48,13 @@ pub fn hits<V: IntoView + 'static>(
                 if hits.is_empty() {
                     return view! { <li class="c-muted">{t.no_hits}</li> }.into_any();
                 }
-                hits.into_iter().map(row.clone()).collect_view().into_any()
+                hits_by_conversation(&hits).into_iter().map(row.clone()).collect_view().into_any()
             })}
         </ul>
     }
+}
+
+/// "(3 lines)" after a conversation's first matching line, when more than one matched.
+pub fn more(app: App, h: &ConversationHit) -> Option<String> {
+    (h.lines > 1).then(|| app.t().hit_lines.replace("{n}", &h.lines.to_string()))
 }

@@ -16,14 +16,16 @@ pub fn column(app: App) -> impl IntoView {
     view! {
         <aside class="c-tools">
             {search::form(app, "search")}
-            {search::hits(app, "hits", move |l| {
-                let conv = l.conversation.clone();
+            {search::hits(app, "hits", move |h| {
+                let conv = h.conversation.clone();
                 let known = app.desk.with_untracked(|d| d.conv(&conv).is_some());
+                let more = search::more(app, &h);
                 view! {
                     <li data-c="hit">
                         <button type="button" class="c-conv" disabled=!known
                             on:click=move |_| app.select(conv.clone())>
-                            <span class="c-at">{clock(l.at)}</span>" "{l.text}
+                            <span class="c-at">{clock(h.first.at)}</span>" "{h.first.text}
+                            {more.map(|m| view! { " "<span class="c-muted">{m}</span> })}
                         </button>
                     </li>
                 }

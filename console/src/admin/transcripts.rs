@@ -23,12 +23,14 @@ pub fn page(app: App) -> impl IntoView {
         <h2>{a.tab_transcripts}</h2>
         <p class="c-muted">{a.transcripts_hint}</p>
         {search::form(app, "transcript-search")}
-        {search::hits(app, "transcript-hits", move |l| {
-            let conv = l.conversation.clone();
+        {search::hits(app, "transcript-hits", move |h| {
+            let conv = h.conversation.clone();
             let hook = conv.clone();
+            let more = search::more(app, &h);
             view! {
                 <li data-c="transcript-hit" data-conversation=hook>
-                    <span class="c-at">{clock(l.at)}</span>" "{l.text}" "
+                    <span class="c-at">{clock(h.first.at)}</span>" "{h.first.text}" "
+                    {more.map(|m| view! { <span class="c-muted">{m}</span>" " })}
                     <button type="button" data-c="transcript-open"
                         on:click=move |_| show(conv.clone())>{a.open_transcript}</button>
                 </li>
