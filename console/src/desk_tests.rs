@@ -257,6 +257,7 @@ fn visitors_browsing_now_are_replaced_by_each_push() {
     let view = |id: &str| BrowsingVisitor {
         pageview: id.into(),
         page: "https://shop.example/".into(),
+        title: None,
         referrer: None,
         lang: None,
         since: 0,

@@ -104,7 +104,9 @@ fn browsing(app: App, t: &'static Text) -> impl IntoView {
                     };
                     view! {
                         <li class="c-left" data-c="browsing-visitor">
-                            <p><span class="c-at">{clock(b.since)}</span>" "{b.page.clone()}</p>
+                            <p><span class="c-at">{clock(b.since)}</span>" "
+                                {b.title.clone().map(|t| view! { <b data-c="browsing-title">{t}</b>" " })}
+                                {b.page.clone()}</p>
                             {b.referrer.clone().map(|r| view! { <p class="c-muted">{r}</p> })}
                             <button type="button" data-c="invite" on:click=invite>{t.invite}</button>
                         </li>

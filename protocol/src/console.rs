@@ -158,6 +158,9 @@ pub struct TransferOffer {
 pub struct BrowsingVisitor {
     pub pageview: String,
     pub page: String,
+    /// The page's title, when it has one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub title: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub referrer: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]

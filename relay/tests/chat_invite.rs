@@ -15,7 +15,7 @@ async fn pageview(
     origin: &str,
 ) -> Result<Client<WidgetMsg, RelayToWidget>, tokio_tungstenite::tungstenite::Error> {
     let url = format!(
-        "ws://{}/v1/visitor/watch?site={}&page=http%3A%2F%2Fshop.test%2Fboots&lang=en-GB",
+        "ws://{}/v1/visitor/watch?site={}&page=http%3A%2F%2Fshop.test%2Fboots&lang=en-GB&title=Boots%20%C2%B7%20Shop%0A",
         t.base,
         support::SITE
     );
@@ -49,6 +49,8 @@ both_buses!(
         .await;
         assert_eq!(now[0].page, "http://shop.test/boots");
         assert_eq!(now[0].lang.as_deref(), Some("en-GB"));
+        // The page's title, without the control character it came with.
+        assert_eq!(now[0].title.as_deref(), Some("Boots · Shop"));
         let r = li
             .request(ConsoleMsg::InviteVisitor(InviteVisitor {
                 pageview: now[0].pageview.clone(),

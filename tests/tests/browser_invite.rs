@@ -95,6 +95,16 @@ async fn an_agent_invites_a_browsing_visitor_and_they_chat() {
     .await;
     assert_eq!(now.len(), 1, "one page view, one entry: {now:?}");
     assert_eq!(now[0].lang.as_deref(), Some("en-US"), "{now:?}");
+    let title = b.eval("return document.title;").await;
+    assert_eq!(
+        now[0].title.as_deref(),
+        title.as_str().filter(|t| !t.is_empty()),
+        "the agent reads the page's title: {now:?}"
+    );
+    assert!(
+        now[0].title.is_some(),
+        "the demo's product page has a title"
+    );
     let seen = fetched(&b).await;
     assert!(seen.contains("/watch.js"), "the watcher loaded: {seen}");
     assert!(

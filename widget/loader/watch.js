@@ -1,6 +1,6 @@
 /*! Ringlink page watcher (CHAT-9); see README.md, "Agent-started chat" */
 /* Imported by the loader only when the tag has data-ringlink-invite: one WebSocket per page
- view to the relay's /v1/visitor/watch, which tells the site's agents the page (URL, referrer,
+ view to the relay's /v1/visitor/watch, which tells the site's agents the page (URL, title, referrer,
  browser language) while the page is open, and brings an agent's invitation, which the loader
  hands to the frame (the frame's chat redeems it). No wasm, no frame, no storage, no cookies:
  only this socket. Reopened with backoff and jitter; closed on pagehide (the agent's list drops
@@ -26,6 +26,7 @@ export function watch(base, site, invited) {
     const q = u.searchParams;
     q.set('site', site);
     q.set('page', location.href.slice(0, MAX_URL_CHARS));
+    if (document.title) q.set('title', document.title.slice(0, 200));
     if (document.referrer) q.set('referrer', document.referrer.slice(0, MAX_URL_CHARS));
     if (navigator.language) q.set('lang', navigator.language);
     const s = ws = new WebSocket(u, 'ringlink.v1');

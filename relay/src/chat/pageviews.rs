@@ -40,6 +40,7 @@ pub async fn visitors_now(
         .map(|p| BrowsingVisitor {
             pageview: p.public_id,
             page: p.page,
+            title: p.title,
             referrer: p.referrer,
             lang: p.lang,
             since: p.since_ms,
@@ -59,6 +60,7 @@ pub async fn join(
     relay: &Relay,
     site_id: i64,
     page: String,
+    title: Option<String>,
     referrer: Option<String>,
     lang: Option<String>,
 ) -> Result<PageviewRow, ErrorBody> {
@@ -66,6 +68,7 @@ pub async fn join(
         public_id: format!("pv_{}", random_id(16)),
         site_id,
         page,
+        title,
         referrer,
         lang,
         since_ms: relay.chat.clock.now_ms(),

@@ -1,5 +1,5 @@
 //! The loader's light page-view socket (CHAT-9), `GET /v1/visitor/watch?site=KEY&page=URL`
-//! (optional `&referrer=` and `&lang=`), opened from the merchant's page when the tag has
+//! (optional `&title=`, `&referrer=` and `&lang=`), opened from the merchant's page when the tag has
 //! `data-ringlink-invite`: its `Origin` must be on the site's allow-list. It reports the page
 //! while it is open, answers pings, and carries one push: an agent's invitation to chat.
 
@@ -11,6 +11,9 @@ use axum::extract::{Query, State};
 use axum::http::{header, HeaderMap};
 use axum::response::{IntoResponse, Response};
 use ringlink_protocol::limits::MAX_URL;
+
+/// A page title longer than this is cut: agents read a line, not a paragraph.
+const MAX_TITLE: usize = 200;
 use ringlink_protocol::widget::{Pong, RelayToWidget, WidgetMsg};
 use ringlink_protocol::{Envelope, ErrorBody, ErrorCode};
 
@@ -69,11 +72,39 @@ pub async fn upgrade(
         cut("referrer"),
         cut("lang").map(|l| l.chars().take(35).collect()),
     );
+    // The page's title, shown to agents as text: 200 characters, no control characters.
+    let title = q
+        .get("title")
+        .map(|t| {
+            t.chars()
+                .filter(|c| !c.is_control())
+                .take(MAX_TITLE)
+                .collect::<String>()
+        })
+        .filter(|t| !t.trim().is_empty());
     let tasks = relay.tasks.clone();
     let site_id = site.id;
     ws::limits(upgrade).on_upgrade(move |socket| {
-        tasks.track_future(run(relay, socket, site_id, page, referrer, lang))
+        tasks.track_future(run(
+            relay,
+            socket,
+            site_id,
+            Page {
+                url: page,
+                title,
+                referrer,
+                lang,
+            },
+        ))
     })
+}
+
+/// What the watcher reported of the page.
+struct Page {
+    url: String,
+    title: Option<String>,
+    referrer: Option<String>,
+    lang: Option<String>,
 }
 
 struct PageviewConn {
@@ -82,15 +113,8 @@ struct PageviewConn {
     updates: Listening,
 }
 
-async fn run(
-    relay: Arc<Relay>,
-    mut socket: WebSocket,
-    site_id: i64,
-    page: String,
-    referrer: Option<String>,
-    lang: Option<String>,
-) {
-    let view = match pageviews::join(&relay, site_id, page, referrer, lang).await {
+async fn run(relay: Arc<Relay>, mut socket: WebSocket, site_id: i64, p: Page) {
+    let view = match pageviews::join(&relay, site_id, p.url, p.title, p.referrer, p.lang).await {
         Ok(v) => v,
         Err(e) => {
             let _ = ws::send(&mut socket, &Envelope::push(RelayToWidget::Error(e))).await;

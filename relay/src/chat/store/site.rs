@@ -413,6 +413,8 @@ pub struct PageviewRow {
     pub public_id: String,
     pub site_id: i64,
     pub page: String,
+    /// The page's `document.title`, when it has one.
+    pub title: Option<String>,
     pub referrer: Option<String>,
     pub lang: Option<String>,
     pub since_ms: i64,
@@ -425,6 +427,7 @@ fn read_pageview(r: &AnyRow) -> Result<PageviewRow> {
         public_id: r.try_get("public_id")?,
         site_id: r.try_get("site_id")?,
         page: r.try_get("page")?,
+        title: r.try_get("title")?,
         referrer: r.try_get("referrer")?,
         lang: r.try_get("lang")?,
         since_ms: r.try_get("since_ms")?,
@@ -432,18 +435,19 @@ fn read_pageview(r: &AnyRow) -> Result<PageviewRow> {
     })
 }
 
-const PAGEVIEW: &str = "public_id, site_id, page, referrer, lang, since_ms, invite";
+const PAGEVIEW: &str = "public_id, site_id, page, title, referrer, lang, since_ms, invite";
 
 impl Store {
     pub async fn add_pageview(&self, p: &PageviewRow, node_id: &str) -> Result<()> {
         sqlx::query(
-            "INSERT INTO chat_pageviews (public_id, site_id, node_id, page, referrer, lang, since_ms) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7)",
+            "INSERT INTO chat_pageviews (public_id, site_id, node_id, page, title, referrer, lang, since_ms) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
         )
         .bind(&p.public_id)
         .bind(p.site_id)
         .bind(node_id)
         .bind(&p.page)
+        .bind(&p.title)
         .bind(&p.referrer)
         .bind(&p.lang)
         .bind(p.since_ms)
