@@ -7,7 +7,8 @@
 //!   they need PostgreSQL, nats-server and nginx). For CALL: `call_setup` (seeding, placing calls), `sip_phone` (the bench's SIP UAS),
 //!   `rtp_probe` (G.711 test streams), `rtp_floor` (the plain UDP forwarder). For CHAT:
 //!   `chat` (the sweep and its table), `chat_peers` (the relay's staff and visitors, socket.io),
-//!   `watch` (CHAT-9's page-view sockets against idle agents).
+//!   `watch` (CHAT-9's page-view sockets against idle agents). `scratch`: scratch directories
+//!   and child processes.
 
 mod call_setup;
 mod calls;
@@ -22,10 +23,13 @@ mod nats;
 mod relay_proc;
 mod rtp_floor;
 mod rtp_probe;
+mod scratch;
 mod sip_phone;
 mod stats;
 mod watch;
 mod weight;
+
+use scratch::{die_with_parent, self_exe, tempdir, Scratch};
 
 use std::path::PathBuf;
 use std::time::Instant;
@@ -553,56 +557,4 @@ async fn chat_scenario(
     Ok(
         json!({"visitors": visitors, "agents": agents, "secs": secs, "sweep": as_json, "best_under_50ms_p99": best}),
     )
-}
-
-/// A scratch directory removed when dropped.
-struct Scratch(PathBuf);
-
-impl std::ops::Deref for Scratch {
-    type Target = PathBuf;
-    fn deref(&self) -> &PathBuf {
-        &self.0
-    }
-}
-
-impl Drop for Scratch {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
-
-fn tempdir() -> Result<Scratch> {
-    let dir = std::env::temp_dir().join(format!(
-        "ringlink-bench-{}-{}",
-        std::process::id(),
-        rand_suffix()
-    ));
-    std::fs::create_dir_all(&dir)?;
-    Ok(Scratch(dir))
-}
-
-fn rand_suffix() -> u64 {
-    use std::sync::atomic::{AtomicU64, Ordering};
-    static N: AtomicU64 = AtomicU64::new(0);
-    N.fetch_add(1, Ordering::Relaxed)
-}
-
-/// Makes a child started with `cmd` die with the benchmark (a killed run leaves no relay or
-/// forwarder behind on its pinned core).
-fn die_with_parent(cmd: &mut std::process::Command) -> &mut std::process::Command {
-    use std::os::unix::process::CommandExt;
-    // SAFETY: prctl is async-signal-safe; nothing else runs between fork and exec.
-    unsafe {
-        cmd.pre_exec(|| {
-            libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL);
-            Ok(())
-        })
-    }
-}
-
-/// This program, for starting its own server subcommands (through `taskset`, so not
-/// `/proc/self/exe`): `/proc/<pid>/exe` still runs when a rebuild has replaced the file on disk
-/// mid-run (the shared target directory).
-fn self_exe() -> PathBuf {
-    PathBuf::from(format!("/proc/{}/exe", std::process::id()))
 }

@@ -158,7 +158,7 @@ pub fn composer(app: App, conversation: String, kind: ConversationKind) -> impl 
             })}
             <label class="c-inline">{t.attach}
                 <input type="file" data-c="attach" on:change=on_file
-                    accept="image/png,image/jpeg,image/gif,image/webp,application/pdf"/></label>
+                    accept=crate::files::ACCEPT/></label>
             <button type="button" class="c-primary" data-c="send" on:click=move |_| send()>{t.send}</button>
             {move || refused.get().map(|w| view! {
                 <p class="c-error" data-c="attach-refused" role="alert">{w}</p>

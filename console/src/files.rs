@@ -7,6 +7,9 @@ use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{Request, RequestInit, Response};
 
+/// The files a chat line may carry, as the relay checks them by content.
+pub const ACCEPT: &str = "image/png,image/jpeg,image/gif,image/webp,application/pdf";
+
 fn failed(e: JsValue) -> String {
     e.as_string().unwrap_or_else(|| format!("{e:?}"))
 }

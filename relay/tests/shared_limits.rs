@@ -16,6 +16,7 @@ use ringlink_protocol::account::{AskAccountCode, CodePurpose};
 use ringlink_protocol::widget::{RelayToWidget, WidgetMsg};
 use ringlink_protocol::{ErrorBody, ErrorCode, E164};
 use ringlink_relay::calls::guard::Line;
+use ringlink_relay::calls::limits::SmsKind;
 use ringlink_relay::signup::CODES_PER_NUMBER_PER_HOUR;
 use ringlink_relay::store::counters::TakeError;
 use ringlink_relay::{Config, Relay};
@@ -107,6 +108,8 @@ async fn call(r: &Relay, member: i64, address: &str, to: &E164) -> Result<(), Er
     Ok(())
 }
 
+/// These SMS are verification codes, as sign-up and CALL send them.
+const CODE: SmsKind = SmsKind::Verification;
 // covers #10 §2 shared limits: calls per member, client address, destination number and number
 // prefix per hour; codes per number and per member; SMS per range, per site and in all; each
 // with a cap of N taken alternately on two relays, the N+1st refused on the other one.
@@ -175,16 +178,19 @@ on_postgres_pair!(
         // SMS per site per hour (cap 4 on site 7), in all (cap 6), per range (cap 3).
         let sms = |i: usize| &p.relay(i).calls.sms_caps;
         for i in 0..4 {
-            sms(i).take(7, &num(700 + i)).await.unwrap();
+            sms(i).take(7, &num(700 + i), CODE).await.unwrap();
         }
-        refused_rate(sms(0).take(7, &num(709)).await, "this shop's page");
+        refused_rate(sms(0).take(7, &num(709), CODE).await, "this shop's page");
         for i in 0..2 {
-            sms(i).take(8 + i as i64, &num(800 + i)).await.unwrap();
+            sms(i)
+                .take(8 + i as i64, &num(800 + i), CODE)
+                .await
+                .unwrap();
         }
-        refused_rate(sms(0).take(20, &num(809)).await, "this service");
+        refused_rate(sms(0).take(20, &num(809), CODE).await, "this service");
         sms(1).give_back(9, &num(801)).await;
         sms(0)
-            .take(21, &num(810))
+            .take(21, &num(810), CODE)
             .await
             .expect("a given-back SMS frees its place on every relay");
     }
@@ -197,7 +203,7 @@ on_postgres_pair!(sign_up_codes_and_ranges_are_shared, |p: Pair| async move {
         p.relay(i)
             .calls
             .sms_caps
-            .take(99, &n(&format!("+86135100000{i:02}")))
+            .take(99, &n(&format!("+86135100000{i:02}")), CODE)
             .await
             .unwrap();
     }
@@ -205,7 +211,7 @@ on_postgres_pair!(sign_up_codes_and_ranges_are_shared, |p: Pair| async move {
         p.relay(1)
             .calls
             .sms_caps
-            .take(99, &n("+8613510000099"))
+            .take(99, &n("+8613510000099"), CODE)
             .await,
         "this range of numbers",
     );
@@ -437,7 +443,7 @@ async fn a_parallel_burst_takes_exactly_the_cap() {
             relay
                 .calls
                 .sms_caps
-                .take(i as i64 % 3, &num(i))
+                .take(i as i64 % 3, &num(i), CODE)
                 .await
                 .is_ok()
         }

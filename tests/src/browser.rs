@@ -196,18 +196,7 @@ impl Browser {
         limit: Duration,
         ok: impl Fn(&Value) -> bool,
     ) -> Value {
-        let start = Instant::now();
-        loop {
-            let v = self.eval_in_frame(script).await;
-            if ok(&v) {
-                return v;
-            }
-            if start.elapsed() > limit {
-                self.dump(what).await;
-                panic!("{what}: {v}");
-            }
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
+        self.until(true, script, what, limit, ok).await
     }
 
     /// Runs `script` in the merchant page until `ok` accepts its result; returns that result.
@@ -218,9 +207,24 @@ impl Browser {
         limit: Duration,
         ok: impl Fn(&Value) -> bool,
     ) -> Value {
+        self.until(false, script, what, limit, ok).await
+    }
+
+    async fn until(
+        &self,
+        in_frame: bool,
+        script: &str,
+        what: &str,
+        limit: Duration,
+        ok: impl Fn(&Value) -> bool,
+    ) -> Value {
         let start = Instant::now();
         loop {
-            let v = self.eval(script).await;
+            let v = if in_frame {
+                self.eval_in_frame(script).await
+            } else {
+                self.eval(script).await
+            };
             if ok(&v) {
                 return v;
             }

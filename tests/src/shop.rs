@@ -11,6 +11,44 @@ use crate::procs::{free_port, wait_for_port, wait_until, Proc};
 
 pub const NUMBER: &str = "13800138000";
 pub const PASSWORD: &str = "demo-password-1";
+
+/// The shop's "Sales" call button: the merchant pays, it rings +86 10 6552 9988.
+pub const SALES_BUTTON: &[&str] = &[
+    "button",
+    "set",
+    "--site",
+    "demo",
+    "--key",
+    "sales",
+    "--label",
+    "Sales",
+    "--number",
+    "+86 10 6552 9988",
+    "--payer",
+    "merchant",
+];
+
+/// 1,000 fen of the merchant's credit.
+pub const MERCHANT_CREDIT: &[&str] = &["account", "credit", "--site", "demo", "--amount", "1000"];
+
+/// A CALL the tests can place: the Sales button, a per-second tariff of 60 fen a minute for
+/// +86, and the merchant's credit.
+pub const SALES_CALLS: &[&[&str]] = &[
+    SALES_BUTTON,
+    &[
+        "tariff",
+        "set",
+        "--prefix",
+        "+86",
+        "--connect-fee",
+        "0",
+        "--per-minute",
+        "60",
+        "--increments",
+        "1/1",
+    ],
+    MERCHANT_CREDIT,
+];
 const WAIT: Duration = Duration::from_secs(20);
 
 pub struct Shop {

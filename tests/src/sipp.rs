@@ -115,35 +115,3 @@ pub fn member_and_merchant() -> (Phone, Phone, String) {
     );
     (member, merchant, config)
 }
-
-/// The shop's "Sales" call button (the merchant pays, +86 10 6552 9988), a per-second tariff
-/// of 60 fen a minute for +86, and 1,000 fen of merchant credit.
-pub const SALES_BUTTON: &[&[&str]] = &[
-    &[
-        "button",
-        "set",
-        "--site",
-        "demo",
-        "--key",
-        "sales",
-        "--label",
-        "Sales",
-        "--number",
-        "+86 10 6552 9988",
-        "--payer",
-        "merchant",
-    ],
-    &[
-        "tariff",
-        "set",
-        "--prefix",
-        "+86",
-        "--connect-fee",
-        "0",
-        "--per-minute",
-        "60",
-        "--increments",
-        "1/1",
-    ],
-    &["account", "credit", "--site", "demo", "--amount", "1000"],
-];

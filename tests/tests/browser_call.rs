@@ -8,8 +8,8 @@
 use std::time::Duration;
 
 use ringlink_e2e::browser::Browser;
-use ringlink_e2e::shop::{Shop, NUMBER, PASSWORD};
-use ringlink_e2e::sipp::{have_sipp, member_and_merchant, SALES_BUTTON};
+use ringlink_e2e::shop::{Shop, NUMBER, PASSWORD, SALES_CALLS};
+use ringlink_e2e::sipp::{have_sipp, member_and_merchant};
 use ringlink_e2e::{require, workspace};
 
 const WAIT: Duration = Duration::from_secs(30);
@@ -25,7 +25,7 @@ async fn member_is_called_back_and_bridged_to_the_merchant() {
         return;
     };
     let (member_phone, merchant_phone, config) = member_and_merchant();
-    let shop = Shop::start(&config, SALES_BUTTON);
+    let shop = Shop::start(&config, SALES_CALLS);
     let shots = workspace().join("target/e2e");
     b.goto(&format!("{}products/tea", shop.shop_url)).await;
 

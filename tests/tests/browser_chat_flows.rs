@@ -9,8 +9,8 @@ use std::time::{Duration, Instant};
 
 use ringlink_e2e::chat_flow::{apps_built, set_chat, strings, Agent, Db, Visitor, WAIT};
 use ringlink_e2e::console::{self, staff_add};
-use ringlink_e2e::shop::{Shop, NUMBER, PASSWORD};
-use ringlink_e2e::sipp::{have_sipp, member_and_merchant, SALES_BUTTON};
+use ringlink_e2e::shop::{Shop, NUMBER, PASSWORD, SALES_CALLS};
+use ringlink_e2e::sipp::{have_sipp, member_and_merchant};
 use ringlink_protocol::chat::ConversationState;
 use ringlink_protocol::widget::RelayToWidget;
 use serde_json::json;
@@ -332,7 +332,7 @@ async fn call_me_back_from_the_chat_places_a_call(db: Db) {
         return;
     }
     let (member_phone, merchant_phone, config) = member_and_merchant();
-    let Some(shop) = shop(db, &config, SALES_BUTTON) else {
+    let Some(shop) = shop(db, &config, SALES_CALLS) else {
         return;
     };
     set_chat(&shop, json!({ "call_button": "sales" })).await;

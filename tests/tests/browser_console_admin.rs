@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use ringlink_e2e::browser::Browser;
 use ringlink_e2e::console::{say, staff_add, visitor, visitor_gets, ConsolePage};
-use ringlink_e2e::shop::Shop;
+use ringlink_e2e::shop::{Shop, MERCHANT_CREDIT, SALES_BUTTON};
 use ringlink_e2e::{require, workspace};
 use serde_json::Value;
 
@@ -107,26 +107,7 @@ async fn an_admin_runs_the_site_from_the_console() {
     let Some(b) = Browser::start().await else {
         return;
     };
-    let shop = Shop::start(
-        "",
-        &[
-            &[
-                "button",
-                "set",
-                "--site",
-                "demo",
-                "--key",
-                "sales",
-                "--label",
-                "Sales",
-                "--number",
-                "+86 10 6552 9988",
-                "--payer",
-                "merchant",
-            ],
-            &["account", "credit", "--site", "demo", "--amount", "1000"],
-        ],
-    );
+    let shop = Shop::start("", &[SALES_BUTTON, MERCHANT_CREDIT]);
     staff_add(&shop, "boss", "Boss", "admin", BOSS_PASSWORD);
     staff_add(&shop, "li", "Li", "agent", LI_PASSWORD);
     let page = ConsolePage(&b);

@@ -11,27 +11,11 @@ use std::time::Duration;
 use ringlink_e2e::axe::{axe, axe_source};
 use ringlink_e2e::browser::Browser;
 use ringlink_e2e::procs::Proc;
-use ringlink_e2e::shop::{Shop, NUMBER, PASSWORD};
+use ringlink_e2e::shop::{Shop, NUMBER, PASSWORD, SALES_BUTTON};
 use ringlink_e2e::{binary, require, workspace};
 use serde_json::json;
 
 const WAIT: Duration = Duration::from_secs(20);
-
-/// The merchant's "call me now" button the tests open.
-const SALES: &[&str] = &[
-    "button",
-    "set",
-    "--site",
-    "demo",
-    "--key",
-    "sales",
-    "--label",
-    "Sales",
-    "--number",
-    "+86 10 6552 9988",
-    "--payer",
-    "merchant",
-];
 
 fn widget_built() -> bool {
     let wasm = workspace().join("widget/dist/frame.js");
@@ -70,7 +54,7 @@ async fn axe_finds_no_violations_on_the_open_panel() {
     let Some(b) = Browser::start().await else {
         return;
     };
-    let shop = Shop::start("", &[SALES]);
+    let shop = Shop::start("", &[SALES_BUTTON]);
     b.goto(&shop.shop_url).await;
     b.click("[data-rl=bubble]").await;
     b.wait_for("[data-rl=signin-number]", WAIT).await;

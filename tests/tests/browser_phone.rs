@@ -8,7 +8,7 @@
 use std::time::Duration;
 
 use ringlink_e2e::browser::Browser;
-use ringlink_e2e::shop::{Shop, NUMBER, PASSWORD};
+use ringlink_e2e::shop::{Shop, NUMBER, PASSWORD, SALES_BUTTON};
 use ringlink_e2e::{require, workspace};
 use serde_json::json;
 
@@ -85,23 +85,7 @@ async fn on_a_phone_tel_links_dial_natively_and_the_sheet_keeps_focus() {
     let Some(b) = Browser::start().await else {
         return;
     };
-    let shop = Shop::start(
-        "",
-        &[&[
-            "button",
-            "set",
-            "--site",
-            "demo",
-            "--key",
-            "sales",
-            "--label",
-            "Sales",
-            "--number",
-            "+86 10 6552 9988",
-            "--payer",
-            "merchant",
-        ]],
-    );
+    let shop = Shop::start("", &[SALES_BUTTON]);
     b.client.set_window_size(390, 844).await.unwrap();
     b.goto(&shop.shop_url).await;
     b.wait_for("[data-rl=bubble]", WAIT).await;

@@ -222,6 +222,7 @@ fn run(model: RwSignal<Model>, out: Vec<Out>) {
                 }
             }
             Out::Unread(n) => emit("unread", &JsValue::from_f64(n as f64)),
+            Out::Offered => focus_after_load(),
         }
     }
 }

@@ -124,9 +124,6 @@ fn offer(app: App, chat: &ChatModel) -> Option<AnyView> {
         );
     }
     let o = chat.offer()?;
-    // The offer comes with the relay's answer, after the panel placed focus on the composer:
-    // focus the visitor has not moved goes to the offer, the first thing to do now.
-    crate::app::focus_after_load();
     let call = o.call_button.clone().map(|b| {
         view! {
             <button type="button" class="rl-secondary" data-rl="chat-call-me"

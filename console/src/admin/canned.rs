@@ -1,7 +1,7 @@
 //! The site's canned responses (`/v1/console/canned`): the list, adding one (title and text
 //! with the variables the relay fills: `{agent}`, `{site}`, `{page}`, and optionally a file
-//! sent with it), removing one. Agents
-//! pick them in the composer, filled for the conversation (`crate::canned_pick`).
+//! sent with it), removing one. Agents pick them in the composer, filled for the
+//! conversation (`crate::canned_pick`).
 
 use leptos::ev::SubmitEvent;
 use leptos::html::{Input, Textarea};
@@ -107,7 +107,7 @@ pub fn page(app: App) -> impl IntoView {
             <p class="c-muted">{a.canned_vars}</p>
             <label class="c-field"><span>{a.canned_file}</span>
                 <input type="file" data-c="canned-attach" node_ref=file
-                    accept="image/png,image/jpeg,image/gif,image/webp,application/pdf"/></label>
+                    accept=crate::files::ACCEPT/></label>
             <button type="submit" class="c-primary" data-c="canned-add">{a.add}</button>
             {move || result.get().map(|r| match r {
                 Ok(()) => view! { <p class="c-info" role="status" data-c="canned-saved">{a.saved}</p> }.into_any(),

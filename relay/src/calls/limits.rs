@@ -55,13 +55,28 @@ pub struct SmsCaps {
     prefix_digits: usize,
 }
 
-fn sms_capped(whose: &str, secs: u64) -> ErrorBody {
+/// What an SMS is for, which the refusal names: the caps are shared, the words are not.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SmsKind {
+    /// A sign-up, reset or number verification code.
+    Verification,
+    /// The chat's: a line to an offline colleague, an answer to a left message.
+    Chat,
+}
+
+fn sms_capped(kind: SmsKind, whose: &str, secs: u64) -> ErrorBody {
+    let wait = wait_words(secs);
+    let message = match kind {
+        SmsKind::Verification => format!(
+            "{whose} has sent as many verification SMS as it may for now; try again in {wait} (or call from your own number, which needs no code)"
+        ),
+        SmsKind::Chat => {
+            format!("{whose} has sent as many SMS as it may for now; try again in {wait}")
+        }
+    };
     ErrorBody {
         code: ErrorCode::RateLimited,
-        message: format!(
-            "{whose} has sent as many verification SMS as it may for now; try again in {} (or call from your own number, which needs no code)",
-            wait_words(secs)
-        ),
+        message,
         retry_after: Some(secs),
     }
 }
@@ -110,14 +125,14 @@ impl SmsCaps {
     /// Takes one SMS from the number range's, the site's and the global caps, each taken
     /// atomically in the shared store; when one refuses, the ones already taken are handed
     /// back, so a refused SMS counts nowhere. Says which cap is reached and when it frees.
-    pub async fn take(&self, site_id: i64, to: &E164) -> Result<(), ErrorBody> {
+    pub async fn take(&self, site_id: i64, to: &E164, kind: SmsKind) -> Result<(), ErrorBody> {
         let scopes = self.scopes(site_id, to);
         for (i, (limit, key, whose)) in scopes.iter().enumerate() {
             if let Err(e) = limit.hit(&self.store, key).await {
                 for (limit, key, _) in &scopes[..i] {
                     limit.refund(&self.store, key).await;
                 }
-                return Err(refusal(e, |s| sms_capped(whose, s)));
+                return Err(refusal(e, |s| sms_capped(kind, whose, s)));
             }
         }
         Ok(())

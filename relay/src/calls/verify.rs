@@ -82,7 +82,15 @@ pub async fn send_code(
         .guard
         .count_code(member.member_id, &number)
         .await?;
-    relay.calls.sms_caps.take(site_id, &number).await?;
+    relay
+        .calls
+        .sms_caps
+        .take(
+            site_id,
+            &number,
+            crate::calls::limits::SmsKind::Verification,
+        )
+        .await?;
     let code = format!("{:06}", rand::thread_rng().gen_range(0..1_000_000));
     relay
         .store

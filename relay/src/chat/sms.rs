@@ -29,23 +29,11 @@ pub async fn send(
             ),
             retry_after: Some(wait),
         })?;
-    // The caps' own words are about verification codes: say it as the chat's SMS.
     relay
         .calls
         .sms_caps
-        .take(me.site_id, to)
-        .await
-        .map_err(|e| match e.retry_after {
-            Some(wait) if e.code == ErrorCode::RateLimited => ErrorBody {
-                code: ErrorCode::RateLimited,
-                message: format!(
-                    "the shop has sent as many SMS as it may for now; try again in {} min",
-                    wait.div_ceil(60)
-                ),
-                retry_after: Some(wait),
-            },
-            _ => e,
-        })?;
+        .take(me.site_id, to, crate::calls::limits::SmsKind::Chat)
+        .await?;
     let Some(gw) = relay.gateways.sms() else {
         relay.calls.sms_caps.give_back(me.site_id, to).await;
         return Err(ErrorBody::new(

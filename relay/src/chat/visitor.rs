@@ -88,11 +88,7 @@ pub async fn open(
     let (status, unread) = match &open {
         Some(c) => (
             Some(assign::status(relay, c).await),
-            relay
-                .store
-                .unread_count(c.id, "visitor", true)
-                .await
-                .map_err(internal)?,
+            unread(relay, c).await.map_err(internal)?,
         ),
         None => (None, 0),
     };
@@ -234,6 +230,11 @@ pub(crate) async fn start_for(
         )
         .await
         .map_err(internal)
+}
+
+/// The lines of `c` its visitor has not read.
+pub async fn unread(relay: &Relay, c: &ConversationRow) -> Result<u32, crate::store::StoreError> {
+    relay.store.unread_count(c.id, "visitor", true).await
 }
 
 pub fn not_open() -> ErrorBody {

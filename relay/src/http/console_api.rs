@@ -13,7 +13,6 @@ use axum::Json;
 use ringlink_protocol::{ErrorBody, ErrorCode};
 
 use super::api::{ApiError, ApiJson};
-use crate::accounts::hash_token;
 use crate::chat::staff::{StaffForm, StaffIdentity};
 use crate::chat::{self, desk_admin, SiteChat};
 use crate::Relay;
@@ -253,7 +252,7 @@ pub async fn remove_canned(
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 
-fn text_file(name: &str, body: String) -> Response {
+pub(super) fn text_file(name: &str, body: String) -> Response {
     (
         [
             (header::CONTENT_TYPE, "text/plain; charset=utf-8".to_owned()),
@@ -288,35 +287,6 @@ pub async fn staff_transcript(
         .await
         .map_err(chat::internal)?;
     Ok(text_file(&c.public_id, text))
-}
-
-/// The visitor's own latest conversation, without internal notes.
-pub async fn visitor_transcript(
-    State(relay): State<Arc<Relay>>,
-    headers: HeaderMap,
-) -> Result<Response, ApiError> {
-    let token = bearer(&headers).map_err(|_| {
-        ErrorBody::new(
-            ErrorCode::ChatNotOpen,
-            "send Authorization: Bearer with your visitor id",
-        )
-    })?;
-    let v = relay
-        .store
-        .chat_visitor_by_token(&hash_token(token))
-        .await
-        .map_err(chat::internal)?
-        .ok_or_else(crate::chat::visitor::not_open)?;
-    let c = relay
-        .store
-        .latest_conversation_of_visitor(v.id)
-        .await
-        .map_err(chat::internal)?
-        .ok_or_else(chat::unknown_conversation)?;
-    let text = desk_admin::transcript(&relay, &c, false)
-        .await
-        .map_err(chat::internal)?;
-    Ok(text_file("chat", text))
 }
 
 pub async fn dashboard(

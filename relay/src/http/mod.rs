@@ -6,7 +6,6 @@ mod agent_ws;
 mod api;
 mod assets;
 mod chat_files;
-mod chat_unread;
 mod console_api;
 mod console_calls;
 mod console_page;
@@ -19,6 +18,7 @@ mod pages;
 mod pageview_ws;
 pub(crate) mod routes;
 mod socket;
+mod visitor_api;
 mod widget_frame;
 mod widget_origin;
 mod widget_ws;
@@ -64,8 +64,8 @@ pub fn router(relay: Arc<Relay>) -> Router {
             )),
         )
         .route("/v1/chat/attachments/{id}", get(chat_files::download))
-        .route("/v1/chat/transcript", get(console_api::visitor_transcript))
-        .route("/v1/chat/unread", get(chat_unread::unread))
+        .route("/v1/chat/transcript", get(visitor_api::transcript))
+        .route("/v1/chat/unread", get(visitor_api::unread))
         .route("/v1/visitor/watch", get(pageview_ws::upgrade))
         .route(
             "/v1/console/staff",

@@ -133,7 +133,16 @@ pub async fn ask_code(
         limits.per_number.refund(store, number.as_str()).await;
         limits.per_address.refund(store, address).await;
     };
-    if let Err(e) = relay.calls.sms_caps.take(site_id, &number).await {
+    if let Err(e) = relay
+        .calls
+        .sms_caps
+        .take(
+            site_id,
+            &number,
+            crate::calls::limits::SmsKind::Verification,
+        )
+        .await
+    {
         give_back().await;
         return Err(e);
     }

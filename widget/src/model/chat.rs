@@ -25,6 +25,8 @@ pub enum ChatOut {
     SaveVisitor(String),
     /// The unread count for the bubble (0 clears it).
     Unread(u32),
+    /// The "no agent free" offer appeared: focus the panel placed may move to it.
+    Offered,
 }
 
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -128,6 +130,7 @@ impl ChatModel {
     /// A frame from the relay; `None` when it is not the chat's.
     pub fn frame(&mut self, msg: &RelayToWidget) -> Option<Vec<ChatOut>> {
         let mut out = Vec::new();
+        let offered = self.no_agent.is_some();
         match msg {
             RelayToWidget::ChatOpened(o) => {
                 let id = o.visitor.expose().to_owned();
@@ -181,6 +184,9 @@ impl ChatModel {
             RelayToWidget::MessageLeft(_) => self.message_left = true,
             RelayToWidget::ChatAck(_) => {}
             _ => return None,
+        }
+        if !offered && self.no_agent.is_some() {
+            out.push(ChatOut::Offered);
         }
         Some(out)
     }
@@ -350,16 +356,22 @@ mod tests {
     #[test]
     fn the_offer_before_the_first_line_carries_the_call_button() {
         let mut m = ChatModel::new(None);
-        m.frame(&RelayToWidget::ChatOpened(ChatOpened {
-            visitor: Secret::new("rl_v"),
-            status: None,
-            agents_online: 0,
-            unread: 0,
-            offer: Some(NoAgentOffer {
-                call_button: Some("sales".into()),
-                leave_message: true,
-            }),
-        }));
+        let out = m
+            .frame(&RelayToWidget::ChatOpened(ChatOpened {
+                visitor: Secret::new("rl_v"),
+                status: None,
+                agents_online: 0,
+                unread: 0,
+                offer: Some(NoAgentOffer {
+                    call_button: Some("sales".into()),
+                    leave_message: true,
+                }),
+            }))
+            .unwrap();
+        assert!(
+            out.contains(&ChatOut::Offered),
+            "the app is told, to move focus to it: {out:?}"
+        );
         let offer = m.offer().expect("nobody online: the offer");
         assert_eq!(offer.call_button.as_deref(), Some("sales"));
         assert!(offer.leave_message);

@@ -202,6 +202,7 @@ impl From<ChatOut> for Out {
             ChatOut::Send(m) => Out::Send(m),
             ChatOut::SaveVisitor(v) => Out::SaveVisitor(v),
             ChatOut::Unread(n) => Out::Unread(n),
+            ChatOut::Offered => Out::Offered,
         }
     }
 }

@@ -129,6 +129,8 @@ pub enum Out {
     SaveVisitor(String),
     /// The chat's unread count, for the bubble (0 clears it).
     Unread(u32),
+    /// The chat's "no agent free" offer appeared: focus the panel placed moves to it.
+    Offered,
 }
 
 /// Everything that can happen to the panel: the connection's events and the visitor's actions.
