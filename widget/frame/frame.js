@@ -159,7 +159,9 @@ function keepFocusInView(panel) {
   if (!a || a === body || !panel.contains(a)) return;
   const top = document.querySelector('.rl-top');
   const r = a.getBoundingClientRect();
-  if (r.top < (top ? top.getBoundingClientRect().bottom : 0) || r.bottom > innerHeight) {
+  // Only the top: a field pushed below the bottom is brought back as the loader grows the
+  // frame to the panel's new height (scrolling here would leave the panel scrolled after).
+  if (r.top < (top ? top.getBoundingClientRect().bottom : 0)) {
     a.scrollIntoView({ block: 'nearest' });
   }
 }
