@@ -295,6 +295,17 @@ impl Desk {
                 }
                 self.colleagues = list;
             }
+            RelayToConsole::Colleague(one) => {
+                if let Some(me) = &mut self.me {
+                    if me.id == one.id {
+                        *me = one.clone();
+                    }
+                }
+                match self.colleagues.iter_mut().find(|s| s.id == one.id) {
+                    Some(s) => *s = one,
+                    None => self.colleagues.push(one),
+                }
+            }
             RelayToConsole::TransferOffer(o) => {
                 let from = self.staff_name(o.from).unwrap_or_default().to_owned();
                 self.add_offer(o);

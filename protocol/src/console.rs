@@ -447,8 +447,11 @@ pub enum RelayToConsole {
     Line(ChatLine),
     Typing(TypingNotice),
     Read(ReadNotice),
-    /// Push: the site's staff and their states.
+    /// Push: the site's staff and their states (at sign-in, and when an admin changes the list).
     Colleagues(Vec<StaffView>),
+    /// Push: one staff member of the site changed (state, or how many conversations they
+    /// hold): replaces the entry with that id, or adds it.
+    Colleague(StaffView),
     /// Push: page views of the site now (CHAT-9).
     VisitorsNow(Vec<BrowsingVisitor>),
     /// Push: a colleague offers this agent a conversation.

@@ -106,7 +106,7 @@ async fn announce_assigned(relay: &Relay, c: &ConversationRow, agent: i64) {
         }
     }
     push_status(relay, c).await;
-    push_colleagues(relay, c.site_id).await;
+    push_colleague(relay, c.site_id, agent).await;
 }
 
 /// Serves the site's queue in order while agents have room; when it moved, tells everyone still
@@ -199,11 +199,25 @@ pub async fn push_status(relay: &Relay, c: &ConversationRow) {
     }
 }
 
-/// The site's staff and their states, to every console of the site.
+/// The site's staff and their states, to every console of the site: for a change to the list
+/// itself (an account added, edited or removed). A change to one member is [`push_colleague`].
 pub async fn push_colleagues(relay: &Relay, site_id: i64) {
     if let Ok(staff) = relay.store.staff_of_site(site_id).await {
         let list = staff.iter().map(|s| s.view()).collect();
         deliver::to_site_staff(relay, site_id, &RelayToConsole::Colleagues(list)).await;
+    }
+}
+
+/// One staff member's state and load, to every console of the site. Pushing only the member who
+/// changed keeps a routed conversation at one push per console; the whole list grew as
+/// conversations × agents² (BENCHMARKS.md, CHAT delivery: 313 MB for 300 visitors over 100 agents).
+pub async fn push_colleague(relay: &Relay, site_id: i64, staff_id: i64) {
+    match relay.store.staff_by_id(staff_id).await {
+        Ok(Some(s)) if s.site_id == site_id && !s.disabled => {
+            deliver::to_site_staff(relay, site_id, &RelayToConsole::Colleague(s.view())).await;
+        }
+        Ok(_) => {}
+        Err(e) => tracing::warn!("staff lookup for the colleagues push failed: {e}"),
     }
 }
 
@@ -328,6 +342,6 @@ pub async fn move_off(
     } else {
         push_status(relay, &waiting).await;
     }
-    push_colleagues(relay, c.site_id).await;
+    push_colleague(relay, c.site_id, from).await;
     Ok(true)
 }

@@ -92,7 +92,7 @@ pub async fn signed_in(
     if let Err(e) = assign::serve_queue(relay, me.site_id).await {
         tracing::warn!("chat queue not served: {e}");
     }
-    assign::push_colleagues(relay, me.site_id).await;
+    assign::push_colleague(relay, me.site_id, me.staff_id).await;
     out
 }
 
@@ -114,7 +114,7 @@ pub async fn set_state(
             .await
             .map_err(internal)?;
     }
-    assign::push_colleagues(relay, me.site_id).await;
+    assign::push_colleague(relay, me.site_id, me.staff_id).await;
     // Waiting visitors' offers change when the last agent leaves or the first arrives.
     let _ = assign::push_queue(relay, me.site_id).await;
     relay.chat.wake.notify_one();
@@ -487,7 +487,9 @@ pub async fn answer_transfer(
         .await;
         assign::push_status(relay, &now_c).await;
     }
-    assign::push_colleagues(relay, me.site_id).await;
+    for s in [from, me.staff_id] {
+        assign::push_colleague(relay, me.site_id, s).await;
+    }
     Ok(ChatAck {})
 }
 

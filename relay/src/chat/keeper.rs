@@ -51,7 +51,7 @@ pub async fn sweep(relay: &Relay) -> Result<(), StoreError> {
                 .store
                 .set_agent_state(s.id, ringlink_protocol::console::AgentState::Offline, at)
                 .await?;
-            assign::push_colleagues(relay, s.site_id).await;
+            assign::push_colleague(relay, s.site_id, s.id).await;
         }
     }
     for s in relay.store.offline_staff_holding(now).await? {

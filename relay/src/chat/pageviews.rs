@@ -190,7 +190,7 @@ pub async fn invite(
     });
     deliver::to_visitor(relay, &subject_id(&p.public_id), push).await;
     push_visitors_now(relay, me.site_id).await;
-    assign::push_colleagues(relay, me.site_id).await;
+    assign::push_colleague(relay, me.site_id, me.staff_id).await;
     Ok(Opened {
         conversation: assign::summary(relay, &c, me.staff_id).await,
     })

@@ -176,12 +176,7 @@ pub async fn send(
         },
     )
     .await?;
-    let now = relay.chat.clock.now_ms();
-    relay
-        .store
-        .mark_awaiting(c.id, now)
-        .await
-        .map_err(internal)?;
+    // The line's insert started the no-reply clock (CHAT-5) if it was not running.
     if fresh && !assign::route(relay, &c, None).await.map_err(internal)? {
         assign::push_status(relay, &c).await;
     }
@@ -344,7 +339,9 @@ pub async fn ended(relay: &Relay, c: &ConversationRow, agent: Option<i64>) {
     if let Err(e) = assign::serve_queue(relay, c.site_id).await {
         tracing::warn!("chat queue not served: {e}");
     }
-    assign::push_colleagues(relay, c.site_id).await;
+    if let Some(a) = agent {
+        assign::push_colleague(relay, c.site_id, a).await;
+    }
 }
 
 /// "Leave a message" while no agent is free: stored for the site's staff, who see it in the

@@ -432,18 +432,6 @@ impl Store {
         rows.iter().map(read).collect()
     }
 
-    /// A visitor line waits for an answer since `ms` (an earlier wait is kept).
-    pub async fn mark_awaiting(&self, conversation_id: i64, ms: i64) -> Result<()> {
-        sqlx::query(
-            "UPDATE chat_conversations SET awaiting_since_ms = COALESCE(awaiting_since_ms, $1) WHERE id = $2",
-        )
-        .bind(ms)
-        .bind(conversation_id)
-        .execute(self.pool())
-        .await?;
-        Ok(())
-    }
-
     /// The agent answered at `ms`: nothing waits, and the first answer's time is kept.
     pub async fn mark_answered(&self, conversation_id: i64, ms: i64) -> Result<()> {
         sqlx::query(
