@@ -541,7 +541,9 @@ each_db!(
     }
 );
 
-// covers CHAT-4 (skip_on_call): an agent whose number is on a live CALL call is passed over
+// covers CHAT-4 (skip_on_call): an agent whose number is on a live CALL call is passed over,
+// and routed to again once the relay holding that call is gone (it died mid-call: the flag
+// stayed set for good, and the agent never got a visitor again)
 both_dbs!(
     agents_on_a_live_call_are_passed_over,
     |t: support::TestRelay| async move {
@@ -564,7 +566,7 @@ both_dbs!(
         t.running
             .relay
             .store
-            .set_on_call_by_number(site, "+8613900139000", true)
+            .set_on_call_by_number(site, "+8613900139000", Some("relay-lost"))
             .await
             .unwrap();
         let (mut v, _) = visitor(&t).await;
@@ -580,5 +582,16 @@ both_dbs!(
             .unwrap()
             .unwrap();
         assert_eq!(c.agent_id, Some(wang));
+        // The relay that held Li's call dies; the survivor that buries it runs the chat's
+        // cleanup for that node (as live_keeper does after the lease ran out).
+        ringlink_relay::chat::node_gone(&t.running.relay, "relay-lost").await;
+        let (mut v2, _) = visitor(&t).await;
+        v2.request(say("hello again", "1")).await;
+        let st = next_status(&mut v2).await;
+        assert_eq!(
+            st.agent.as_deref(),
+            Some("Li"),
+            "Li is off the lost call and holds the fewest conversations"
+        );
     }
 );

@@ -340,11 +340,14 @@ async fn place(
     // option not to route visitors to an agent on a live call).
     let line = b.number.to_string();
     let store = relay.store.clone();
-    let _ = store.set_on_call_by_number(site_id, &line, true).await;
+    let node = relay.live.node_id.clone();
+    let _ = store
+        .set_on_call_by_number(site_id, &line, Some(&node))
+        .await;
     relay.tasks.spawn(async move {
         run.follow(handle).await;
         slot.release().await;
-        let _ = store.set_on_call_by_number(site_id, &line, false).await;
+        let _ = store.set_on_call_by_number(site_id, &line, None).await;
     });
     Ok(placed)
 }

@@ -273,31 +273,25 @@ impl Store {
         Ok(())
     }
 
-    /// Marks whether the agent is on a live phone call (routing may skip them).
-    pub async fn set_staff_on_call(&self, staff_id: i64, on_call: bool) -> Result<()> {
-        sqlx::query("UPDATE chat_staff SET on_call = $1 WHERE id = $2")
-            .bind(on_call as i64)
-            .bind(staff_id)
-            .execute(self.pool())
-            .await?;
-        Ok(())
-    }
-
-    /// Marks the site's staff whose number is `number` as on (or off) a live CALL call: the
-    /// merchant's line of a call button rings them (routing may skip them, `skip_on_call`).
+    /// Marks the site's staff whose number is `number` as on a live CALL call held by relay
+    /// `node` (`Some`), or off it (`None`): the merchant's line of a call button rings them
+    /// (routing may skip them, `skip_on_call`). A dead relay's calls are cleared by
+    /// `bury_chat_node`.
     pub async fn set_on_call_by_number(
         &self,
         site_id: i64,
         number: &str,
-        on_call: bool,
+        node: Option<&str>,
     ) -> Result<u64> {
-        let done =
-            sqlx::query("UPDATE chat_staff SET on_call = $1 WHERE site_id = $2 AND number = $3")
-                .bind(on_call as i64)
-                .bind(site_id)
-                .bind(number)
-                .execute(self.pool())
-                .await?;
+        let done = sqlx::query(
+            "UPDATE chat_staff SET on_call = $1, on_call_node = $2 WHERE site_id = $3 AND number = $4",
+        )
+        .bind(node.is_some() as i64)
+        .bind(node)
+        .bind(site_id)
+        .bind(number)
+        .execute(self.pool())
+        .await?;
         Ok(done.rows_affected())
     }
 
