@@ -113,8 +113,6 @@ pub struct Relay {
     pub chat: chat::Chat,
     /// Failed console sign-ins per account and address (per relay, in memory: guards no money).
     pub staff_throttle: throttle::Throttle,
-    /// Chat SMS per staff member per hour (on top of the shared SMS caps).
-    pub chat_sms_throttle: throttle::Throttle,
     /// Cancelled on shutdown: every socket closes with 1001.
     pub shutdown: CancellationToken,
     /// Open WebSocket tasks, awaited on shutdown.
@@ -190,10 +188,6 @@ impl Relay {
             signup: signup::Signup::default(),
             chat: chat::Chat::new(config.chat.clone()),
             staff_throttle: chat::staff::sign_in_throttle(),
-            chat_sms_throttle: throttle::Throttle::new(
-                chat::desk::SMS_PER_STAFF_HOUR,
-                Duration::from_secs(3600),
-            ),
             dial_log,
             dial_ids,
             dial_cap,

@@ -5,10 +5,17 @@ use ringlink_protocol::chat::ChatAck;
 use ringlink_protocol::console::AnswerLeftMessage;
 use ringlink_protocol::{ErrorBody, ErrorCode, E164};
 
+use std::time::Duration;
+
 use super::desk::SMS_PER_STAFF_HOUR;
 use super::staff::StaffIdentity;
 use super::{internal, staff_key};
+use crate::store::counters::Limit;
 use crate::Relay;
+
+/// A staff member's chat SMS per hour, counted in the shared store so that every relay of a
+/// scaled-out deployment draws on the same allowance (an in-memory count gave each relay its own).
+const PER_STAFF: Limit = Limit::new("sms:staff", SMS_PER_STAFF_HOUR, Duration::from_secs(3600));
 
 /// Sends an SMS on a staff member's behalf, within their hourly allowance and the site's and
 /// the service's SMS caps.
@@ -18,24 +25,29 @@ pub async fn send(
     to: &E164,
     text: &str,
 ) -> Result<(), ErrorBody> {
-    relay
-        .chat_sms_throttle
-        .hit(&staff_key(me.staff_id))
-        .map_err(|wait| ErrorBody {
+    let key = staff_key(me.staff_id);
+    PER_STAFF.hit(&relay.store, &key).await.map_err(|e| {
+        crate::calls::guard::refusal(e, |wait| ErrorBody {
             code: ErrorCode::RateLimited,
             message: format!(
                 "you have sent {SMS_PER_STAFF_HOUR} SMS this hour; try again in {} min",
                 wait.div_ceil(60)
             ),
             retry_after: Some(wait),
-        })?;
-    relay
+        })
+    })?;
+    if let Err(e) = relay
         .calls
         .sms_caps
         .take(me.site_id, to, crate::calls::limits::SmsKind::Chat)
-        .await?;
+        .await
+    {
+        PER_STAFF.refund(&relay.store, &key).await;
+        return Err(e);
+    }
     let Some(gw) = relay.gateways.sms() else {
         relay.calls.sms_caps.give_back(me.site_id, to).await;
+        PER_STAFF.refund(&relay.store, &key).await;
         return Err(ErrorBody::new(
             ErrorCode::Unavailable,
             "this relay cannot send SMS right now",
@@ -44,6 +56,7 @@ pub async fn send(
     if let Err(e) = gw.send(to, text).await {
         tracing::warn!("chat SMS not sent: {e}");
         relay.calls.sms_caps.give_back(me.site_id, to).await;
+        PER_STAFF.refund(&relay.store, &key).await;
         return Err(ErrorBody::new(
             ErrorCode::Unavailable,
             "the SMS could not be sent right now; try again in a minute",
