@@ -111,8 +111,9 @@ pub async fn run_once(
 }
 
 /// Reads every console until it has been quiet for a second: each routed conversation pushes
-/// the site's whole staff list to every console (`assign::push_colleagues`), so setting up V
-/// conversations over A agents queues V × A lists of A entries, which must not land in the run.
+/// the agent who took it to every console of the site (`assign::push_colleague`; before
+/// a635b4c, the whole staff list), so setting up V conversations over A agents queues V × A
+/// pushes, which must not land in the run.
 async fn settle(consoles: Vec<Ws>) -> Result<Vec<Ws>> {
     let started = Instant::now();
     let mut tasks = Vec::with_capacity(consoles.len());
