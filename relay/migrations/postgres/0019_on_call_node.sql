@@ -1,4 +1,6 @@
--- CHAT-4 (skip_on_call): which relay holds the live CALL call that put an agent "on a call".
--- When that relay dies (or restarts under the same node id) its calls are gone, and so is the
--- flag; before, a crash mid-call left the agent passed over by routing for good.
+-- CHAT-4 (skip_on_call): an agent is "on a call" while a relay holds a live CALL call to their
+-- number, and `on_call_node` names that relay (NULL: not on a call). When the relay dies (or
+-- restarts under the same node id) its calls are gone, and so is the mark; the old flag alone
+-- stayed set for good after a crash mid-call, so routing passed the agent over forever.
 ALTER TABLE chat_staff ADD COLUMN on_call_node TEXT;
+ALTER TABLE chat_staff DROP COLUMN on_call;

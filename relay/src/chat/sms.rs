@@ -1,11 +1,11 @@
 //! SMS from the chat (CHAT-7 and "leave a message"): a staff member's SMS within their hourly
 //! allowance and the site's and the service's SMS caps, and answering a left message.
 
+use std::time::Duration;
+
 use ringlink_protocol::chat::ChatAck;
 use ringlink_protocol::console::AnswerLeftMessage;
 use ringlink_protocol::{ErrorBody, ErrorCode, E164};
-
-use std::time::Duration;
 
 use super::desk::SMS_PER_STAFF_HOUR;
 use super::staff::StaffIdentity;
@@ -18,7 +18,7 @@ use crate::Relay;
 const PER_STAFF: Limit = Limit::new("sms:staff", SMS_PER_STAFF_HOUR, Duration::from_secs(3600));
 
 /// Sends an SMS on a staff member's behalf, within their hourly allowance and the site's and
-/// the service's SMS caps.
+/// the service's SMS caps. An SMS that was not sent counts against none of them.
 pub async fn send(
     relay: &Relay,
     me: &StaffIdentity,
@@ -36,18 +36,27 @@ pub async fn send(
             retry_after: Some(wait),
         })
     })?;
-    if let Err(e) = relay
+    let sent = send_within_caps(relay, me, to, text).await;
+    if sent.is_err() {
+        PER_STAFF.refund(&relay.store, &key).await;
+    }
+    sent
+}
+
+/// The SMS within the site's and the service's caps (given back when it could not be sent).
+async fn send_within_caps(
+    relay: &Relay,
+    me: &StaffIdentity,
+    to: &E164,
+    text: &str,
+) -> Result<(), ErrorBody> {
+    relay
         .calls
         .sms_caps
         .take(me.site_id, to, crate::calls::limits::SmsKind::Chat)
-        .await
-    {
-        PER_STAFF.refund(&relay.store, &key).await;
-        return Err(e);
-    }
+        .await?;
     let Some(gw) = relay.gateways.sms() else {
         relay.calls.sms_caps.give_back(me.site_id, to).await;
-        PER_STAFF.refund(&relay.store, &key).await;
         return Err(ErrorBody::new(
             ErrorCode::Unavailable,
             "this relay cannot send SMS right now",
@@ -56,7 +65,6 @@ pub async fn send(
     if let Err(e) = gw.send(to, text).await {
         tracing::warn!("chat SMS not sent: {e}");
         relay.calls.sms_caps.give_back(me.site_id, to).await;
-        PER_STAFF.refund(&relay.store, &key).await;
         return Err(ErrorBody::new(
             ErrorCode::Unavailable,
             "the SMS could not be sent right now; try again in a minute",

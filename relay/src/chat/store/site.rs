@@ -134,12 +134,10 @@ impl Store {
     /// Forgets a dead relay's chat sockets, its page views and the live calls it held (an agent
     /// on one of them is no longer on a call); returns whose sockets they were.
     pub async fn bury_chat_node(&self, node_id: &str) -> Result<Vec<String>> {
-        sqlx::query(
-            "UPDATE chat_staff SET on_call = 0, on_call_node = NULL WHERE on_call_node = $1",
-        )
-        .bind(node_id)
-        .execute(self.pool())
-        .await?;
+        sqlx::query("UPDATE chat_staff SET on_call_node = NULL WHERE on_call_node = $1")
+            .bind(node_id)
+            .execute(self.pool())
+            .await?;
         let rows = sqlx::query("DELETE FROM chat_connections WHERE node_id = $1 RETURNING who")
             .bind(node_id)
             .fetch_all(self.pool())

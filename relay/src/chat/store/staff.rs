@@ -44,7 +44,7 @@ impl StaffRow {
 }
 
 const COLUMNS: &str = "id, site_id, account, name, number, role, sms_offline, state, \
-    state_since_ms, open_count, idle_since_ms, away_since_ms, on_call, disabled_at, password_hash";
+    state_since_ms, open_count, idle_since_ms, away_since_ms, on_call_node, disabled_at, password_hash";
 
 fn read(r: &AnyRow) -> Result<StaffRow> {
     let role: String = r.try_get("role")?;
@@ -62,7 +62,7 @@ fn read(r: &AnyRow) -> Result<StaffRow> {
         open: r.try_get::<i64, _>("open_count")?.max(0) as u32,
         idle_since_ms: r.try_get("idle_since_ms")?,
         away_since_ms: r.try_get("away_since_ms")?,
-        on_call: flag(r.try_get("on_call")?),
+        on_call: r.try_get::<Option<String>, _>("on_call_node")?.is_some(),
         disabled: r.try_get::<Option<i64>, _>("disabled_at")?.is_some(),
         password_hash: r.try_get("password_hash")?,
     })
@@ -284,9 +284,8 @@ impl Store {
         node: Option<&str>,
     ) -> Result<u64> {
         let done = sqlx::query(
-            "UPDATE chat_staff SET on_call = $1, on_call_node = $2 WHERE site_id = $3 AND number = $4",
+            "UPDATE chat_staff SET on_call_node = $1 WHERE site_id = $2 AND number = $3",
         )
-        .bind(node.is_some() as i64)
         .bind(node)
         .bind(site_id)
         .bind(number)
